@@ -1,0 +1,190 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifySwagger from '@fastify/swagger';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Config } from './config.js';
+import { openDatabase, type DbHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { registerAuth } from './http/auth.js';
+import { registerErrorHandling } from './http/errors.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { LoginThrottle } from './lib/login-throttle.js';
+import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
+import { Repositories } from './repositories/repositories.js';
+import { authRoutes } from './routes/auth.routes.js';
+import type { RouteContext } from './routes/context.js';
+import { fileRoutes } from './routes/files.routes.js';
+import { folderRoutes } from './routes/folders.routes.js';
+import { healthRoutes } from './routes/health.routes.js';
+import { itemRoutes } from './routes/items.routes.js';
+import { trashRoutes } from './routes/trash.routes.js';
+import { uploadRoutes } from './routes/uploads.routes.js';
+import { userRoutes } from './routes/users.routes.js';
+import { webRoutes } from './routes/web.routes.js';
+import { AuthService } from './services/auth.service.js';
+import { FileService } from './services/file.service.js';
+import { ItemService } from './services/item.service.js';
+import { MaintenanceService } from './services/maintenance.service.js';
+import { UploadService } from './services/upload.service.js';
+import { UserService } from './services/user.service.js';
+import type { ChunkStore } from './storage/chunk-store.js';
+import { LocalDiskStore } from './storage/local-disk.store.js';
+import { loadOrCreateMasterKey } from './storage/master-key.js';
+import { StoreRegistry } from './storage/store-registry.js';
+import { UploadStaging } from './storage/upload-staging.js';
+
+/** What tests (and later features) may swap in. */
+export interface AppOverrides {
+  hasher?: PasswordHasher;
+  /** Extra or replacement chunk stores; `writeTo` picks where new chunks go. */
+  stores?: ChunkStore[];
+  writeTo?: string;
+  /** Use this database (already migrated or not) instead of opening one from the config. */
+  db?: DbHandle;
+  /** Start the periodic maintenance job (default true). */
+  jobs?: boolean;
+  logger?: FastifyBaseLogger;
+}
+
+/** A registered route, as the authorisation tests enumerate them. */
+export interface RouteInfo {
+  method: string;
+  url: string;
+  public: boolean;
+  permission: string | undefined;
+}
+
+export interface DriveApp {
+  app: FastifyInstance;
+  routes: RouteInfo[];
+  context: RouteContext;
+  maintenance: MaintenanceService;
+  repos: Repositories;
+  stores: StoreRegistry;
+  close(): Promise<void>;
+}
+
+export const API_PREFIX = '/api/v1';
+
+/** The composition root: builds every part from the config and wires them together. */
+export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<DriveApp> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const app = Fastify({
+    ...(overrides.logger
+      ? { loggerInstance: overrides.logger }
+      : {
+          logger: {
+            level: config.logLevel,
+            redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+          },
+        }),
+    trustProxy: config.trustProxy,
+    // Uploads stream for as long as they take; only idle connections are cut.
+    requestTimeout: 0,
+    bodyLimit: 1024 * 1024,
+  });
+  const log = app.log;
+  const routes: RouteInfo[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({
+        method,
+        url: route.url,
+        public: route.config?.public === true,
+        permission: route.config?.permission,
+      });
+    }
+  });
+
+  const { key: masterKey } = await loadOrCreateMasterKey({
+    envValue: config.masterKey,
+    keyFile: path.join(config.dataDir, 'master.key'),
+    log: (message) => log.warn(message),
+  });
+
+  const db = overrides.db ?? openDatabase({ url: config.databaseUrl ?? path.join(config.dataDir, 'idrive.sqlite') });
+  await migrateToLatest(db);
+  const repos = new Repositories(db.db, db.dialect);
+
+  const stores = new StoreRegistry(
+    overrides.stores ?? [new LocalDiskStore(path.join(config.dataDir, 'chunks'))],
+    overrides.writeTo ?? 'local',
+  );
+  const staging = new UploadStaging(path.join(config.dataDir, 'staging'));
+  const hasher = overrides.hasher ?? new Argon2PasswordHasher();
+
+  const users = new UserService(repos, hasher);
+  const auth = new AuthService(repos, hasher, new LoginThrottle(config.loginWindowMinutes * 60_000), config);
+  const items = new ItemService(repos, config.trashRetentionDays);
+  const files = new FileService(repos, items, stores, masterKey, config.chunkSize);
+  const uploads = new UploadService(
+    repos,
+    files,
+    staging,
+    masterKey.deriveKey('idrive/upload-staging/v1'),
+    config.uploadExpiryHours,
+  );
+  const maintenance = new MaintenanceService(repos, items, files, uploads, stores, config.uploadExpiryHours, log);
+
+  const admin = await users.ensureAdmin(config.adminUsername, config.adminPassword);
+  if (admin?.password) {
+    log.warn(
+      `Created the admin account "${config.adminUsername}" with the password: ${admin.password}\n` +
+        'It is shown only this once: sign in and change it.',
+    );
+  }
+
+  const context: RouteContext = { config, auth, users, items, files, uploads };
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'I Drive API', version: '1', description: 'Files and folders, stored encrypted in chunks.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'idrive_session' },
+        },
+      },
+      security: [{ bearer: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  registerErrorHandling(app);
+  registerAuth(app, auth);
+
+  await app.register(
+    async (api) => {
+      await api.register(healthRoutes);
+      await api.register(authRoutes(context));
+      await api.register(
+        userRoutes(context, async (uploadIds) => {
+          for (const id of uploadIds) await staging.remove(id);
+        }),
+      );
+      await api.register(folderRoutes(context));
+      await api.register(itemRoutes(context));
+      await api.register(trashRoutes(context));
+      await api.register(fileRoutes(context));
+      await api.register(uploadRoutes(context));
+      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+    },
+    { prefix: API_PREFIX },
+  );
+  await app.register(webRoutes(config.webDir));
+
+  const jobs = new JobRunner('maintenance', config.jobIntervalSeconds * 1000, () => maintenance.run(), log);
+  app.addHook('onReady', async () => {
+    if (overrides.jobs !== false) jobs.start();
+  });
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+    await db.db.destroy();
+  });
+  await app.ready();
+
+  return { app, routes, context, maintenance, repos, stores, close: () => app.close() };
+}

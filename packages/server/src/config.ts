@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { DEFAULT_CHUNK_SIZE, SEGMENT_SIZE } from '@idrive/shared';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every setting, by the environment variable that sets it. */
+const envSchema = z.object({
+  IDRIVE_DATA_DIR: z.string().min(1).default('./data'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres|postgresql):\/\//, 'must be a postgres:// URL (leave it unset for the embedded SQLite)')
+    .optional(),
+  IDRIVE_MASTER_KEY: z.string().optional(),
+  IDRIVE_ADMIN_USERNAME: z.string().min(1).default('admin'),
+  IDRIVE_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  IDRIVE_TRASH_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  IDRIVE_CHUNK_SIZE: positiveInt
+    .default(DEFAULT_CHUNK_SIZE)
+    .refine((n) => n % SEGMENT_SIZE === 0, `must be a multiple of ${SEGMENT_SIZE} (the segment size)`),
+  IDRIVE_SESSION_TTL_DAYS: positiveInt.default(30),
+  IDRIVE_UPLOAD_EXPIRY_HOURS: positiveInt.default(72),
+  IDRIVE_SECURE_COOKIES: bool.default(false),
+  IDRIVE_TRUST_PROXY: bool.default(false),
+  IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT: positiveInt.default(5),
+  IDRIVE_LOGIN_ATTEMPTS_PER_IP: positiveInt.default(30),
+  IDRIVE_LOGIN_WINDOW_MINUTES: positiveInt.default(15),
+  IDRIVE_WEB_DIR: z.string().optional(),
+  IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** PostgreSQL when set; otherwise SQLite at `<dataDir>/idrive.sqlite`. */
+  databaseUrl: string | undefined;
+  masterKey: string | undefined;
+  adminUsername: string;
+  adminPassword: string | undefined;
+  trashRetentionDays: number;
+  chunkSize: number;
+  sessionTtlDays: number;
+  uploadExpiryHours: number;
+  secureCookies: boolean;
+  trustProxy: boolean;
+  loginAttemptsPerAccount: number;
+  loginAttemptsPerIp: number;
+  loginWindowMinutes: number;
+  webDir: string;
+  jobIntervalSeconds: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {}
+
+const defaultWebDir = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+/**
+ * Reads the configuration from the environment and, when `IDRIVE_CONFIG_FILE` names one, a JSON file
+ * of the same variable names (the environment wins). Throws a ConfigError naming every bad variable.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const fromFile = env.IDRIVE_CONFIG_FILE ? readConfigFile(env.IDRIVE_CONFIG_FILE) : {};
+  const merged: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') merged[key] = value;
+  }
+  const parsed = envSchema.safeParse(merged);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    dataDir: path.resolve(e.IDRIVE_DATA_DIR),
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    masterKey: e.IDRIVE_MASTER_KEY,
+    adminUsername: e.IDRIVE_ADMIN_USERNAME,
+    adminPassword: e.IDRIVE_ADMIN_PASSWORD,
+    trashRetentionDays: e.IDRIVE_TRASH_RETENTION_DAYS,
+    chunkSize: e.IDRIVE_CHUNK_SIZE,
+    sessionTtlDays: e.IDRIVE_SESSION_TTL_DAYS,
+    uploadExpiryHours: e.IDRIVE_UPLOAD_EXPIRY_HOURS,
+    secureCookies: e.IDRIVE_SECURE_COOKIES,
+    trustProxy: e.IDRIVE_TRUST_PROXY,
+    loginAttemptsPerAccount: e.IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT,
+    loginAttemptsPerIp: e.IDRIVE_LOGIN_ATTEMPTS_PER_IP,
+    loginWindowMinutes: e.IDRIVE_LOGIN_WINDOW_MINUTES,
+    webDir: e.IDRIVE_WEB_DIR ? path.resolve(e.IDRIVE_WEB_DIR) : defaultWebDir,
+    jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`IDRIVE_CONFIG_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`IDRIVE_CONFIG_FILE: ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(`IDRIVE_CONFIG_FILE: ${file} must hold a JSON object of VARIABLE: value pairs`);
+  }
+  // Numbers and booleans in the file become strings, as they would be in the environment.
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+}

@@ -1,0 +1,126 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/**
+ * Table types. Times are epoch milliseconds and flags are 0/1 integers in both SQLite and PostgreSQL,
+ * so rows come back with the same JavaScript types from either database.
+ */
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lower-cased username: logins and uniqueness ignore case. */
+  username_key: string;
+  password_hash: string;
+  perm_upload: number;
+  perm_delete: number;
+  perm_share: number;
+  perm_admin: number;
+  disabled: number;
+  root_folder_id: string;
+  /** Bytes of every file the user keeps, trash included (trash still occupies storage). */
+  used_bytes: number;
+  created_at: number;
+}
+
+export interface SessionsTable {
+  id: string;
+  /** SHA-256 of the bearer token: a leaked database does not leak live sessions. */
+  token_hash: string;
+  user_id: string;
+  kind: 'browser' | 'token';
+  name: string;
+  user_agent: string | null;
+  ip: string | null;
+  csrf_token: string;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number | null;
+}
+
+export interface ItemsTable {
+  id: string;
+  owner_id: string;
+  /** Null only for a user's root folder. */
+  parent_id: string | null;
+  type: 'folder' | 'file';
+  name: string;
+  /** NFC + lower case; unique among the live children of a folder. */
+  name_key: string;
+  /** A file's bytes, or for a folder the total of the live files below it. */
+  size: number;
+  mime_type: string | null;
+  version_id: string | null;
+  created_at: number;
+  updated_at: number;
+  trashed_at: number | null;
+  /** The item the user put in the trash that took this one with it (itself for that item). */
+  trash_root_id: string | null;
+  /** Where a trashed item was, so restore can put it back. */
+  original_parent_id: string | null;
+}
+
+export interface FileVersionsTable {
+  id: string;
+  owner_id: string;
+  status: 'uploading' | 'committed';
+  size: number;
+  sha256: string | null;
+  /** The version's data key wrapped by the master key (base64). */
+  wrapped_key: string;
+  chunk_size: number;
+  segment_size: number;
+  created_at: number;
+}
+
+export interface ChunksTable {
+  version_id: string;
+  idx: number;
+  store: string;
+  /** Our name for the chunk, recorded before it is sent, so a crash leaves nothing unaccounted. */
+  chunk_key: string;
+  /** Where the store keeps it; null until the store has acknowledged it. */
+  locator: string | null;
+  plain_size: number;
+  sealed_size: number;
+}
+
+export interface GarbageChunksTable {
+  id: Generated<number>;
+  store: string;
+  /** The store's locator, or the chunk key when the chunk was never acknowledged. */
+  locator: string;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: number;
+}
+
+export interface UploadsTable {
+  id: string;
+  owner_id: string;
+  parent_id: string;
+  name: string;
+  conflict: 'rename' | 'replace' | 'fail';
+  mime_type: string | null;
+  size: number;
+  version_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  sessions: SessionsTable;
+  items: ItemsTable;
+  file_versions: FileVersionsTable;
+  chunks: ChunksTable;
+  garbage_chunks: GarbageChunksTable;
+  uploads: UploadsTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type NewUserRow = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type SessionRow = Selectable<SessionsTable>;
+export type ItemRow = Selectable<ItemsTable>;
+export type NewItemRow = Insertable<ItemsTable>;
+export type FileVersionRow = Selectable<FileVersionsTable>;
+export type ChunkRow = Selectable<ChunksTable>;
+export type UploadRow = Selectable<UploadsTable>;

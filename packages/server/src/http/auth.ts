@@ -1,0 +1,89 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Permission } from '@idrive/shared';
+import type { UserRow } from '../db/schema.js';
+import { AppError } from '../lib/app-error.js';
+import type { AuthService, Authenticated } from '../services/auth.service.js';
+import { hasPermission } from '../services/user.service.js';
+
+export const SESSION_COOKIE = 'idrive_session';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: Authenticated | null;
+  }
+  interface FastifyContextConfig {
+    /** Reachable without a session (login, health, the web app's files). */
+    public?: boolean;
+    /** Needed on top of a session. */
+    permission?: Permission;
+  }
+}
+
+function bearerToken(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer\s+(\S+)$/i.exec(header);
+  return match ? match[1]! : null;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Resolves the session on every request, then enforces each route's needs: a session unless the
+ * route is public, its permission if it names one, and for cookie sessions a CSRF token on anything
+ * that changes state (a bearer token cannot be sent by another site, a cookie can).
+ */
+export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+  app.decorateRequest('auth', null);
+  app.addHook('onRequest', async (request) => {
+    const bearer = bearerToken(request);
+    const cookie = bearer ? null : (request.cookies[SESSION_COOKIE] ?? null);
+    const token = bearer ?? cookie;
+    request.auth = token ? await auth.authenticate(token) : null;
+
+    const config = request.routeOptions.config;
+    // Everything outside /api is the web app's shell, which anyone may load.
+    if (config.public || !request.url.startsWith('/api/')) return;
+    if (!request.auth) {
+      throw new AppError(401, 'unauthorized', bearer ? 'The token is invalid or has expired' : 'Sign in first');
+    }
+    if (cookie && !SAFE_METHODS.has(request.method)) {
+      const sent = request.headers['x-csrf-token'];
+      if (typeof sent !== 'string' || !sameSecret(sent, request.auth.session.csrf_token)) {
+        throw new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token header');
+      }
+    }
+    if (config.permission) requirePermission(request.auth.user, config.permission);
+  });
+}
+
+export function requirePermission(user: UserRow, permission: Permission): void {
+  if (!hasPermission(user, permission)) {
+    throw new AppError(403, 'forbidden', `This needs the "${permission}" permission, which your account does not have`);
+  }
+}
+
+/** The signed-in user of a route that is not public (the hook has already refused anonymous calls). */
+export function currentUser(request: FastifyRequest): UserRow {
+  if (!request.auth) throw new AppError(401, 'unauthorized', 'Sign in first');
+  return request.auth.user;
+}
+
+export function currentAuth(request: FastifyRequest): Authenticated {
+  if (!request.auth) throw new AppError(401, 'unauthorized', 'Sign in first');
+  return request.auth;
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean, maxAgeSeconds: number): void {
+  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: maxAgeSeconds });
+}
+
+export function clearSessionCookie(reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}

@@ -1,0 +1,54 @@
+import type { Item, ItemDetails, Session, User } from '@idrive/shared';
+import type { ItemRow, SessionRow, UserRow } from '../db/schema.js';
+import { permissionsOf } from '../services/user.service.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export function presentUser(row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    permissions: permissionsOf(row),
+    disabled: row.disabled === 1,
+    rootFolderId: row.root_folder_id,
+    usedBytes: row.used_bytes,
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function presentSession(row: SessionRow, currentId: string): Session {
+  return {
+    id: row.id,
+    kind: row.kind,
+    name: row.name,
+    userAgent: row.user_agent,
+    ip: row.ip,
+    createdAt: iso(row.created_at),
+    lastSeenAt: iso(row.last_seen_at),
+    expiresAt: row.expires_at === null ? null : iso(row.expires_at),
+    current: row.id === currentId,
+  };
+}
+
+export function presentItem(row: ItemRow): Item {
+  return {
+    id: row.id,
+    type: row.type,
+    name: row.name,
+    parentId: row.parent_id,
+    size: row.size,
+    mimeType: row.mime_type,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    trashedAt: row.trashed_at === null ? null : iso(row.trashed_at),
+  };
+}
+
+/** The root folder's name is empty; clients label it themselves ("My Drive"). */
+export function presentDetails(row: ItemRow, path: ItemRow[], sha256: string | null = null): ItemDetails {
+  return {
+    ...presentItem(row),
+    sha256,
+    path: path.map((p) => ({ id: p.id, name: p.name })),
+  };
+}

@@ -1,0 +1,38 @@
+/**
+ * Counts failed logins per key (an account, an IP) in a sliding window. Kept in process memory:
+ * a restart forgets the counts, which only helps someone who can restart the server anyway.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Milliseconds until `key` may try again, or 0 when it may try now. */
+  retryAfter(key: string, limit: number): number {
+    const recent = this.recent(key);
+    if (recent.length < limit) return 0;
+    return recent[recent.length - limit]! + this.windowMs - this.now();
+  }
+
+  recordFailure(key: string): void {
+    const recent = this.recent(key);
+    recent.push(this.now());
+    this.failures.set(key, recent);
+    // Many distinct attackers' addresses must not grow the map without bound.
+    if (this.failures.size > 10_000) for (const k of [...this.failures.keys()]) this.recent(k);
+  }
+
+  reset(key: string): void {
+    this.failures.delete(key);
+  }
+
+  private recent(key: string): number[] {
+    const since = this.now() - this.windowMs;
+    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
+    if (list.length === 0) this.failures.delete(key);
+    return list;
+  }
+}

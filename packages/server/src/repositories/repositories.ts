@@ -1,0 +1,35 @@
+import type { Db, DbDialect, Tx } from '../db/database.js';
+import { ItemRepository } from './item.repository.js';
+import { SessionRepository } from './session.repository.js';
+import { UploadRepository } from './upload.repository.js';
+import { UserRepository } from './user.repository.js';
+import { VersionRepository } from './version.repository.js';
+
+/**
+ * Every repository over one connection or transaction. Services take this bundle and open a
+ * transaction with `transaction()` when a change spans tables, so the change commits whole or not at all.
+ */
+export class Repositories {
+  readonly users: UserRepository;
+  readonly sessions: SessionRepository;
+  readonly items: ItemRepository;
+  readonly versions: VersionRepository;
+  readonly uploads: UploadRepository;
+
+  constructor(
+    private readonly db: Db | Tx,
+    readonly dialect: DbDialect,
+  ) {
+    this.users = new UserRepository(db, dialect);
+    this.sessions = new SessionRepository(db);
+    this.items = new ItemRepository(db);
+    this.versions = new VersionRepository(db);
+    this.uploads = new UploadRepository(db);
+  }
+
+  /** Runs `fn` in a transaction (or in the current one, when already inside a transaction). */
+  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return fn(this);
+    return this.db.transaction().execute((tx) => fn(new Repositories(tx, this.dialect)));
+  }
+}

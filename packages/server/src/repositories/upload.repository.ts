@@ -1,0 +1,37 @@
+import type { Db, Tx } from '../db/database.js';
+import type { UploadRow } from '../db/schema.js';
+
+/** Resumable uploads in progress. */
+export class UploadRepository {
+  constructor(private readonly db: Db | Tx) {}
+
+  async insert(row: UploadRow): Promise<void> {
+    await this.db.insertInto('uploads').values(row).execute();
+  }
+
+  findOwned(ownerId: string, id: string): Promise<UploadRow | undefined> {
+    return this.db
+      .selectFrom('uploads')
+      .selectAll()
+      .where('id', '=', id)
+      .where('owner_id', '=', ownerId)
+      .executeTakeFirst();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.db.deleteFrom('uploads').where('id', '=', id).execute();
+  }
+
+  expiredBefore(at: number, limit: number): Promise<UploadRow[]> {
+    return this.db.selectFrom('uploads').selectAll().where('expires_at', '<', at).limit(limit).execute();
+  }
+
+  async idsForOwner(ownerId: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('uploads').select('id').where('owner_id', '=', ownerId).execute();
+    return rows.map((r) => r.id);
+  }
+
+  async deleteForOwner(ownerId: string): Promise<void> {
+    await this.db.deleteFrom('uploads').where('owner_id', '=', ownerId).execute();
+  }
+}

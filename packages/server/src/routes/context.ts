@@ -1,0 +1,16 @@
+import type { Config } from '../config.js';
+import type { AuthService } from '../services/auth.service.js';
+import type { FileService } from '../services/file.service.js';
+import type { ItemService } from '../services/item.service.js';
+import type { UploadService } from '../services/upload.service.js';
+import type { UserService } from '../services/user.service.js';
+
+/** What route plugins are given: the services and the few settings HTTP needs. */
+export interface RouteContext {
+  config: Config;
+  auth: AuthService;
+  users: UserService;
+  items: ItemService;
+  files: FileService;
+  uploads: UploadService;
+}

@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createFolderBody, idParams, item, listing, listQuery, uploadFileParams, uploadFileQuery } from '@idrive/shared';
+import type { UserRow } from '../db/schema.js';
+import { currentUser, requirePermission } from '../http/auth.js';
+import { presentDetails, presentItem } from '../http/presenters.js';
+import { resolveMimeType } from '../lib/mime.js';
+import type { FolderListing } from '../services/item.service.js';
+import type { RouteContext } from './context.js';
+
+const tags = ['folders'];
+
+function presentListing(result: FolderListing, offset: number, limit: number) {
+  return {
+    folder: presentDetails(result.folder, result.path),
+    items: result.items.map(presentItem),
+    total: result.total,
+    offset,
+    limit,
+  };
+}
+
+/** Content-Length when the client sent one (a chunked body has none). */
+function declaredLength(request: FastifyRequest): number | undefined {
+  const header = request.headers['content-length'];
+  return header !== undefined && !request.headers['transfer-encoding'] ? Number(header) : undefined;
+}
+
+export function folderRoutes(ctx: RouteContext) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.get(
+      '/folders/root',
+      { schema: { tags, querystring: listQuery, response: { 200: listing } } },
+      async (request) => {
+        const user = currentUser(request);
+        const result = await ctx.items.list(user, user.root_folder_id, request.query);
+        return presentListing(result, request.query.offset, request.query.limit);
+      },
+    );
+
+    app.get(
+      '/folders/:id/children',
+      { schema: { tags, params: idParams, querystring: listQuery, response: { 200: listing } } },
+      async (request) => {
+        const result = await ctx.items.list(currentUser(request), request.params.id, request.query);
+        return presentListing(result, request.query.offset, request.query.limit);
+      },
+    );
+
+    app.post(
+      '/folders',
+      { config: { permission: 'upload' }, schema: { tags, body: createFolderBody, response: { 201: item } } },
+      async (request, reply) => {
+        const folder = await ctx.items.createFolder(currentUser(request), request.body.parentId, request.body.name);
+        return reply.code(201).send(presentItem(folder));
+      },
+    );
+
+    // The raw upload streams the request body straight into the chunk pipeline, so this route gets
+    // a parser that leaves the body unread, whatever its content type.
+    await app.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      raw.withTypeProvider<ZodTypeProvider>().put(
+        '/folders/:id/files/:name',
+        {
+          config: { permission: 'upload' },
+          schema: { tags, params: uploadFileParams, querystring: uploadFileQuery, response: { 201: item } },
+        },
+        async (request, reply) => {
+          const user: UserRow = currentUser(request);
+          if (request.query.conflict === 'replace') requirePermission(user, 'delete');
+          const file = await ctx.files.upload(
+            user,
+            {
+              parentId: request.params.id,
+              name: request.params.name,
+              conflict: request.query.conflict,
+              mimeType: resolveMimeType(request.params.name, request.headers['content-type']),
+            },
+            request.raw,
+            { declaredSize: declaredLength(request), sha256: request.query.sha256 },
+          );
+          return reply.code(201).send(presentItem(file));
+        },
+      );
+    });
+  };
+}

@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { idsBody, itemList, trashListing, trashQuery } from '@idrive/shared';
+import { z } from 'zod';
+import { currentUser } from '../http/auth.js';
+import { presentItem } from '../http/presenters.js';
+import type { RouteContext } from './context.js';
+
+const tags = ['trash'];
+const purged = z.object({ purged: z.number().int() });
+
+export function trashRoutes(ctx: RouteContext) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.get('/trash', { schema: { tags, querystring: trashQuery, response: { 200: trashListing } } }, async (request) => {
+      const { items, total } = await ctx.items.listTrash(currentUser(request), request.query.offset, request.query.limit);
+      return { items: items.map(presentItem), total };
+    });
+
+    app.post(
+      '/trash/restore',
+      { config: { permission: 'upload' }, schema: { tags, body: idsBody, response: { 200: itemList } } },
+      async (request) => ({
+        items: (await ctx.items.restore(currentUser(request), request.body.ids)).map(presentItem),
+      }),
+    );
+
+    app.post(
+      '/trash/delete',
+      { config: { permission: 'delete' }, schema: { tags, body: idsBody, response: { 200: purged } } },
+      async (request) => {
+        await ctx.items.deleteForever(currentUser(request), request.body.ids);
+        return { purged: request.body.ids.length };
+      },
+    );
+
+    app.delete(
+      '/trash',
+      { config: { permission: 'delete' }, schema: { tags, response: { 200: purged } } },
+      async (request) => ({ purged: await ctx.items.emptyTrash(currentUser(request)) }),
+    );
+  };
+}

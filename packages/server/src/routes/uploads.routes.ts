@@ -1,0 +1,112 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { checkName, conflictPolicy, idParams } from '@idrive/shared';
+import { z } from 'zod';
+import { currentUser, requirePermission } from '../http/auth.js';
+import { AppError, badRequest } from '../lib/app-error.js';
+import { resolveMimeType } from '../lib/mime.js';
+import type { UploadTarget } from '../services/file.service.js';
+import type { RouteContext } from './context.js';
+
+const TUS_VERSION = '1.0.0';
+const tags = ['uploads'];
+/** Sent back when the PATCH that completes an upload committed the file. */
+export const FILE_ID_HEADER = 'x-idrive-file-id';
+
+/** `Upload-Metadata`: comma-separated `key base64(value)` pairs; a key alone means an empty value. */
+function parseMetadata(header: string | undefined): Map<string, string> {
+  const pairs = new Map<string, string>();
+  if (!header) return pairs;
+  for (const part of header.split(',')) {
+    const [key, value] = part.trim().split(' ');
+    if (!key) continue;
+    pairs.set(key, value ? Buffer.from(value, 'base64').toString('utf8') : '');
+  }
+  return pairs;
+}
+
+function uploadTarget(request: FastifyRequest, rootFolderId: string): UploadTarget {
+  const meta = parseMetadata(request.headers['upload-metadata'] as string | undefined);
+  const rawName = meta.get('filename') ?? meta.get('name');
+  if (!rawName) throw badRequest('Upload-Metadata must name the file (filename)');
+  const name = checkName(rawName);
+  if (!name.ok) throw badRequest(`filename: ${name.reason}`);
+  const parentId = meta.get('parentId') ?? rootFolderId;
+  if (!z.uuid().safeParse(parentId).success) throw badRequest('parentId in Upload-Metadata must be a folder id');
+  const conflict = conflictPolicy.safeParse(meta.get('conflict') ?? 'fail');
+  if (!conflict.success) throw badRequest('conflict in Upload-Metadata must be rename, replace or fail');
+  return {
+    parentId,
+    name: name.name,
+    conflict: conflict.data,
+    mimeType: resolveMimeType(name.name, meta.get('filetype') ?? meta.get('type')),
+  };
+}
+
+function headerInt(request: FastifyRequest, name: string): number {
+  const value = request.headers[name];
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw badRequest(`${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+/**
+ * tus 1.0 (core, creation, termination) at /uploads. State lives in the database and the staging
+ * folder, so an upload resumes on any restart of the server.
+ */
+export function uploadRoutes(ctx: RouteContext) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('application/offset+octet-stream', (_request, _payload, done) => done(null));
+    fastify.addHook('onRequest', async (request) => {
+      const version = request.headers['tus-resumable'];
+      if (request.method !== 'OPTIONS' && version !== TUS_VERSION) {
+        throw new AppError(412, 'bad_request', `Tus-Resumable: ${TUS_VERSION} is required`, undefined, {
+          'tus-version': TUS_VERSION,
+        });
+      }
+    });
+    fastify.addHook('onSend', async (_request, reply) => {
+      reply.header('tus-resumable', TUS_VERSION);
+    });
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const config = { permission: 'upload' as const };
+
+    app.options('/uploads', { config: { public: true }, schema: { tags } }, async (_request, reply) =>
+      reply
+        .code(204)
+        .headers({ 'tus-version': TUS_VERSION, 'tus-extension': 'creation,termination' })
+        .send(),
+    );
+
+    app.post('/uploads', { config, schema: { tags } }, async (request, reply) => {
+      const user = currentUser(request);
+      if (request.headers['upload-defer-length']) throw badRequest('Upload-Defer-Length is not supported; send Upload-Length');
+      const size = headerInt(request, 'upload-length');
+      const target = uploadTarget(request, user.root_folder_id);
+      if (target.conflict === 'replace') requirePermission(user, 'delete');
+      const { upload, fileId } = await ctx.uploads.create(user, target, size);
+      if (fileId) reply.header(FILE_ID_HEADER, fileId);
+      return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send();
+    });
+
+    app.head('/uploads/:id', { config, schema: { tags, params: idParams } }, async (request, reply) => {
+      const { upload, offset } = await ctx.uploads.offset(currentUser(request), request.params.id);
+      return reply
+        .code(200)
+        .headers({ 'upload-offset': String(offset), 'upload-length': String(upload.size), 'cache-control': 'no-store' })
+        .send();
+    });
+
+    app.patch('/uploads/:id', { config, schema: { tags, params: idParams } }, async (request, reply) => {
+      const offset = headerInt(request, 'upload-offset');
+      const result = await ctx.uploads.patch(currentUser(request), request.params.id, offset, request.raw);
+      if (result.fileId) reply.header(FILE_ID_HEADER, result.fileId);
+      return reply.code(204).header('upload-offset', String(result.offset)).send();
+    });
+
+    app.delete('/uploads/:id', { config, schema: { tags, params: idParams } }, async (request, reply) => {
+      await ctx.uploads.terminate(currentUser(request), request.params.id);
+      return reply.code(204).send();
+    });
+  };
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { AppError } from '../lib/app-error.js';
+
+/**
+ * Serves the built web app. Paths that are not files get index.html, so the app's own routes
+ * survive a reload; unknown /api paths still get the API's 404.
+ */
+export function webRoutes(webDir: string) {
+  return async (app: FastifyInstance): Promise<void> => {
+    const built = existsSync(path.join(webDir, 'index.html'));
+    if (built) {
+      await app.register(fastifyStatic, { root: webDir, wildcard: false, index: false, maxAge: '1h' });
+    }
+    app.get('/*', { config: { public: true } }, async (request, reply) => {
+      if (request.url.startsWith('/api/')) {
+        throw new AppError(404, 'not_found', `No route for GET ${request.url.split('?')[0]}`);
+      }
+      if (!built) {
+        return reply
+          .code(503)
+          .type('text/plain')
+          .send('The web app has not been built. Run "npm run build" (npm start does it for you).');
+      }
+      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    });
+  };
+}

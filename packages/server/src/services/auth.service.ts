@@ -1,0 +1,189 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ChangePasswordBody, CreateTokenBody } from '@idrive/shared';
+import type { SessionRow, UserRow } from '../db/schema.js';
+import { AppError } from '../lib/app-error.js';
+import type { LoginThrottle } from '../lib/login-throttle.js';
+import type { PasswordHasher } from '../lib/password-hasher.js';
+import type { Repositories } from '../repositories/repositories.js';
+
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AuthPolicy {
+  sessionTtlDays: number;
+  loginAttemptsPerAccount: number;
+  loginAttemptsPerIp: number;
+}
+
+export interface Authenticated {
+  user: UserRow;
+  session: SessionRow;
+}
+
+const DAY_MS = 86_400_000;
+// Writing last_seen_at on every request would make every read a write; a minute is precise enough.
+const TOUCH_INTERVAL_MS = 60_000;
+
+/** Tokens are 256 random bits; only their SHA-256 is stored. */
+export function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class AuthService {
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly hasher: PasswordHasher,
+    private readonly throttle: LoginThrottle,
+    private readonly policy: AuthPolicy,
+  ) {}
+
+  /** Checks a username and password and opens a browser session (its token also works as a bearer token). */
+  async login(
+    username: string,
+    password: string,
+    client: ClientInfo,
+    deviceName?: string,
+  ): Promise<{ token: string; session: SessionRow; user: UserRow }> {
+    const accountKey = `account:${username.toLowerCase()}`;
+    const ipKey = `ip:${client.ip ?? 'unknown'}`;
+    const wait = Math.max(
+      this.throttle.retryAfter(accountKey, this.policy.loginAttemptsPerAccount),
+      this.throttle.retryAfter(ipKey, this.policy.loginAttemptsPerIp),
+    );
+    if (wait > 0) {
+      const seconds = Math.ceil(wait / 1000);
+      throw new AppError(
+        429,
+        'too_many_requests',
+        `Too many failed sign-in attempts. Try again in ${seconds} seconds.`,
+        { retryAfterSeconds: seconds },
+        { 'retry-after': String(seconds) },
+      );
+    }
+
+    const user = await this.repos.users.findByUsername(username);
+    // Unknown users still cost one hash check, so response time does not reveal which names exist.
+    const ok = user
+      ? await this.hasher.verify(user.password_hash, password)
+      : await this.hasher.verify(await this.getDummyHash(), password).then(() => false);
+    if (!user || !ok || user.disabled) {
+      this.throttle.recordFailure(accountKey);
+      this.throttle.recordFailure(ipKey);
+      throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
+    }
+    this.throttle.reset(accountKey);
+
+    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
+    const { token, session } = await this.openSession(user.id, 'browser', name, client, this.policy.sessionTtlDays);
+    return { token, session, user };
+  }
+
+  /** Resolves a token to its live session and user, or null. Expired sessions are removed. */
+  async authenticate(token: string): Promise<Authenticated | null> {
+    const session = await this.repos.sessions.findByTokenHash(hashToken(token));
+    if (!session) return null;
+    const now = Date.now();
+    if (session.expires_at !== null && session.expires_at <= now) {
+      await this.repos.sessions.deleteForUser(session.user_id, session.id);
+      return null;
+    }
+    const user = await this.repos.users.findById(session.user_id);
+    if (!user || user.disabled) return null;
+    if (now - session.last_seen_at > TOUCH_INTERVAL_MS) {
+      await this.repos.sessions.touch(session.id, now);
+      session.last_seen_at = now;
+    }
+    return { user, session };
+  }
+
+  listSessions(userId: string): Promise<SessionRow[]> {
+    return this.repos.sessions.listForUser(userId);
+  }
+
+  async revokeSession(userId: string, sessionId: string): Promise<void> {
+    const deleted = await this.repos.sessions.deleteForUser(userId, sessionId);
+    if (!deleted) throw new AppError(404, 'not_found', 'Session not found');
+  }
+
+  async logoutEverywhere(userId: string): Promise<void> {
+    await this.repos.sessions.deleteAllForUser(userId);
+  }
+
+  /** A named bearer token for scripts, listed and revocable like any device. */
+  createToken(userId: string, body: CreateTokenBody, client: ClientInfo) {
+    return this.openSession(userId, 'token', body.name, client, body.expiresInDays ?? null);
+  }
+
+  /** Changes the password and signs out every other device. */
+  async changePassword(user: UserRow, currentSessionId: string, body: ChangePasswordBody): Promise<void> {
+    if (!(await this.hasher.verify(user.password_hash, body.currentPassword))) {
+      throw new AppError(403, 'forbidden', 'The current password is wrong');
+    }
+    const password_hash = await this.hasher.hash(body.newPassword);
+    await this.repos.transaction(async (r) => {
+      await r.users.update(user.id, { password_hash });
+      await r.sessions.deleteAllForUser(user.id, currentSessionId);
+    });
+  }
+
+  private async openSession(
+    userId: string,
+    kind: SessionRow['kind'],
+    name: string,
+    client: ClientInfo,
+    ttlDays: number | null,
+  ): Promise<{ token: string; session: SessionRow }> {
+    const token = randomBytes(32).toString('base64url');
+    const now = Date.now();
+    const session: SessionRow = {
+      id: randomUUID(),
+      token_hash: hashToken(token),
+      user_id: userId,
+      kind,
+      name: name.slice(0, 100),
+      user_agent: client.userAgent?.slice(0, 500) ?? null,
+      ip: client.ip,
+      csrf_token: randomBytes(24).toString('base64url'),
+      created_at: now,
+      last_seen_at: now,
+      expires_at: ttlDays === null ? null : now + ttlDays * DAY_MS,
+    };
+    await this.repos.sessions.insert(session);
+    return { token, session };
+  }
+
+  private getDummyHash(): Promise<string> {
+    this.dummyHash ??= this.hasher.hash(randomBytes(16).toString('hex'));
+    return this.dummyHash;
+  }
+}
+
+/** A short device name from a user agent: "Firefox on Linux", or "Unknown device". */
+export function describeUserAgent(userAgent: string | null): string {
+  if (!userAgent) return 'Unknown device';
+  const browser = (
+    [
+      [/Edg\//, 'Edge'],
+      [/OPR\//, 'Opera'],
+      [/Firefox\//, 'Firefox'],
+      [/Chrome\//, 'Chrome'],
+      [/Safari\//, 'Safari'],
+      [/curl\//, 'curl'],
+    ] as const
+  ).find(([re]) => re.test(userAgent))?.[1];
+  const os = (
+    [
+      [/Android/, 'Android'],
+      [/iPhone|iPad/, 'iOS'],
+      [/Windows/, 'Windows'],
+      [/Mac OS X/, 'macOS'],
+      [/Linux/, 'Linux'],
+    ] as const
+  ).find(([re]) => re.test(userAgent))?.[1];
+  if (browser && os) return `${browser} on ${os}`;
+  return browser ?? os ?? userAgent.slice(0, 60);
+}

@@ -1,0 +1,249 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
+import type { ChunkRow, FileVersionRow, ItemRow, UserRow } from '../db/schema.js';
+import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
+import type { Repositories } from '../repositories/repositories.js';
+import { ChunkWriter } from '../storage/chunk-writer.js';
+import { readPlaintext } from '../storage/chunk-reader.js';
+import { IntegrityError } from '../storage/errors.js';
+import type { MasterKey } from '../storage/master-key.js';
+import { SegmentCipher } from '../storage/segment-cipher.js';
+import type { StoreRegistry } from '../storage/store-registry.js';
+import { newItemRow, type ItemService } from './item.service.js';
+
+/** Where an upload lands and what happens when the name is taken. */
+export interface UploadTarget {
+  parentId: string;
+  name: string;
+  conflict: ConflictPolicy;
+  mimeType: string;
+}
+
+/** A stored version opened for reading: its row, its chunks and the cipher to open them. */
+export interface OpenVersion {
+  version: FileVersionRow;
+  chunks: ChunkRow[];
+  cipher: SegmentCipher;
+}
+
+export interface OpenFile extends OpenVersion {
+  item: ItemRow;
+}
+
+/**
+ * File content: streams uploads into encrypted chunks, commits them as files, and reads them back
+ * (whole or by range). A file becomes visible only in the commit transaction, after every chunk is
+ * stored and acknowledged.
+ */
+export class FileService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly items: ItemService,
+    private readonly stores: StoreRegistry,
+    private readonly masterKey: MasterKey,
+    private readonly chunkSize: number,
+  ) {}
+
+  /** Refuses an upload early (before any byte is read) when it could not be committed. */
+  async checkTarget(user: UserRow, target: Pick<UploadTarget, 'parentId' | 'name' | 'conflict'>): Promise<void> {
+    const parent = await this.items.liveFolder(user, target.parentId);
+    const existing = await this.repos.items.findLiveChild(parent.id, nameKey(target.name));
+    if (existing && (target.conflict === 'fail' || (target.conflict === 'replace' && existing.type === 'folder'))) {
+      throw nameConflict(target.name);
+    }
+  }
+
+  /** A new version in the 'uploading' state, with its own random data key wrapped by the master key. */
+  async startVersion(ownerId: string, r: Repositories = this.repos): Promise<{ versionId: string; cipher: SegmentCipher }> {
+    const versionId = randomUUID();
+    const dataKey = randomBytes(32);
+    await r.versions.insert({
+      id: versionId,
+      owner_id: ownerId,
+      status: 'uploading',
+      size: 0,
+      sha256: null,
+      wrapped_key: this.masterKey.wrap(dataKey, versionId).toString('base64'),
+      chunk_size: this.chunkSize,
+      segment_size: SEGMENT_SIZE,
+      created_at: Date.now(),
+    });
+    return { versionId, cipher: new SegmentCipher(dataKey, versionId) };
+  }
+
+  /** A writer that stores a version's chunks, recording each before it is sent and after it is acknowledged. */
+  writer(
+    versionId: string,
+    cipher: SegmentCipher,
+    options: { totalSize?: number; firstChunkIndex?: number; pending?: Buffer } = {},
+  ): ChunkWriter {
+    const store = this.stores.current();
+    return new ChunkWriter({
+      store,
+      cipher,
+      chunkSize: this.chunkSize,
+      ...options,
+      beforePut: (chunk) =>
+        this.repos.versions.insertPendingChunk({
+          version_id: versionId,
+          idx: chunk.index,
+          store: store.name,
+          chunk_key: chunk.key,
+          plain_size: 0,
+          sealed_size: 0,
+        }),
+      afterPut: (chunk) =>
+        this.repos.versions.setChunkStored(versionId, chunk.index, {
+          locator: chunk.locator,
+          plain_size: chunk.plainSize,
+          sealed_size: chunk.sealedSize,
+        }),
+    });
+  }
+
+  /** Streams a request body into a new file. Nothing is visible unless every byte was stored. */
+  async upload(
+    user: UserRow,
+    target: UploadTarget,
+    body: AsyncIterable<Buffer>,
+    options: { declaredSize?: number; sha256?: string } = {},
+  ): Promise<ItemRow> {
+    await this.checkTarget(user, target);
+    const { versionId, cipher } = await this.startVersion(user.id);
+    const writer = this.writer(versionId, cipher, { totalSize: options.declaredSize });
+    const hash = createHash('sha256');
+    try {
+      for await (const piece of body) {
+        hash.update(piece);
+        await writer.write(piece);
+      }
+      const { size } = await writer.finish();
+      const sha256 = hash.digest('hex');
+      if (options.sha256 && options.sha256 !== sha256) {
+        throw new AppError(400, 'integrity_failed', 'The uploaded bytes do not match the sha256 given', {
+          expected: options.sha256,
+          received: sha256,
+        });
+      }
+      return await this.commit(user, target, versionId, size, sha256);
+    } catch (err) {
+      await writer.abort();
+      await this.discardVersion(versionId);
+      throw err;
+    }
+  }
+
+  /**
+   * Makes a fully stored version visible as a file, in one transaction: the conflict policy is
+   * applied now (the name may have been taken while the bytes were arriving).
+   */
+  async commit(
+    user: UserRow,
+    target: UploadTarget,
+    versionId: string,
+    size: number,
+    sha256: string,
+    repos: Repositories = this.repos,
+  ): Promise<ItemRow> {
+    return repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const parent = await this.items.liveFolder(user, target.parentId, r);
+      const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
+      const now = Date.now();
+      await r.versions.markCommitted(versionId, size, sha256);
+      if (existing && target.conflict === 'replace' && existing.type === 'file') {
+        await r.items.update(existing.id, { version_id: versionId, size, mime_type: target.mimeType, updated_at: now });
+        await r.items.addSizeToChain(parent.id, size - existing.size);
+        await r.users.addUsedBytes(user.id, size - existing.size);
+        if (existing.version_id) {
+          await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
+        }
+        return (await r.items.findById(existing.id))!;
+      }
+      if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
+      const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
+      const row = newItemRow({
+        owner_id: user.id,
+        parent_id: parent.id,
+        type: 'file',
+        name,
+        now,
+        size,
+        mime_type: target.mimeType,
+        version_id: versionId,
+      });
+      await r.items.insert(row);
+      await r.items.addSizeToChain(parent.id, size);
+      await r.users.addUsedBytes(user.id, size);
+      return (await r.items.findById(row.id))!;
+    });
+  }
+
+  /** Drops an uncommitted version; its stored chunks are queued for deletion. */
+  async discardVersion(versionId: string): Promise<void> {
+    await this.repos.transaction((r) => r.versions.deleteVersions([versionId], Date.now()));
+  }
+
+  async open(user: UserRow, id: string): Promise<OpenFile> {
+    const item = await this.items.get(user, id);
+    if (item.type !== 'file' || !item.version_id) throw badRequest('This item is a folder, not a file');
+    return { item, ...(await this.openVersion(item.version_id)) };
+  }
+
+  async openVersion(versionId: string): Promise<OpenVersion> {
+    const version = await this.repos.versions.findById(versionId);
+    if (!version) throw notFound('File version');
+    if (version.segment_size !== SEGMENT_SIZE) {
+      throw conflict(`This file was stored with ${version.segment_size}-byte segments, which this server cannot read`);
+    }
+    const chunks = await this.repos.versions.chunks(version.id);
+    const dataKey = this.masterKey.unwrap(Buffer.from(version.wrapped_key, 'base64'), version.id);
+    return { version, chunks, cipher: new SegmentCipher(dataKey, version.id) };
+  }
+
+  /**
+   * Plaintext bytes [start, end) of an open file. A whole-file read also checks the SHA-256 recorded
+   * at upload and fails (instead of ending cleanly) when it differs.
+   */
+  async *read(file: OpenVersion, start: number, end: number): AsyncGenerator<Buffer> {
+    const whole = start === 0 && end === file.version.size;
+    const hash = whole && file.version.sha256 ? createHash('sha256') : null;
+    const pieces = readPlaintext({
+      stores: (name) => this.stores.get(name),
+      cipher: file.cipher,
+      chunkSize: file.version.chunk_size,
+      size: file.version.size,
+      chunks: file.chunks.map((c) => {
+        if (c.locator === null) throw new IntegrityError(`Chunk ${c.idx} of this file was never stored`);
+        return { index: c.idx, store: c.store, locator: c.locator, plainSize: c.plain_size };
+      }),
+      start,
+      end,
+    });
+    for await (const piece of pieces) {
+      hash?.update(piece);
+      yield piece;
+    }
+    if (hash && hash.digest('hex') !== file.version.sha256) {
+      throw new IntegrityError('The file does not match the SHA-256 recorded when it was uploaded');
+    }
+  }
+
+  /** SHA-256 of a stored version, read back from its chunks (an upload resumed after a restart needs it). */
+  async hashStored(versionId: string, size: number): Promise<string> {
+    const file = await this.openVersion(versionId);
+    file.version.size = size;
+    file.version.sha256 = null;
+    const hash = createHash('sha256');
+    for await (const piece of this.read(file, 0, size)) hash.update(piece);
+    return hash.digest('hex');
+  }
+
+  async storageInfo(version: FileVersionRow) {
+    return {
+      stores: await this.repos.versions.storeUsage(version.id),
+      segmentSize: version.segment_size,
+      chunkSize: version.chunk_size,
+    };
+  }
+}

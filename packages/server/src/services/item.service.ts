@@ -1,0 +1,293 @@
+import { randomUUID } from 'node:crypto';
+import { nameKey, numberedName, type ListQuery } from '@idrive/shared';
+import type { ItemRow, NewItemRow, UserRow } from '../db/schema.js';
+import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
+import type { Repositories } from '../repositories/repositories.js';
+
+const DAY_MS = 86_400_000;
+
+export interface FolderListing {
+  folder: ItemRow;
+  path: ItemRow[];
+  items: ItemRow[];
+  total: number;
+}
+
+/**
+ * The folder tree: create, list, rename, move, copy, trash, restore and purge. Every change that
+ * touches more than one row runs in one transaction, and folder sizes and the owner's used bytes
+ * are adjusted in that same transaction, so they are always right without a scan.
+ */
+export class ItemService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly trashRetentionDays: number,
+  ) {}
+
+  /** The user's item (file or folder, live or trashed); other users' ids are simply not found. */
+  async get(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
+    const item = await r.items.findOwned(user.id, id);
+    if (!item) throw notFound('Item');
+    return item;
+  }
+
+  async details(user: UserRow, id: string): Promise<{ item: ItemRow; path: ItemRow[] }> {
+    const item = await this.get(user, id);
+    return { item, path: await this.repos.items.pathTo(item.id) };
+  }
+
+  async list(user: UserRow, folderId: string, query: ListQuery): Promise<FolderListing> {
+    const folder = await this.get(user, folderId);
+    if (folder.type !== 'folder') throw notFound('Folder');
+    const [path, items, total] = await Promise.all([
+      this.repos.items.pathTo(folder.id),
+      this.repos.items.listChildren(folder.id, query),
+      this.repos.items.countChildren(folder.id),
+    ]);
+    return { folder, path, items, total };
+  }
+
+  /** A live folder of the user's that new items may go into. */
+  async liveFolder(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
+    const folder = await this.get(user, id, r);
+    if (folder.type !== 'folder') throw badRequest('The target is a file, not a folder');
+    if (folder.trashed_at !== null) throw conflict('The folder is in the trash; restore it first');
+    return folder;
+  }
+
+  async createFolder(user: UserRow, parentId: string, name: string): Promise<ItemRow> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const parent = await this.liveFolder(user, parentId, r);
+      if (await r.items.findLiveChild(parent.id, nameKey(name))) throw nameConflict(name);
+      const now = Date.now();
+      const row = newItemRow({ owner_id: user.id, parent_id: parent.id, type: 'folder', name, now });
+      await r.items.insert(row);
+      return (await r.items.findById(row.id))!;
+    });
+  }
+
+  /** Renames and/or moves an item. Moving a folder into itself or below itself is refused. */
+  async update(user: UserRow, id: string, changes: { name?: string; parentId?: string }): Promise<ItemRow> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const item = await this.get(user, id, r);
+      if (item.parent_id === null) throw badRequest('The root folder cannot be renamed or moved');
+      if (item.trashed_at !== null) throw conflict('The item is in the trash; restore it first');
+      const name = changes.name ?? item.name;
+      const targetId = changes.parentId ?? item.parent_id;
+      const target = await this.liveFolder(user, targetId, r);
+      if (targetId !== item.parent_id) {
+        const targetPath = await r.items.pathTo(target.id);
+        if (targetPath.some((p) => p.id === item.id)) {
+          throw conflict('A folder cannot be moved into itself or into a folder inside it');
+        }
+      }
+      const clash = await r.items.findLiveChild(target.id, nameKey(name));
+      if (clash && clash.id !== item.id) throw nameConflict(name);
+      await r.items.update(item.id, {
+        name,
+        name_key: nameKey(name),
+        parent_id: target.id,
+        updated_at: Date.now(),
+      });
+      if (target.id !== item.parent_id) {
+        await r.items.addSizeToChain(item.parent_id, -item.size);
+        await r.items.addSizeToChain(target.id, item.size);
+      }
+      return (await r.items.findById(item.id))!;
+    });
+  }
+
+  /**
+   * Copies items (folders with everything live inside them) into a folder. Copies share the
+   * originals' stored versions, so a copy costs rows, not bytes on the store; a taken name gets a number.
+   */
+  async copy(user: UserRow, ids: string[], parentId: string): Promise<ItemRow[]> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const target = await this.liveFolder(user, parentId, r);
+      const targetPath = await r.items.pathTo(target.id);
+      const copies: ItemRow[] = [];
+      for (const id of ids) {
+        const source = await this.get(user, id, r);
+        if (source.parent_id === null) throw badRequest('The root folder cannot be copied');
+        if (source.trashed_at !== null) throw conflict(`"${source.name}" is in the trash; restore it first`);
+        if (targetPath.some((p) => p.id === source.id)) throw conflict('A folder cannot be copied into itself');
+        const subtree = (await r.items.subtree(source.id)).filter((row) => row.trashed_at === null);
+        const newIds = new Map(subtree.map((row) => [row.id, randomUUID()]));
+        const now = Date.now();
+        const name = await this.freeName(r, target.id, source.name);
+        const rows: NewItemRow[] = subtree.map((row) => ({
+          ...stripDepth(row),
+          id: newIds.get(row.id)!,
+          parent_id: row.id === source.id ? target.id : newIds.get(row.parent_id!)!,
+          ...(row.id === source.id ? { name, name_key: nameKey(name) } : {}),
+          created_at: now,
+          updated_at: now,
+        }));
+        await r.items.insertMany(rows);
+        await r.items.addSizeToChain(target.id, source.size);
+        await r.users.addUsedBytes(user.id, fileBytes(subtree));
+        copies.push((await r.items.findById(newIds.get(source.id)!))!);
+      }
+      return copies;
+    });
+  }
+
+  /** Moves items to the trash; a folder takes everything in it along. */
+  async trash(user: UserRow, ids: string[]): Promise<void> {
+    await this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const now = Date.now();
+      for (const id of ids) {
+        const item = await this.get(user, id, r);
+        if (item.parent_id === null) throw badRequest('The root folder cannot be deleted');
+        if (item.trashed_at !== null) continue;
+        await r.items.addSizeToChain(item.parent_id, -item.size);
+        await r.items.markTrashed(item.id, now);
+      }
+    });
+  }
+
+  /**
+   * Restores trashed items to where they were, or to the root when that folder is gone or itself
+   * in the trash; a name taken meanwhile gets a number.
+   */
+  async restore(user: UserRow, ids: string[]): Promise<ItemRow[]> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const restored: ItemRow[] = [];
+      for (const id of ids) {
+        const item = await this.trashRoot(user, id, r);
+        const original = item.original_parent_id ? await r.items.findOwned(user.id, item.original_parent_id) : undefined;
+        const targetId = original && original.trashed_at === null ? original.id : user.root_folder_id;
+        const name = await this.freeName(r, targetId, item.name);
+        await r.items.unmarkTrashed(item.id);
+        await r.items.update(item.id, { parent_id: targetId, name, name_key: nameKey(name) });
+        await r.items.addSizeToChain(targetId, item.size);
+        restored.push((await r.items.findById(item.id))!);
+      }
+      return restored;
+    });
+  }
+
+  async listTrash(user: UserRow, offset: number, limit: number): Promise<{ items: ItemRow[]; total: number }> {
+    const [items, total] = await Promise.all([
+      this.repos.items.listTrashRoots(user.id, offset, limit),
+      this.repos.items.countTrashRoots(user.id),
+    ]);
+    return { items, total };
+  }
+
+  /** Deletes trashed items for good; their chunks are queued for deletion from the stores. */
+  async deleteForever(user: UserRow, ids: string[]): Promise<void> {
+    await this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const roots = [];
+      for (const id of ids) roots.push(await this.trashRoot(user, id, r));
+      await this.purge(r, user.id, roots);
+    });
+  }
+
+  async emptyTrash(user: UserRow): Promise<number> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const total = await r.items.countTrashRoots(user.id);
+      const roots = await r.items.listTrashRoots(user.id, 0, total);
+      await this.purge(r, user.id, roots);
+      return roots.length;
+    });
+  }
+
+  /** Purges what has been in the trash longer than the retention period; returns how many items. */
+  async purgeExpired(now: number): Promise<number> {
+    const before = now - this.trashRetentionDays * DAY_MS;
+    let purged = 0;
+    for (;;) {
+      const roots = await this.repos.items.trashRootsBefore(before, 200);
+      if (roots.length === 0) return purged;
+      const byOwner = new Map<string, ItemRow[]>();
+      for (const row of roots) byOwner.set(row.owner_id, [...(byOwner.get(row.owner_id) ?? []), row]);
+      for (const [ownerId, ownerRoots] of byOwner) {
+        await this.repos.transaction(async (r) => {
+          await r.users.lockTree(ownerId);
+          await this.purge(r, ownerId, ownerRoots);
+        });
+      }
+      purged += roots.length;
+    }
+  }
+
+  /** Picks `name`, or `name (1)`, `name (2)`… whichever is free among the folder's live children. */
+  async freeName(r: Repositories, parentId: string, name: string): Promise<string> {
+    if (!(await r.items.findLiveChild(parentId, nameKey(name)))) return name;
+    const dot = name.lastIndexOf('.');
+    const stem = dot > 0 ? name.slice(0, dot) : name;
+    const prefix = nameKey(stem);
+    const taken = await r.items.liveChildKeysStartingWith(parentId, prefix);
+    for (let n = 1; ; n++) {
+      const key = nameKey(numberedName(name, n));
+      // A very long name is shortened to fit, and then falls outside the prefix we fetched.
+      const free = key.startsWith(prefix) ? !taken.has(key) : !(await r.items.findLiveChild(parentId, key));
+      if (free) return numberedName(name, n);
+    }
+  }
+
+  private async trashRoot(user: UserRow, id: string, r: Repositories): Promise<ItemRow> {
+    const item = await this.get(user, id, r);
+    if (item.trash_root_id !== item.id) throw notFound('Item in the trash');
+    return item;
+  }
+
+  private async purge(r: Repositories, ownerId: string, roots: ItemRow[]): Promise<void> {
+    let bytes = 0;
+    const versionIds = new Set<string>();
+    for (const root of roots) {
+      const subtree = await r.items.subtree(root.id);
+      bytes += fileBytes(subtree);
+      for (const row of subtree) if (row.version_id) versionIds.add(row.version_id);
+    }
+    await r.items.deleteByIds(roots.map((root) => root.id));
+    await r.versions.deleteVersions(await r.items.unreferencedVersions([...versionIds]), Date.now());
+    await r.users.addUsedBytes(ownerId, -bytes);
+  }
+}
+
+function fileBytes(rows: ItemRow[]): number {
+  return rows.reduce((sum, row) => (row.type === 'file' ? sum + row.size : sum), 0);
+}
+
+/** The recursive queries add a `depth` column that is not part of the table. */
+function stripDepth(row: ItemRow): ItemRow {
+  const { depth: _depth, ...rest } = row as ItemRow & { depth?: number };
+  return rest;
+}
+
+export function newItemRow(fields: {
+  owner_id: string;
+  parent_id: string;
+  type: ItemRow['type'];
+  name: string;
+  now: number;
+  size?: number;
+  mime_type?: string | null;
+  version_id?: string | null;
+}): NewItemRow {
+  return {
+    id: randomUUID(),
+    owner_id: fields.owner_id,
+    parent_id: fields.parent_id,
+    type: fields.type,
+    name: fields.name,
+    name_key: nameKey(fields.name),
+    size: fields.size ?? 0,
+    mime_type: fields.mime_type ?? null,
+    version_id: fields.version_id ?? null,
+    created_at: fields.now,
+    updated_at: fields.now,
+    trashed_at: null,
+    trash_root_id: null,
+    original_parent_id: null,
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Repositories } from '../repositories/repositories.js';
+import type { StoreRegistry } from '../storage/store-registry.js';
+import type { FileService } from './file.service.js';
+import type { ItemService } from './item.service.js';
+import type { UploadService } from './upload.service.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface MaintenanceReport {
+  trashPurged: number;
+  uploadsExpired: number;
+  versionsDiscarded: number;
+  chunksDeleted: number;
+  chunkDeletesFailed: number;
+}
+
+/**
+ * The housekeeping that keeps storage honest: purge old trash, drop abandoned uploads, and delete
+ * from the stores every chunk that no committed file needs. Each step is idempotent and safe to
+ * repeat after a crash, because what to delete is recorded in the same transaction that made it garbage.
+ */
+export class MaintenanceService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly items: ItemService,
+    private readonly files: FileService,
+    private readonly uploads: UploadService,
+    private readonly stores: StoreRegistry,
+    private readonly uploadExpiryHours: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  async run(now: number = Date.now()): Promise<MaintenanceReport> {
+    const trashPurged = await this.items.purgeExpired(now);
+    const uploadsExpired = await this.uploads.expire(now);
+    const versionsDiscarded = await this.discardStaleVersions(now);
+    await this.repos.sessions.deleteExpired(now);
+    const { deleted, failed } = await this.collectGarbage();
+    return { trashPurged, uploadsExpired, versionsDiscarded, chunksDeleted: deleted, chunkDeletesFailed: failed };
+  }
+
+  /** Versions of plain uploads whose request (or server) died before the commit. */
+  private async discardStaleVersions(now: number): Promise<number> {
+    const stale = await this.repos.versions.staleUploadingVersions(now - this.uploadExpiryHours * HOUR_MS, 500);
+    for (const id of stale) await this.files.discardVersion(id);
+    return stale.length;
+  }
+
+  /** Deletes queued chunks from their stores; a failed delete stays queued for the next run. */
+  async collectGarbage(batch = 500): Promise<{ deleted: number; failed: number }> {
+    let deleted = 0;
+    let failed = 0;
+    const seen = new Set<number>();
+    for (;;) {
+      const rows = (await this.repos.versions.garbage(batch + seen.size)).filter((row) => !seen.has(row.id));
+      if (rows.length === 0) return { deleted, failed };
+      for (const row of rows) {
+        try {
+          await this.stores.get(row.store).delete(row.locator);
+          await this.repos.versions.deleteGarbage(row.id);
+          deleted++;
+        } catch (err) {
+          seen.add(row.id);
+          failed++;
+          await this.repos.versions.bumpGarbageAttempts(row.id);
+          this.log.warn({ err, store: row.store, attempts: row.attempts + 1 }, 'chunk delete failed; will retry');
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,201 @@
+import { createHash, randomUUID, type Hash } from 'node:crypto';
+import type { UploadRow, UserRow } from '../db/schema.js';
+import { AppError, notFound } from '../lib/app-error.js';
+import { KeyedMutex } from '../lib/keyed-mutex.js';
+import type { Repositories } from '../repositories/repositories.js';
+import type { UploadStaging } from '../storage/upload-staging.js';
+import type { FileService, UploadTarget } from './file.service.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface PatchResult {
+  offset: number;
+  /** The committed file, when this PATCH completed the upload. */
+  fileId: string | null;
+}
+
+/**
+ * Resumable uploads (the tus protocol's state machine). Whole chunks go to the store as they fill;
+ * the tail that does not fill a chunk yet is staged encrypted on local disk, so the offset a client
+ * is told survives a dropped connection and a server restart.
+ */
+export class UploadService {
+  private readonly locks = new KeyedMutex();
+  /** SHA-256 state of uploads this process has seen from their first byte; lost on restart. */
+  private readonly hashes = new Map<string, { hash: Hash; upTo: number }>();
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly files: FileService,
+    private readonly staging: UploadStaging,
+    private readonly stagingKey: Buffer,
+    private readonly expiryHours: number,
+  ) {}
+
+  /** Opens an upload. An empty file has nothing to send, so it is committed at once. */
+  async create(user: UserRow, target: UploadTarget, size: number): Promise<{ upload: UploadRow; fileId: string | null }> {
+    await this.files.checkTarget(user, target);
+    const upload = await this.repos.transaction(async (r) => {
+      const { versionId } = await this.files.startVersion(user.id, r);
+      const now = Date.now();
+      const upload: UploadRow = {
+        id: randomUUID(),
+        owner_id: user.id,
+        parent_id: target.parentId,
+        name: target.name,
+        conflict: target.conflict,
+        mime_type: target.mimeType,
+        size,
+        version_id: versionId,
+        created_at: now,
+        expires_at: now + this.expiryHours * HOUR_MS,
+      };
+      await r.uploads.insert(upload);
+      this.hashes.set(upload.id, { hash: createHash('sha256'), upTo: 0 });
+      return upload;
+    });
+    const fileId = size === 0 ? (await this.patch(user, upload.id, 0, [])).fileId : null;
+    return { upload, fileId };
+  }
+
+  async get(user: UserRow, id: string): Promise<UploadRow> {
+    const upload = await this.repos.uploads.findOwned(user.id, id);
+    if (!upload) throw notFound('Upload');
+    return upload;
+  }
+
+  /** The offset the client should continue from. */
+  async offset(user: UserRow, id: string): Promise<{ upload: UploadRow; offset: number }> {
+    return this.locks.run(id, async () => {
+      const upload = await this.get(user, id);
+      const state = await this.state(upload);
+      return { upload, offset: state.base + state.pending.length };
+    });
+  }
+
+  /** Appends the body at `offset`; completes and commits the file when the last byte arrives. */
+  async patch(user: UserRow, id: string, offset: number, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<PatchResult> {
+    return this.locks.run(id, async () => {
+      const upload = await this.get(user, id);
+      const { base, firstChunkIndex, pending } = await this.state(upload);
+      const current = base + pending.length;
+      if (offset !== current) {
+        throw new AppError(409, 'offset_mismatch', `Upload-Offset is ${offset} but the upload is at ${current}`, {
+          offset: current,
+        });
+      }
+      const version = await this.files.openVersion(upload.version_id);
+      const writer = this.files.writer(upload.version_id, version.cipher, {
+        totalSize: upload.size,
+        firstChunkIndex,
+        pending,
+      });
+      const hashed = this.hashes.get(id);
+      const hash = hashed && hashed.upTo === current ? hashed.hash : null;
+      if (!hash) this.hashes.delete(id);
+
+      let received = 0;
+      let dropped: unknown = null;
+      try {
+        for await (const piece of body) {
+          if (current + received + piece.length > upload.size) {
+            throw new AppError(400, 'bad_request', `The body goes past the upload's length (${upload.size} bytes)`);
+          }
+          hash?.update(piece);
+          received += piece.length;
+          await writer.write(piece);
+        }
+      } catch (err) {
+        if (err instanceof AppError) {
+          await writer.abort();
+          throw err;
+        }
+        // The client went away mid-body: keep what arrived, so it can resume from there.
+        dropped = err;
+      }
+      if (hash) this.hashes.set(id, { hash, upTo: current + received });
+
+      if (!dropped && current + received === upload.size) {
+        const { size } = await writer.finish();
+        const sha256 = hash ? hash.digest('hex') : await this.files.hashStored(upload.version_id, size);
+        const item = await this.repos.transaction(async (r) => {
+          const committed = await this.files.commit(user, targetOf(upload), upload.version_id, size, sha256, r);
+          await r.uploads.delete(upload.id);
+          return committed;
+        });
+        this.hashes.delete(id);
+        await this.staging.remove(id);
+        return { offset: size, fileId: item.id };
+      }
+
+      const tail = await writer.pause();
+      const chunks = await this.repos.versions.chunks(upload.version_id);
+      const newBase = storedPrefix(chunks).bytes;
+      if (newBase === base) {
+        await this.staging.append(id, this.stagingKey, current, tail.subarray(pending.length));
+      } else {
+        await this.staging.replace(id, this.stagingKey, newBase, tail);
+      }
+      return { offset: newBase + tail.length, fileId: null };
+    });
+  }
+
+  /** Cancels an upload: its version and chunks are discarded. */
+  async terminate(user: UserRow, id: string): Promise<void> {
+    await this.locks.run(id, async () => {
+      const upload = await this.get(user, id);
+      await this.discard(upload);
+    });
+  }
+
+  /** Discards uploads whose time ran out; returns how many. */
+  async expire(now: number): Promise<number> {
+    const expired = await this.repos.uploads.expiredBefore(now, 500);
+    for (const upload of expired) await this.locks.run(upload.id, () => this.discard(upload));
+    return expired.length;
+  }
+
+  private async discard(upload: UploadRow): Promise<void> {
+    await this.repos.transaction(async (r) => {
+      await r.uploads.delete(upload.id);
+      await r.versions.deleteVersions([upload.version_id], Date.now());
+    });
+    this.hashes.delete(upload.id);
+    await this.staging.remove(upload.id);
+  }
+
+  /**
+   * Where the upload stands: the stored chunks (a prefix of acknowledged ones; anything after the
+   * first unacknowledged chunk was in flight when a connection or the server died, and is dropped)
+   * and the staged tail after them.
+   */
+  private async state(upload: UploadRow): Promise<{ base: number; firstChunkIndex: number; pending: Buffer }> {
+    const chunks = await this.repos.versions.chunks(upload.version_id);
+    const prefix = storedPrefix(chunks);
+    if (prefix.count < chunks.length) {
+      await this.repos.transaction((r) => r.versions.discardChunksFrom(upload.version_id, prefix.count, Date.now()));
+    }
+    const pending = await this.staging.load(upload.id, this.stagingKey, prefix.bytes);
+    return { base: prefix.bytes, firstChunkIndex: prefix.count, pending };
+  }
+}
+
+function storedPrefix(chunks: { idx: number; locator: string | null; plain_size: number }[]) {
+  let count = 0;
+  let bytes = 0;
+  for (const chunk of chunks) {
+    if (chunk.idx !== count || chunk.locator === null) break;
+    count++;
+    bytes += chunk.plain_size;
+  }
+  return { count, bytes };
+}
+
+function targetOf(upload: UploadRow): UploadTarget {
+  return {
+    parentId: upload.parent_id,
+    name: upload.name,
+    conflict: upload.conflict,
+    mimeType: upload.mime_type ?? 'application/octet-stream',
+  };
+}

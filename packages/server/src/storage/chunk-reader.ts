@@ -1,0 +1,163 @@
+import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
+import type { ChunkStore } from './chunk-store.js';
+import { IntegrityError } from './errors.js';
+import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
+
+const SEALED_SEGMENT = SEGMENT_SIZE + SEGMENT_TAG_SIZE;
+
+/** One stored chunk of a file version, as its record says. */
+export interface StoredChunkRef {
+  index: number;
+  store: string;
+  locator: string;
+  plainSize: number;
+}
+
+export interface ReadOptions {
+  stores: (name: string) => ChunkStore;
+  cipher: SegmentCipher;
+  chunkSize: number;
+  /** The file's plaintext size. */
+  size: number;
+  /** Every chunk of the file, sorted by index. */
+  chunks: StoredChunkRef[];
+  /** First plaintext byte wanted (inclusive). */
+  start: number;
+  /** End of the wanted bytes (exclusive); start <= end <= size. */
+  end: number;
+  /** Chunks fetched ahead of the one being decrypted (default 1). */
+  readAhead?: number;
+}
+
+/** What to fetch from one chunk and which part of its opened segments to hand out. */
+interface ChunkPlan {
+  ref: StoredChunkRef;
+  /** Global index of the first segment fetched. */
+  firstSegment: number;
+  /** Segments fetched, and the plaintext they open to. */
+  segments: number;
+  plainBytes: number;
+  /** Sealed byte range within the chunk. */
+  sealedStart: number;
+  sealedEnd: number;
+  /** Whether the fetched segments include the file's final one. */
+  holdsLast: boolean;
+  /** The wanted bytes within the opened plaintext. */
+  sliceStart: number;
+  sliceEnd: number;
+}
+
+/**
+ * Plaintext bytes [start, end) of a stored file, one Buffer per chunk touched. Only the sealed segments
+ * covering the range are fetched (a ranged get) and opened; the next chunk is fetched while the current
+ * one is decrypted and consumed. Any tampering, truncation, reordering or foreign chunk throws
+ * IntegrityError; unauthenticated bytes are never yielded.
+ */
+export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> {
+  const { cipher, chunkSize, size, chunks, start, end } = opts;
+  const readAhead = opts.readAhead ?? 1;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % SEGMENT_SIZE !== 0) {
+    throw new RangeError(`The chunk size must be a positive multiple of ${SEGMENT_SIZE}, not ${chunkSize}`);
+  }
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError(`Invalid file size ${size}`);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > size) {
+    throw new RangeError(`Invalid range ${start}-${end} of a ${size}-byte file`);
+  }
+  if (!Number.isSafeInteger(readAhead) || readAhead < 0) throw new RangeError(`Invalid readAhead ${readAhead}`);
+  checkChunkList(chunks, size, chunkSize);
+  if (start === end) return;
+
+  const first = Math.floor(start / chunkSize);
+  const last = Math.floor((end - 1) / chunkSize);
+  const lastChunk = chunks.length - 1;
+  const plans: ChunkPlan[] = [];
+  for (let k = first; k <= last; k++) plans.push(plan(chunks[k]!, k === lastChunk, chunkSize, start, end));
+
+  const fetches = new Map<number, Promise<Buffer>>();
+  const fetchAhead = (from: number) => {
+    for (let i = from; i < Math.min(plans.length, from + 1 + readAhead); i++) {
+      if (fetches.has(i)) continue;
+      const fetching = fetchSealed(opts.stores, plans[i]!);
+      // A prefetch may fail while nobody awaits it (or after the consumer stopped reading); the
+      // failure is reported when its turn comes, not as an unhandled rejection.
+      fetching.catch(() => undefined);
+      fetches.set(i, fetching);
+    }
+  };
+  for (let i = 0; i < plans.length; i++) {
+    fetchAhead(i);
+    const sealed = await fetches.get(i)!;
+    fetches.delete(i);
+    yield open(cipher, plans[i]!, sealed);
+  }
+}
+
+/** The chunk records must be exactly chunks 0..n-1 of a file this size, each with the size the layout gives it. */
+function checkChunkList(chunks: StoredChunkRef[], size: number, chunkSize: number): void {
+  const expected = chunkCount(size, chunkSize);
+  if (chunks.length !== expected) {
+    throw new IntegrityError(
+      `A ${size}-byte file should have ${expected} chunk(s) but ${chunks.length} are recorded: the file is damaged`,
+    );
+  }
+  chunks.forEach((chunk, k) => {
+    if (chunk.index !== k) {
+      throw new IntegrityError(`Chunk ${k} of the file is missing from its records: the file is damaged`, {
+        chunk: k,
+      });
+    }
+    const plainSize = Math.min(chunkSize, size - k * chunkSize);
+    if (chunk.plainSize !== plainSize) {
+      throw new IntegrityError(
+        `Chunk ${k} is recorded as ${chunk.plainSize} bytes instead of ${plainSize}: the file is damaged`,
+        { chunk: k },
+      );
+    }
+  });
+}
+
+function plan(ref: StoredChunkRef, isLastChunk: boolean, chunkSize: number, start: number, end: number): ChunkPlan {
+  const chunkStart = ref.index * chunkSize;
+  const localStart = Math.max(start, chunkStart) - chunkStart;
+  const localEnd = Math.min(end, chunkStart + ref.plainSize) - chunkStart;
+  const segmentsInChunk = segmentCount(ref.plainSize);
+  const j0 = Math.floor(localStart / SEGMENT_SIZE);
+  const j1 = Math.min(segmentsInChunk, Math.ceil(localEnd / SEGMENT_SIZE));
+  const plainBytes = Math.min(j1 * SEGMENT_SIZE, ref.plainSize) - j0 * SEGMENT_SIZE;
+  return {
+    ref,
+    firstSegment: ref.index * (chunkSize / SEGMENT_SIZE) + j0,
+    segments: j1 - j0,
+    plainBytes,
+    sealedStart: j0 * SEALED_SEGMENT,
+    sealedEnd: Math.min(j1 * SEALED_SEGMENT, sealedSize(ref.plainSize)),
+    holdsLast: isLastChunk && j1 === segmentsInChunk,
+    sliceStart: localStart - j0 * SEGMENT_SIZE,
+    sliceEnd: localEnd - j0 * SEGMENT_SIZE,
+  };
+}
+
+async function fetchSealed(stores: ReadOptions['stores'], p: ChunkPlan): Promise<Buffer> {
+  const sealed = await stores(p.ref.store).get(p.ref.locator, { start: p.sealedStart, end: p.sealedEnd });
+  const wanted = p.sealedEnd - p.sealedStart;
+  if (sealed.length !== wanted) {
+    throw new IntegrityError(
+      `Stored chunk ${p.ref.index} returned ${sealed.length} bytes where ${wanted} were expected: the file is damaged`,
+      { chunk: p.ref.index },
+    );
+  }
+  return sealed;
+}
+
+function open(cipher: SegmentCipher, p: ChunkPlan, sealed: Buffer): Buffer {
+  const plain = Buffer.allocUnsafe(p.plainBytes);
+  let inPos = 0;
+  let outPos = 0;
+  for (let j = 0; j < p.segments; j++) {
+    const sealedEnd = Math.min(inPos + SEALED_SEGMENT, sealed.length);
+    const last = p.holdsLast && j === p.segments - 1;
+    outPos += cipher.openInto(plain, outPos, p.firstSegment + j, sealed.subarray(inPos, sealedEnd), last, p.ref.index);
+    inPos = sealedEnd;
+  }
+  return plain.subarray(p.sliceStart, p.sliceEnd);
+}

@@ -1,0 +1,28 @@
+/** A byte range of a stored chunk: `start` inclusive, `end` exclusive. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** What a backend accepts. */
+export interface ChunkStoreLimits {
+  /** The largest (sealed) chunk, in bytes, that one `put` may store. */
+  maxChunkBytes: number;
+}
+
+/**
+ * A place that keeps sealed chunks: local disk, Discord, later S3-like backends. It only ever sees
+ * ciphertext; it neither knows nor checks what a chunk means.
+ */
+export interface ChunkStore {
+  /** The name chunk records refer to ('local', 'discord'). */
+  readonly name: string;
+  /** The largest ciphertext chunk it takes. */
+  readonly limits: ChunkStoreLimits;
+  /** Stores a chunk durably (on disk: written and fsynced) under `key` (a UUID we chose) and returns the locator to read it back. */
+  put(key: string, data: Buffer): Promise<string>;
+  /** Reads a chunk or a byte range of it. Throws ChunkMissingError when it is gone. */
+  get(locator: string, range?: ByteRange): Promise<Buffer>;
+  /** Deletes a chunk; a missing chunk is not an error (deletes are retried by jobs). */
+  delete(locator: string): Promise<void>;
+}

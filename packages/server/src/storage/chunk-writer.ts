@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto';
+import { SEGMENT_SIZE } from '@idrive/shared';
+import type { ChunkStore } from './chunk-store.js';
+import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
+
+/** A chunk about to be stored: its index in the file and the key it is stored under. */
+export interface PendingChunk {
+  index: number;
+  key: string;
+}
+
+/** A chunk the store has acknowledged. */
+export interface StoredChunk extends PendingChunk {
+  locator: string;
+  plainSize: number;
+  sealedSize: number;
+}
+
+export interface ChunkWriterOptions {
+  store: ChunkStore;
+  cipher: SegmentCipher;
+  /** Plaintext bytes per chunk; a multiple of SEGMENT_SIZE. */
+  chunkSize: number;
+  /** Total plaintext size when known (tus, Content-Length); when unknown the writer holds back a full chunk until it sees more data or finish(), because only then does it know whether that chunk holds the final segment. */
+  totalSize?: number;
+  /** Index of the first chunk this writer produces, and plaintext already waiting before it (a resumed upload: bytes received after the last stored chunk). */
+  firstChunkIndex?: number;
+  pending?: Buffer;
+  /** How many puts may be in flight at once (default 2): encryption of chunk k+1 overlaps the store write of chunk k. */
+  concurrency?: number;
+  /** Called before a chunk is stored (to record the key as pending, so a crash leaves nothing unaccounted), and after it is stored. */
+  beforePut(chunk: PendingChunk): Promise<void>;
+  afterPut(chunk: StoredChunk): Promise<void>;
+}
+
+/**
+ * Turns a stream of plaintext pieces into sealed chunks in a ChunkStore. Chunk k holds plaintext bytes
+ * [k*chunkSize, min((k+1)*chunkSize, size)), sealed segment by segment; the file's final segment is
+ * sealed with the last flag, so a chunk is only sealed once the writer knows whether it is the last.
+ *
+ * Memory stays near chunkSize*(concurrency+1): one plaintext chunk being filled (sealing is synchronous,
+ * so its buffer is reused at once) plus the sealed chunks in flight. Call write/finish one at a time.
+ */
+export class ChunkWriter {
+  private readonly store: ChunkStore;
+  private readonly cipher: SegmentCipher;
+  private readonly chunkSize: number;
+  private readonly totalSize: number | undefined;
+  private readonly concurrency: number;
+  private readonly segmentsPerChunk: number;
+  private readonly firstChunkIndex: number;
+  private readonly beforePut: ChunkWriterOptions['beforePut'];
+  private readonly afterPut: ChunkWriterOptions['afterPut'];
+
+  /** Plaintext handed to the constructor, taken in by the first write or finish. */
+  private pending: Buffer | null;
+  /** Index of the chunk being filled. */
+  private nextIndex: number;
+  /** Absolute plaintext offset of `buffer[0]`. */
+  private chunkStart: number;
+  private buffer: Buffer = Buffer.alloc(0);
+  private filled = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: { error: unknown } | null = null;
+  private busy = false;
+  private done = false;
+
+  constructor(options: ChunkWriterOptions) {
+    const { chunkSize, totalSize, firstChunkIndex = 0, concurrency = 2 } = options;
+    if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % SEGMENT_SIZE !== 0) {
+      throw new RangeError(`The chunk size must be a positive multiple of ${SEGMENT_SIZE}, not ${chunkSize}`);
+    }
+    if (sealedSize(chunkSize) > options.store.limits.maxChunkBytes) {
+      throw new RangeError(
+        `A ${chunkSize}-byte chunk seals to ${sealedSize(chunkSize)} bytes, more than the "${options.store.name}" ` +
+          `store takes (${options.store.limits.maxChunkBytes})`,
+      );
+    }
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be at least 1');
+    if (totalSize !== undefined && (!Number.isSafeInteger(totalSize) || totalSize < 0)) {
+      throw new RangeError(`Invalid total size ${totalSize}`);
+    }
+    if (!Number.isSafeInteger(firstChunkIndex) || firstChunkIndex < 0) {
+      throw new RangeError(`Invalid first chunk index ${firstChunkIndex}`);
+    }
+    const pending = options.pending ?? Buffer.alloc(0);
+    this.store = options.store;
+    this.cipher = options.cipher;
+    this.chunkSize = chunkSize;
+    this.totalSize = totalSize;
+    this.concurrency = concurrency;
+    this.segmentsPerChunk = chunkSize / SEGMENT_SIZE;
+    this.firstChunkIndex = firstChunkIndex;
+    this.beforePut = options.beforePut;
+    this.afterPut = options.afterPut;
+    this.nextIndex = firstChunkIndex;
+    this.chunkStart = firstChunkIndex * chunkSize;
+    this.pending = pending.length > 0 ? pending : null;
+
+    if (totalSize !== undefined) {
+      const chunks = chunkCount(totalSize, chunkSize);
+      if (firstChunkIndex > chunks) {
+        throw new RangeError(`Chunk ${firstChunkIndex} is past the end of a ${totalSize}-byte file`);
+      }
+      // Every chunk, the final one included, was stored before (a crash between the last put and the
+      // commit): there is nothing left to write, and finish() only confirms the size.
+      if (firstChunkIndex === chunks) this.chunkStart = totalSize;
+      if (this.chunkStart + pending.length > totalSize) throw this.tooLong(this.chunkStart + pending.length);
+    }
+  }
+
+  /** Takes in one piece of plaintext; resolves when the writer is ready for more (the back-pressure). */
+  async write(piece: Buffer): Promise<void> {
+    this.enter();
+    try {
+      await this.takePending();
+      await this.ingest(piece);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Seals and stores the rest with the final flag and waits until every chunk is acknowledged. With
+   * totalSize known, throws if the bytes received differ from it. A 0-byte file gives one chunk holding
+   * one empty final segment.
+   */
+  async finish(): Promise<{ size: number; chunks: number }> {
+    this.enter();
+    try {
+      await this.takePending();
+      const size = this.chunkStart + this.filled;
+      if (this.totalSize !== undefined && size !== this.totalSize) {
+        throw new Error(`The upload ended after ${size} bytes, but its size was given as ${this.totalSize} bytes`);
+      }
+      const alreadyComplete =
+        this.totalSize !== undefined && this.firstChunkIndex === chunkCount(this.totalSize, this.chunkSize);
+      if (!alreadyComplete) {
+        if (this.filled === 0 && this.nextIndex > 0) {
+          // Only reachable when a resumed writer without totalSize gets no bytes: chunk nextIndex-1 was
+          // sealed as not final, and a file's chunks cannot end with an empty one.
+          throw new Error('Nothing to finish: the previous chunk was not sealed as the last one');
+        }
+        this.dispatch(true);
+      }
+      await this.drain();
+      this.throwIfFailed();
+      this.done = true;
+      return { size, chunks: this.nextIndex };
+    } catch (err) {
+      this.done = true;
+      await this.drain();
+      throw err;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Waits for in-flight puts and returns the plaintext received after the last stored chunk, unsealed,
+   * for a resumable upload to stage. The writer is done after that. Rejects if a put failed, because
+   * that chunk's plaintext is no longer held.
+   */
+  async pause(): Promise<Buffer> {
+    this.enter();
+    this.done = true;
+    try {
+      await this.drain();
+      this.throwIfFailed();
+      const held = this.buffer.subarray(0, this.filled);
+      return this.pending ? Buffer.concat([this.pending, held]) : held;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Stops the writer and waits for in-flight puts, so that no put runs after this resolves. Never rejects. */
+  async abort(): Promise<void> {
+    this.done = true;
+    await this.drain();
+  }
+
+  private enter(): void {
+    if (this.done) throw new Error('This chunk writer is already finished, paused or aborted');
+    if (this.busy) throw new Error('A chunk writer takes one call at a time; await the previous one');
+    this.throwIfFailed();
+    this.busy = true;
+  }
+
+  private async takePending(): Promise<void> {
+    const pending = this.pending;
+    if (!pending) return;
+    this.pending = null;
+    await this.ingest(pending);
+  }
+
+  private async ingest(piece: Buffer): Promise<void> {
+    const received = this.chunkStart + this.filled;
+    if (this.totalSize !== undefined && received + piece.length > this.totalSize) {
+      throw this.tooLong(received + piece.length);
+    }
+    let pos = 0;
+    while (pos < piece.length) {
+      // More data after a full chunk proves that chunk is not the file's last.
+      if (this.filled === this.chunkSize) await this.dispatchAndWait();
+      this.reserve();
+      const n = Math.min(piece.length - pos, this.buffer.length - this.filled);
+      piece.copy(this.buffer, this.filled, pos, pos + n);
+      this.filled += n;
+      pos += n;
+    }
+    // With the size known, a full chunk that ends before it cannot be the last: store it now.
+    if (
+      this.filled === this.chunkSize &&
+      this.totalSize !== undefined &&
+      this.chunkStart + this.filled < this.totalSize
+    ) {
+      await this.dispatchAndWait();
+    }
+    this.throwIfFailed();
+  }
+
+  /** Makes sure the buffer can take the rest of the current chunk, sized to the file when that is smaller. */
+  private reserve(): void {
+    const want =
+      this.totalSize === undefined ? this.chunkSize : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
+    if (this.buffer.length >= want) return;
+    const grown = Buffer.allocUnsafe(want);
+    this.buffer.copy(grown, 0, 0, this.filled);
+    this.buffer = grown;
+  }
+
+  private async dispatchAndWait(): Promise<void> {
+    this.throwIfFailed();
+    this.dispatch(false);
+    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+  }
+
+  /** Seals the buffered chunk (synchronously, so the buffer is free again at once) and starts storing it. */
+  private dispatch(final: boolean): void {
+    const index = this.nextIndex;
+    const plain = this.buffer.subarray(0, this.filled);
+    const sealed = Buffer.allocUnsafe(sealedSize(plain.length));
+    const firstSegment = index * this.segmentsPerChunk;
+    const segments = segmentCount(plain.length);
+    let out = 0;
+    for (let j = 0; j < segments; j++) {
+      const segment = plain.subarray(j * SEGMENT_SIZE, (j + 1) * SEGMENT_SIZE);
+      out += this.cipher.sealInto(sealed, out, firstSegment + j, segment, final && j === segments - 1);
+    }
+    this.nextIndex++;
+    this.chunkStart += plain.length;
+    this.filled = 0;
+
+    const key = randomUUID();
+    const plainSize = plain.length;
+    const task = (async () => {
+      await this.beforePut({ index, key });
+      const locator = await this.store.put(key, sealed);
+      await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
+    })();
+    const tracked: Promise<void> = task
+      .catch((error: unknown) => {
+        this.failure ??= { error };
+      })
+      .finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  private tooLong(received: number): Error {
+    return new Error(`The upload sent ${received} bytes, more than its size of ${this.totalSize} bytes`);
+  }
+}

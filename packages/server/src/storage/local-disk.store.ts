@@ -1,0 +1,91 @@
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { ByteRange, ChunkStore, ChunkStoreLimits } from './chunk-store.js';
+import { isErrnoCode, writeFileAtomic } from './durable-fs.js';
+import { ChunkMissingError, IntegrityError } from './errors.js';
+
+const MIB = 1024 * 1024;
+
+// Keys are UUIDs we generate; allowing nothing but hex digits and dashes means a locator read back from
+// the database can never name a path outside the store (no '/', no '..').
+const LOCATOR = /^[0-9a-f-]{3,64}$/;
+
+/**
+ * Chunks as files on local disk, at `<dir>/<first 2 chars of key>/<key>`. The two-character fan-out
+ * keeps any one folder small enough to list quickly.
+ */
+export class LocalDiskStore implements ChunkStore {
+  readonly name = 'local';
+  readonly limits: ChunkStoreLimits;
+
+  constructor(
+    private readonly dir: string,
+    maxChunkBytes = 64 * MIB,
+  ) {
+    this.limits = { maxChunkBytes };
+  }
+
+  /** Writes to a temporary name, fsyncs, then renames into place, so a crash never leaves half a chunk under its real name. */
+  async put(key: string, data: Buffer): Promise<string> {
+    const file = this.pathOf(key);
+    if (data.length > this.limits.maxChunkBytes) {
+      throw new RangeError(
+        `A ${data.length}-byte chunk exceeds the local store's limit of ${this.limits.maxChunkBytes} bytes`,
+      );
+    }
+    await writeFileAtomic(file, data);
+    return key;
+  }
+
+  /**
+   * Reads the whole chunk, or only `range` with a positioned read. A range past the end means the
+   * chunk is shorter than its record says, so it is reported as damage (IntegrityError).
+   */
+  async get(locator: string, range?: ByteRange): Promise<Buffer> {
+    const file = this.pathOf(locator);
+    let handle: FileHandle;
+    try {
+      handle = await open(file, 'r');
+    } catch (err) {
+      if (isErrnoCode(err, 'ENOENT')) throw new ChunkMissingError(locator, this.name);
+      throw err;
+    }
+    try {
+      if (!range) return await handle.readFile();
+      const { start, end } = range;
+      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end < start) {
+        throw new RangeError(`Invalid byte range ${start}-${end}`);
+      }
+      const { size } = await handle.stat();
+      if (end > size) {
+        throw new IntegrityError(
+          `Stored chunk ${locator} has ${size} bytes, fewer than the ${end} recorded: the file is damaged`,
+        );
+      }
+      const out = Buffer.allocUnsafe(end - start);
+      let filled = 0;
+      // read() may return fewer bytes than asked; 0 means the file shrank after the stat.
+      while (filled < out.length) {
+        const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
+        if (bytesRead === 0) throw new IntegrityError(`Stored chunk ${locator} ended early: the file is damaged`);
+        filled += bytesRead;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async delete(locator: string): Promise<void> {
+    try {
+      await unlink(this.pathOf(locator));
+    } catch (err) {
+      if (!isErrnoCode(err, 'ENOENT')) throw err;
+    }
+  }
+
+  private pathOf(locator: string): string {
+    if (!LOCATOR.test(locator)) throw new Error(`Invalid chunk locator "${locator.slice(0, 80)}"`);
+    return path.join(this.dir, locator.slice(0, 2), locator);
+  }
+}

@@ -1,0 +1,122 @@
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
+import { IntegrityError } from './errors.js';
+
+const ALGORITHM = 'aes-256-gcm';
+const NONCE_SIZE = 12;
+const TWO_32 = 2 ** 32;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** How many segments `size` plaintext bytes make; an empty file (or chunk) is still one empty segment. */
+export function segmentCount(size: number): number {
+  return Math.max(1, Math.ceil(size / SEGMENT_SIZE));
+}
+
+/** How many chunks a file of `size` bytes has; an empty file still has one (holding its empty final segment). */
+export function chunkCount(size: number, chunkSize: number): number {
+  return Math.max(1, Math.ceil(size / chunkSize));
+}
+
+/**
+ * Sealed bytes of a chunk holding `plainSize` plaintext bytes. A chunk's plaintext is whole segments
+ * except for the file's last chunk, so every segment but possibly the final one is full.
+ */
+export function sealedSize(plainSize: number): number {
+  return plainSize + segmentCount(plainSize) * SEGMENT_TAG_SIZE;
+}
+
+/**
+ * Seals and opens the 64 KiB segments of one file version (the rclone-crypt / age STREAM construction).
+ *
+ * Segment i is AES-256-GCM with nonce = 3 zero bytes ‖ uint64 BE i ‖ last-flag byte, and AAD = the
+ * 16 raw bytes of the version id:
+ * - the data key is random per file version, so a counter nonce never repeats under one key;
+ * - the index in the nonce stops reordering segments, the last flag stops truncating at a segment
+ *   boundary (the new final segment was sealed with flag 0 and fails to open with flag 1);
+ * - the version id in the AAD stops splicing segments from another version, even under the same key.
+ */
+export class SegmentCipher {
+  private readonly key: KeyObject;
+  private readonly aad: Buffer;
+  private readonly nonce = Buffer.alloc(NONCE_SIZE);
+
+  constructor(dataKey: Buffer, versionId: string) {
+    if (dataKey.length !== 32) throw new RangeError(`A data key is 32 bytes, not ${dataKey.length}`);
+    if (!UUID.test(versionId)) throw new RangeError(`A version id must be a UUID, not "${versionId}"`);
+    // A KeyObject is prepared once; passing a raw Buffer makes every createCipheriv re-import the key (~25% slower).
+    this.key = createSecretKey(dataKey);
+    this.aad = Buffer.from(versionId.replaceAll('-', ''), 'hex');
+  }
+
+  /** Seals segment `index` (ciphertext ‖ 16-byte tag). `last` marks the file's final segment. */
+  seal(index: number, plaintext: Buffer, last: boolean): Buffer {
+    const out = Buffer.allocUnsafe(plaintext.length + SEGMENT_TAG_SIZE);
+    this.sealInto(out, 0, index, plaintext, last);
+    return out;
+  }
+
+  /** Seals segment `index` into `out` at `outOffset`; returns the bytes written (plaintext length + 16). */
+  sealInto(out: Buffer, outOffset: number, index: number, plaintext: Buffer, last: boolean): number {
+    if (plaintext.length > SEGMENT_SIZE) {
+      throw new RangeError(`A segment holds at most ${SEGMENT_SIZE} bytes, not ${plaintext.length}`);
+    }
+    const written = plaintext.length + SEGMENT_TAG_SIZE;
+    if (outOffset + written > out.length) throw new RangeError('The output buffer is too small for the segment');
+    const cipher = createCipheriv(ALGORITHM, this.key, this.nonceFor(index, last), {
+      authTagLength: SEGMENT_TAG_SIZE,
+    });
+    cipher.setAAD(this.aad);
+    const body = cipher.update(plaintext);
+    body.copy(out, outOffset);
+    // GCM is a stream mode: final() emits nothing, it only computes the tag.
+    cipher.final();
+    cipher.getAuthTag().copy(out, outOffset + body.length);
+    return written;
+  }
+
+  /**
+   * Opens sealed segment `index`, or throws IntegrityError; it never returns unauthenticated bytes.
+   * `chunkIndex` only makes the error message more useful.
+   */
+  open(index: number, sealed: Buffer, last: boolean, chunkIndex?: number): Buffer {
+    return this.decrypt(index, sealed, last, chunkIndex);
+  }
+
+  /** Opens sealed segment `index` into `out` at `outOffset`; returns the plaintext bytes written. Nothing is written if it fails. */
+  openInto(out: Buffer, outOffset: number, index: number, sealed: Buffer, last: boolean, chunkIndex?: number): number {
+    const plain = this.decrypt(index, sealed, last, chunkIndex);
+    if (outOffset + plain.length > out.length) throw new RangeError('The output buffer is too small for the segment');
+    plain.copy(out, outOffset);
+    return plain.length;
+  }
+
+  private decrypt(index: number, sealed: Buffer, last: boolean, chunkIndex: number | undefined): Buffer {
+    if (sealed.length < SEGMENT_TAG_SIZE || sealed.length > SEGMENT_SIZE + SEGMENT_TAG_SIZE) {
+      throw IntegrityError.segment(index, chunkIndex);
+    }
+    const bodyEnd = sealed.length - SEGMENT_TAG_SIZE;
+    const decipher = createDecipheriv(ALGORITHM, this.key, this.nonceFor(index, last), {
+      authTagLength: SEGMENT_TAG_SIZE,
+    });
+    decipher.setAAD(this.aad);
+    decipher.setAuthTag(sealed.subarray(bodyEnd));
+    // update() hands out bytes before the tag is checked; they only leave this method once final() has verified it.
+    const plain = decipher.update(sealed.subarray(0, bodyEnd));
+    try {
+      decipher.final();
+    } catch {
+      throw IntegrityError.segment(index, chunkIndex);
+    }
+    return plain;
+  }
+
+  private nonceFor(index: number, last: boolean): Buffer {
+    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError(`Invalid segment index ${index}`);
+    // Bytes 0-2 stay zero; the uint64 index is written as two uint32 halves to avoid a BigInt per segment.
+    // The shared buffer is safe to reuse: createCipheriv copies the nonce before returning.
+    this.nonce.writeUInt32BE(Math.floor(index / TWO_32), 3);
+    this.nonce.writeUInt32BE(index % TWO_32, 7);
+    this.nonce[11] = last ? 1 : 0;
+    return this.nonce;
+  }
+}

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../limits.js';
+import { id, itemName, timestamp } from './common.js';
+
+export const itemType = z.enum(['folder', 'file']);
+export type ItemType = z.infer<typeof itemType>;
+
+/** A file or a folder. Folder `size` is the total of the files below it (trash excluded). */
+export const item = z.object({
+  id,
+  type: itemType,
+  name: z.string(),
+  parentId: id.nullable(),
+  size: z.number().int(),
+  mimeType: z.string().nullable(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+  trashedAt: timestamp.nullable(),
+});
+export type Item = z.infer<typeof item>;
+
+export const pathEntry = z.object({ id, name: z.string() });
+export type PathEntry = z.infer<typeof pathEntry>;
+
+export const itemDetails = item.extend({
+  /** From the root down to the item itself. */
+  path: z.array(pathEntry),
+  /** SHA-256 (hex) of a file's content; null for folders. */
+  sha256: z.string().nullable(),
+});
+export type ItemDetails = z.infer<typeof itemDetails>;
+
+export const sortKeys = ['name', 'size', 'updated', 'type'] as const;
+export const sortKey = z.enum(sortKeys);
+export type SortKey = z.infer<typeof sortKey>;
+
+export const listQuery = z.object({
+  sort: sortKey.default('name'),
+  order: z.enum(['asc', 'desc']).default('asc'),
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),
+});
+export type ListQuery = z.infer<typeof listQuery>;
+
+/** Folders come first whatever the sort, as in every file manager. */
+export const listing = z.object({
+  folder: itemDetails,
+  items: z.array(item),
+  total: z.number().int(),
+  offset: z.number().int(),
+  limit: z.number().int(),
+});
+export type Listing = z.infer<typeof listing>;
+
+export const createFolderBody = z.object({ parentId: id, name: itemName });
+export type CreateFolderBody = z.infer<typeof createFolderBody>;
+
+export const updateItemBody = z
+  .object({ name: itemName.optional(), parentId: id.optional() })
+  .refine((b) => b.name !== undefined || b.parentId !== undefined, 'Give a new name, a new parentId, or both');
+export type UpdateItemBody = z.infer<typeof updateItemBody>;
+
+export const idsBody = z.object({ ids: z.array(id).min(1).max(10_000) });
+export type IdsBody = z.infer<typeof idsBody>;
+
+export const copyBody = z.object({ ids: z.array(id).min(1).max(1_000), parentId: id });
+export type CopyBody = z.infer<typeof copyBody>;
+
+export const itemList = z.object({ items: z.array(item) });
+export type ItemList = z.infer<typeof itemList>;
+
+export const trashQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),
+});
+export const trashListing = z.object({ items: z.array(item), total: z.number().int() });
+export type TrashListing = z.infer<typeof trashListing>;
+
+/** What to do when an upload's name is taken in the folder. */
+export const conflictPolicies = ['rename', 'replace', 'fail'] as const;
+export const conflictPolicy = z.enum(conflictPolicies);
+export type ConflictPolicy = z.infer<typeof conflictPolicy>;
+
+export const uploadFileParams = z.object({ id, name: itemName });
+export const uploadFileQuery = z.object({
+  conflict: conflictPolicy.default('fail'),
+  /** Optional SHA-256 (hex) of the body; a mismatch rejects the upload and stores nothing. */
+  sha256: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}$/, 'sha256 must be 64 hex digits')
+    .transform((s) => s.toLowerCase())
+    .optional(),
+});
+
+export const contentQuery = z.object({
+  disposition: z.enum(['inline', 'attachment']).default('inline'),
+});
+
+export const storageInfo = z.object({
+  /** Where the bytes are: one row per store with the chunks held there. */
+  stores: z.array(z.object({ store: z.string(), chunks: z.number().int(), bytes: z.number().int() })),
+  segmentSize: z.number().int(),
+  chunkSize: z.number().int(),
+});
+export type StorageInfo = z.infer<typeof storageInfo>;
+
+export const fileInfo = itemDetails.extend({ storage: storageInfo.nullable() });
+export type FileInfo = z.infer<typeof fileInfo>;
+
