@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import pluginVue from 'eslint-plugin-vue';
 import tseslint from 'typescript-eslint';
 
@@ -11,6 +12,10 @@ export default tseslint.config(
     files: ['**/*.vue'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
   },
+  { files: ['packages/web/**'], languageOptions: { globals: globals.browser } },
+  { files: ['**/*.mjs', 'scripts/**', 'packages/server/**'], languageOptions: { globals: globals.node } },
+  // TypeScript itself reports undefined names, with types in mind.
+  { files: ['**/*.ts', '**/*.vue'], rules: { 'no-undef': 'off' } },
   {
     files: ['packages/server/**/*.ts', 'packages/shared/**/*.ts', 'scripts/**/*.ts'],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -28,9 +28,13 @@ console.log('\n== vitest ==');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-vitest-'));
 const report = path.join(dir, 'report.json');
 const extra = process.argv.slice(2);
-spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra], {
-  stdio: 'inherit',
-});
+spawnSync(
+  'npx',
+  ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...extra],
+  {
+    stdio: 'inherit',
+  },
+);
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests;

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -30,6 +31,7 @@ import { MaintenanceService } from './services/maintenance.service.js';
 import { UploadService } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
 import type { ChunkStore } from './storage/chunk-store.js';
+import { CipherPool } from './storage/cipher-pool.js';
 import { LocalDiskStore } from './storage/local-disk.store.js';
 import { loadOrCreateMasterKey } from './storage/master-key.js';
 import { StoreRegistry } from './storage/store-registry.js';
@@ -43,6 +45,8 @@ export interface AppOverrides {
   writeTo?: string;
   /** Use this database (already migrated or not) instead of opening one from the config. */
   db?: DbHandle;
+  /** Worker threads that encrypt and decrypt (default: one per core but one; 0 runs it inline). */
+  cipherThreads?: number;
   /** Start the periodic maintenance job (default true). */
   jobs?: boolean;
   logger?: FastifyBaseLogger;
@@ -104,9 +108,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     log: (message) => log.warn(message),
   });
 
-  const db = overrides.db ?? openDatabase({ url: config.databaseUrl ?? path.join(config.dataDir, 'idrive.sqlite') });
+  const db =
+    overrides.db ?? openDatabase({ url: config.databaseUrl ?? path.join(config.dataDir, 'idrive.sqlite') });
   await migrateToLatest(db);
-  const repos = new Repositories(db.db, db.dialect);
+  const repos = new Repositories(db);
 
   const stores = new StoreRegistry(
     overrides.stores ?? [new LocalDiskStore(path.join(config.dataDir, 'chunks'))],
@@ -118,7 +123,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const users = new UserService(repos, hasher);
   const auth = new AuthService(repos, hasher, new LoginThrottle(config.loginWindowMinutes * 60_000), config);
   const items = new ItemService(repos, config.trashRetentionDays);
-  const files = new FileService(repos, items, stores, masterKey, config.chunkSize);
+  // The main thread keeps HTTP, disk and SHA-256; the other cores encrypt and decrypt.
+  const pool = new CipherPool(overrides.cipherThreads ?? Math.max(1, os.availableParallelism() - 1));
+  const files = new FileService(repos, items, stores, masterKey, config.chunkSize, pool);
   const uploads = new UploadService(
     repos,
     files,
@@ -126,7 +133,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     masterKey.deriveKey('idrive/upload-staging/v1'),
     config.uploadExpiryHours,
   );
-  const maintenance = new MaintenanceService(repos, items, files, uploads, stores, config.uploadExpiryHours, log);
+  const maintenance = new MaintenanceService(
+    repos,
+    items,
+    files,
+    uploads,
+    stores,
+    config.uploadExpiryHours,
+    log,
+  );
 
   const admin = await users.ensureAdmin(config.adminUsername, config.adminPassword);
   if (admin?.password) {
@@ -137,12 +152,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   }
 
   const context: RouteContext = { config, auth, users, items, files, uploads };
+  // Requests are validated by their zod schemas. Responses are not re-validated at run time: the type
+  // provider already checks each handler's return type against its schema at compile time, and
+  // re-parsing a 10,000-item listing would cost more than the query that produced it.
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'I Drive API', version: '1', description: 'Files and folders, stored encrypted in chunks.' },
+      info: {
+        title: 'I Drive API',
+        version: '1',
+        description: 'Files and folders, stored encrypted in chunks.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -170,7 +192,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
       await api.register(uploadRoutes(context));
-      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+      api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
+        app.swagger(),
+      );
     },
     { prefix: API_PREFIX },
   );
@@ -182,6 +206,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   app.addHook('onClose', async () => {
     await jobs.stop();
+    await pool.close();
     await db.db.destroy();
   });
   await app.ready();

@@ -17,7 +17,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   DATABASE_URL: z
     .string()
-    .regex(/^(postgres|postgresql):\/\//, 'must be a postgres:// URL (leave it unset for the embedded SQLite)')
+    .regex(
+      /^(postgres|postgresql):\/\//,
+      'must be a postgres:// URL (leave it unset for the embedded SQLite)',
+    )
     .optional(),
   IDRIVE_MASTER_KEY: z.string().optional(),
   IDRIVE_ADMIN_USERNAME: z.string().min(1).default('admin'),
@@ -122,5 +125,7 @@ function readConfigFile(file: string): Record<string, unknown> {
     throw new ConfigError(`IDRIVE_CONFIG_FILE: ${file} must hold a JSON object of VARIABLE: value pairs`);
   }
   // Numbers and booleans in the file become strings, as they would be in the environment.
-  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]));
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]),
+  );
 }

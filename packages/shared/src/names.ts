@@ -4,6 +4,7 @@ import { NAME_MAX_BYTES } from './limits.js';
 export type NameCheck = { ok: true; name: string } | { ok: false; reason: string };
 
 // C0 and C1 control characters, plus DEL; NUL is among them.
+// eslint-disable-next-line no-control-regex -- finding them is the point
 const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**

@@ -51,7 +51,11 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     // Everything outside /api is the web app's shell, which anyone may load.
     if (config.public || !request.url.startsWith('/api/')) return;
     if (!request.auth) {
-      throw new AppError(401, 'unauthorized', bearer ? 'The token is invalid or has expired' : 'Sign in first');
+      throw new AppError(
+        401,
+        'unauthorized',
+        bearer ? 'The token is invalid or has expired' : 'Sign in first',
+      );
     }
     if (cookie && !SAFE_METHODS.has(request.method)) {
       const sent = request.headers['x-csrf-token'];
@@ -65,7 +69,11 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
 
 export function requirePermission(user: UserRow, permission: Permission): void {
   if (!hasPermission(user, permission)) {
-    throw new AppError(403, 'forbidden', `This needs the "${permission}" permission, which your account does not have`);
+    throw new AppError(
+      403,
+      'forbidden',
+      `This needs the "${permission}" permission, which your account does not have`,
+    );
   }
 }
 
@@ -80,8 +88,19 @@ export function currentAuth(request: FastifyRequest): Authenticated {
   return request.auth;
 }
 
-export function setSessionCookie(reply: FastifyReply, token: string, secure: boolean, maxAgeSeconds: number): void {
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: maxAgeSeconds });
+export function setSessionCookie(
+  reply: FastifyReply,
+  token: string,
+  secure: boolean,
+  maxAgeSeconds: number,
+): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure,
+    path: '/',
+    maxAge: maxAgeSeconds,
+  });
 }
 
 export function clearSessionCookie(reply: FastifyReply): void {

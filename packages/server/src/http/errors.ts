@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { ErrorCode, ErrorEnvelope } from '@idrive/shared';
 import { AppError } from '../lib/app-error.js';
 import { ChunkMissingError, IntegrityError } from '../storage/errors.js';
@@ -25,7 +25,10 @@ const STATUS_CODES: Record<number, ErrorCode> = {
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof AppError) {
-      return reply.code(err.status).headers(err.headers).send(envelope(err.code, err.message, err.details));
+      return reply
+        .code(err.status)
+        .headers(err.headers)
+        .send(envelope(err.code, err.message, err.details));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({
@@ -39,10 +42,6 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.error({ err }, 'stored data failed to read back');
       return reply.code(500).send(envelope('integrity_failed', err.message));
     }
-    if (isResponseSerializationError(err)) {
-      request.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
-      return reply.code(500).send(envelope('internal', 'Internal server error'));
-    }
     const status = err.statusCode ?? 500;
     const code = STATUS_CODES[status];
     if (code && status < 500) return reply.code(status).send(envelope(code, err.message));
@@ -51,6 +50,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(envelope('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
+    reply
+      .code(404)
+      .send(envelope('not_found', `No route for ${request.method} ${request.url.split('?')[0]}`));
   });
 }

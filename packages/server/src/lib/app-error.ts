@@ -21,6 +21,7 @@ export const badRequest = (message: string, details?: unknown) =>
   new AppError(400, 'bad_request', message, details);
 export const notFound = (what: string) => new AppError(404, 'not_found', `${what} not found`);
 export const forbidden = (message: string) => new AppError(403, 'forbidden', message);
-export const conflict = (message: string, details?: unknown) => new AppError(409, 'conflict', message, details);
+export const conflict = (message: string, details?: unknown) =>
+  new AppError(409, 'conflict', message, details);
 export const nameConflict = (name: string) =>
   new AppError(409, 'name_conflict', `An item named "${name}" already exists in this folder`, { name });

@@ -1,6 +1,11 @@
 import { lookup } from 'mime-types';
 
-const GENERIC = new Set(['', 'application/octet-stream', 'binary/octet-stream', 'application/x-www-form-urlencoded']);
+const GENERIC = new Set([
+  '',
+  'application/octet-stream',
+  'binary/octet-stream',
+  'application/x-www-form-urlencoded',
+]);
 
 /**
  * The type a file is stored with: what the uploader said, unless that is a generic type, in which

@@ -1,4 +1,4 @@
-import type { Db, DbDialect, Tx } from '../db/database.js';
+import type { Db, DbHandle, Tx } from '../db/database.js';
 import { ItemRepository } from './item.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { UploadRepository } from './upload.repository.js';
@@ -16,10 +16,14 @@ export class Repositories {
   readonly versions: VersionRepository;
   readonly uploads: UploadRepository;
 
+  readonly dialect: DbHandle['dialect'];
+
   constructor(
-    private readonly db: Db | Tx,
-    readonly dialect: DbDialect,
+    private readonly handle: Pick<DbHandle, 'dialect' | 'durably'>,
+    private readonly db: Db | Tx = (handle as DbHandle).db,
   ) {
+    const dialect = handle.dialect;
+    this.dialect = dialect;
     this.users = new UserRepository(db, dialect);
     this.sessions = new SessionRepository(db);
     this.items = new ItemRepository(db);
@@ -27,9 +31,13 @@ export class Repositories {
     this.uploads = new UploadRepository(db);
   }
 
-  /** Runs `fn` in a transaction (or in the current one, when already inside a transaction). */
+  /**
+   * Runs `fn` in a transaction (or in the current one, when already inside a transaction) whose
+   * commit is durable.
+   */
   transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
-    return this.db.transaction().execute((tx) => fn(new Repositories(tx, this.dialect)));
+    const db = this.db as Db;
+    return this.handle.durably(() => db.transaction().execute((tx) => fn(new Repositories(this.handle, tx))));
   }
 }

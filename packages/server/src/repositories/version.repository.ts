@@ -44,7 +44,12 @@ export class VersionRepository {
   }
 
   chunks(versionId: string): Promise<ChunkRow[]> {
-    return this.db.selectFrom('chunks').selectAll().where('version_id', '=', versionId).orderBy('idx').execute();
+    return this.db
+      .selectFrom('chunks')
+      .selectAll()
+      .where('version_id', '=', versionId)
+      .orderBy('idx')
+      .execute();
   }
 
   /**
@@ -59,7 +64,11 @@ export class VersionRepository {
       .where('idx', '>=', fromIdx)
       .execute();
     await this.queueGarbage(rows, at);
-    await this.db.deleteFrom('chunks').where('version_id', '=', versionId).where('idx', '>=', fromIdx).execute();
+    await this.db
+      .deleteFrom('chunks')
+      .where('version_id', '=', versionId)
+      .where('idx', '>=', fromIdx)
+      .execute();
   }
 
   /** Deletes versions and queues all their chunks for deletion from the stores, in the caller's transaction. */
@@ -115,7 +124,9 @@ export class VersionRepository {
       .where('version_id', '=', versionId)
       .groupBy('store')
       .execute()
-      .then((rows) => rows.map((r) => ({ store: r.store, chunks: Number(r.chunks), bytes: Number(r.bytes) })));
+      .then((rows) =>
+        rows.map((r) => ({ store: r.store, chunks: Number(r.chunks), bytes: Number(r.bytes) })),
+      );
   }
 
   /**
@@ -129,7 +140,13 @@ export class VersionRepository {
       .where('status', '=', 'uploading')
       .where('created_at', '<', before)
       .where(({ not, exists, selectFrom }) =>
-        not(exists(selectFrom('uploads').select('uploads.id').whereRef('uploads.version_id', '=', 'file_versions.id'))),
+        not(
+          exists(
+            selectFrom('uploads')
+              .select('uploads.id')
+              .whereRef('uploads.version_id', '=', 'file_versions.id'),
+          ),
+        ),
       )
       .limit(limit)
       .execute();
@@ -137,7 +154,11 @@ export class VersionRepository {
   }
 
   async idsForOwner(ownerId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('file_versions').select('id').where('owner_id', '=', ownerId).execute();
+    const rows = await this.db
+      .selectFrom('file_versions')
+      .select('id')
+      .where('owner_id', '=', ownerId)
+      .execute();
     return rows.map((r) => r.id);
   }
 }

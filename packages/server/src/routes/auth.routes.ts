@@ -31,7 +31,12 @@ export function authRoutes(ctx: RouteContext) {
       { config: { public: true }, schema: { tags, body: loginBody, response: { 200: loginResponse } } },
       async (request, reply) => {
         const { username, password, deviceName } = request.body;
-        const { token, session, user } = await ctx.auth.login(username, password, clientInfo(request), deviceName);
+        const { token, session, user } = await ctx.auth.login(
+          username,
+          password,
+          clientInfo(request),
+          deviceName,
+        );
         setSessionCookie(reply, token, ctx.config.secureCookies, ctx.config.sessionTtlDays * 86_400);
         return { token, csrfToken: session.csrf_token, user: presentUser(user) };
       },
@@ -49,11 +54,15 @@ export function authRoutes(ctx: RouteContext) {
       return { ok: true as const };
     });
 
-    app.post('/auth/logout-all', { schema: { tags, response: { 200: okResponse } } }, async (request, reply) => {
-      await ctx.auth.logoutEverywhere(currentAuth(request).user.id);
-      clearSessionCookie(reply);
-      return { ok: true as const };
-    });
+    app.post(
+      '/auth/logout-all',
+      { schema: { tags, response: { 200: okResponse } } },
+      async (request, reply) => {
+        await ctx.auth.logoutEverywhere(currentAuth(request).user.id);
+        clearSessionCookie(reply);
+        return { ok: true as const };
+      },
+    );
 
     app.get('/auth/sessions', { schema: { tags, response: { 200: sessionList } } }, async (request) => {
       const { user, session } = currentAuth(request);

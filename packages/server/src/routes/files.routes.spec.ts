@@ -26,7 +26,11 @@ describeEachDb('file content', (dialect) => {
   }
 
   function content(id: string, headers: Record<string, string> = {}, query = '') {
-    return t.drive.app.inject({ method: 'GET', url: `/api/v1/files/${id}/content${query}`, headers: { ...auth, ...headers } });
+    return t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${id}/content${query}`,
+      headers: { ...auth, ...headers },
+    });
   }
 
   beforeAll(async () => {
@@ -42,7 +46,12 @@ describeEachDb('file content', (dialect) => {
     const res = await upload('zażółć gęślą.bin', body);
     expect(res.statusCode).toBe(201);
     const file = res.json<Item>();
-    expect(file).toMatchObject({ type: 'file', name: 'zażółć gęślą.bin', size: body.length, parentId: rootId });
+    expect(file).toMatchObject({
+      type: 'file',
+      name: 'zażółć gęślą.bin',
+      size: body.length,
+      parentId: rootId,
+    });
 
     const got = await content(file.id);
     expect(got.statusCode).toBe(200);
@@ -57,7 +66,9 @@ describeEachDb('file content', (dialect) => {
   });
 
   it('keeps a declared content type and otherwise derives it from the extension', async () => {
-    const declared = await upload('notes.data', Buffer.from('x'), '', { 'content-type': 'text/plain; charset=utf-8' });
+    const declared = await upload('notes.data', Buffer.from('x'), '', {
+      'content-type': 'text/plain; charset=utf-8',
+    });
     expect(declared.json<Item>().mimeType).toBe('text/plain; charset=utf-8');
     const derived = await upload('photo.png', Buffer.from('x'));
     expect(derived.json<Item>().mimeType).toBe('image/png');
@@ -99,7 +110,11 @@ describeEachDb('file content', (dialect) => {
   it('supports HEAD, If-None-Match and If-Range', async () => {
     const body = randomBytes(1000);
     const id = (await upload('cond.bin', body)).json<Item>().id;
-    const head = await t.drive.app.inject({ method: 'HEAD', url: `/api/v1/files/${id}/content`, headers: auth });
+    const head = await t.drive.app.inject({
+      method: 'HEAD',
+      url: `/api/v1/files/${id}/content`,
+      headers: auth,
+    });
     expect(head.statusCode).toBe(200);
     expect(head.headers['content-length']).toBe('1000');
     expect(head.rawPayload.length).toBe(0);
@@ -150,7 +165,11 @@ describeEachDb('file content', (dialect) => {
     const bad = await upload('checked.txt', body, `?sha256=${'0'.repeat(64)}`);
     expect(bad.statusCode).toBe(400);
     expect(errorCode(bad)).toBe('integrity_failed');
-    const listing = await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root?limit=1000', headers: auth });
+    const listing = await t.drive.app.inject({
+      method: 'GET',
+      url: '/api/v1/folders/root?limit=1000',
+      headers: auth,
+    });
     expect(listing.json<Listing>().items.some((i) => i.name === 'checked.txt')).toBe(false);
     const good = await upload('checked.txt', body, `?sha256=${sha256(body).toUpperCase()}`);
     expect(good.statusCode).toBe(201);
@@ -191,7 +210,7 @@ describeEachDb('file content', (dialect) => {
     const second = chunks[1]!;
     const chunkPath = path.join(t.dataDir, 'chunks', second.locator!.slice(0, 2), second.locator!);
     const bytes = await readFile(chunkPath);
-    bytes[70_000] ^= 0x01;
+    bytes[70_000] = bytes[70_000]! ^ 0x01;
     await writeFile(chunkPath, bytes);
 
     // The first chunk is intact and still readable.
@@ -206,7 +225,9 @@ describeEachDb('file content', (dialect) => {
     expect(damaged.json<{ error: { message: string } }>().error.message).toMatch(/integrity/i);
 
     // A whole-file read is cut short: the client never receives the full, wrong file.
-    const whole = await content(file.id).catch((err: unknown) => err);
+    const whole = await content(file.id).catch((err: unknown) =>
+      err instanceof Error ? err : new Error(String(err)),
+    );
     if (!(whole instanceof Error)) {
       expect(whole.rawPayload.length).toBeLessThan(body.length);
       expect(whole.rawPayload.equals(body.subarray(0, whole.rawPayload.length))).toBe(true);

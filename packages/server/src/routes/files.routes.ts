@@ -24,14 +24,18 @@ export function fileRoutes(ctx: RouteContext) {
       },
     });
 
-    app.get('/files/:id/info', { schema: { tags, params: idParams, response: { 200: fileInfo } } }, async (request) => {
-      const user = currentUser(request);
-      const file = await ctx.files.open(user, request.params.id);
-      const { path } = await ctx.items.details(user, file.item.id);
-      return {
-        ...presentDetails(file.item, path, file.version.sha256),
-        storage: await ctx.files.storageInfo(file.version),
-      };
-    });
+    app.get(
+      '/files/:id/info',
+      { schema: { tags, params: idParams, response: { 200: fileInfo } } },
+      async (request) => {
+        const user = currentUser(request);
+        const file = await ctx.files.open(user, request.params.id);
+        const { path } = await ctx.items.details(user, file.item.id);
+        return {
+          ...presentDetails(file.item, path, file.version.sha256),
+          storage: await ctx.files.storageInfo(file.version),
+        };
+      },
+    );
   };
 }

@@ -1,6 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { createFolderBody, idParams, item, listing, listQuery, uploadFileParams, uploadFileQuery } from '@idrive/shared';
+import {
+  createFolderBody,
+  idParams,
+  item,
+  listing,
+  listQuery,
+  uploadFileParams,
+  uploadFileQuery,
+} from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { currentUser, requirePermission } from '../http/auth.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
@@ -53,7 +61,11 @@ export function folderRoutes(ctx: RouteContext) {
       '/folders',
       { config: { permission: 'upload' }, schema: { tags, body: createFolderBody, response: { 201: item } } },
       async (request, reply) => {
-        const folder = await ctx.items.createFolder(currentUser(request), request.body.parentId, request.body.name);
+        const folder = await ctx.items.createFolder(
+          currentUser(request),
+          request.body.parentId,
+          request.body.name,
+        );
         return reply.code(201).send(presentItem(folder));
       },
     );

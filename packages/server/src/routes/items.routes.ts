@@ -1,6 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { copyBody, idParams, idsBody, item, itemDetails, itemList, okResponse, updateItemBody } from '@idrive/shared';
+import {
+  copyBody,
+  idParams,
+  idsBody,
+  item,
+  itemDetails,
+  itemList,
+  okResponse,
+  updateItemBody,
+} from '@idrive/shared';
 import { currentUser } from '../http/auth.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
@@ -11,11 +20,15 @@ export function itemRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-    app.get('/items/:id', { schema: { tags, params: idParams, response: { 200: itemDetails } } }, async (request) => {
-      const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
-      const version = row.version_id ? await ctx.files.openVersion(row.version_id) : null;
-      return presentDetails(row, path, version?.version.sha256 ?? null);
-    });
+    app.get(
+      '/items/:id',
+      { schema: { tags, params: idParams, response: { 200: itemDetails } } },
+      async (request) => {
+        const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
+        const version = row.version_id ? await ctx.files.openVersion(row.version_id) : null;
+        return presentDetails(row, path, version?.version.sha256 ?? null);
+      },
+    );
 
     app.patch(
       '/items/:id',
@@ -23,7 +36,8 @@ export function itemRoutes(ctx: RouteContext) {
         config: { permission: 'upload' },
         schema: { tags, params: idParams, body: updateItemBody, response: { 200: item } },
       },
-      async (request) => presentItem(await ctx.items.update(currentUser(request), request.params.id, request.body)),
+      async (request) =>
+        presentItem(await ctx.items.update(currentUser(request), request.params.id, request.body)),
     );
 
     app.post(

@@ -13,10 +13,18 @@ export function trashRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-    app.get('/trash', { schema: { tags, querystring: trashQuery, response: { 200: trashListing } } }, async (request) => {
-      const { items, total } = await ctx.items.listTrash(currentUser(request), request.query.offset, request.query.limit);
-      return { items: items.map(presentItem), total };
-    });
+    app.get(
+      '/trash',
+      { schema: { tags, querystring: trashQuery, response: { 200: trashListing } } },
+      async (request) => {
+        const { items, total } = await ctx.items.listTrash(
+          currentUser(request),
+          request.query.offset,
+          request.query.limit,
+        );
+        return { items: items.map(presentItem), total };
+      },
+    );
 
     app.post(
       '/trash/restore',

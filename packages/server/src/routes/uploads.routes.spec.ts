@@ -17,7 +17,11 @@ function metadata(fields: Record<string, string>): string {
 }
 
 async function rootOf(t: TestApp, token: string): Promise<string> {
-  const res = await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: bearer(token) });
+  const res = await t.drive.app.inject({
+    method: 'GET',
+    url: '/api/v1/folders/root',
+    headers: bearer(token),
+  });
   return res.json<Listing>().folder.id;
 }
 
@@ -64,7 +68,11 @@ describeEachDb('tus uploads', (dialect) => {
     const noVersion = await t.drive.app.inject({
       method: 'POST',
       url: '/api/v1/uploads',
-      headers: { ...bearer(t.adminToken), 'upload-length': '5', 'upload-metadata': metadata({ filename: 'x' }) },
+      headers: {
+        ...bearer(t.adminToken),
+        'upload-length': '5',
+        'upload-metadata': metadata({ filename: 'x' }),
+      },
     });
     expect(noVersion.statusCode).toBe(412);
   });
@@ -80,13 +88,21 @@ describeEachDb('tus uploads', (dialect) => {
       headers: { ...bearer(t.adminToken), ...TUS, 'upload-metadata': metadata({ filename: 'x' }) },
     });
     expect(missingLength.statusCode).toBe(400);
-    const listing = await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: bearer(t.adminToken) });
+    const listing = await t.drive.app.inject({
+      method: 'GET',
+      url: '/api/v1/folders/root',
+      headers: bearer(t.adminToken),
+    });
     expect(listing.json<Listing>().items.some((i) => i.name === 'ok.txt')).toBe(false);
   });
 
   it('uploads in PATCHes that do not line up with chunks, and commits on the last byte', async () => {
     const body = randomBytes(2 * CHUNK + 777);
-    const created = await tus.create(body.length, { filename: 'tus.bin', parentId: rootId, filetype: 'video/mp4' });
+    const created = await tus.create(body.length, {
+      filename: 'tus.bin',
+      parentId: rootId,
+      filetype: 'video/mp4',
+    });
     expect(created.statusCode).toBe(201);
     const location = created.headers.location as string;
     expect(location).toMatch(/^\/api\/v1\/uploads\/[0-9a-f-]{36}$/);
@@ -103,7 +119,11 @@ describeEachDb('tus uploads', (dialect) => {
         expect(head.headers['upload-offset']).toBe(String(cuts[i + 1]));
         expect(head.headers['upload-length']).toBe(String(body.length));
         // Not visible until complete.
-        const listing = await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: bearer(t.adminToken) });
+        const listing = await t.drive.app.inject({
+          method: 'GET',
+          url: '/api/v1/folders/root',
+          headers: bearer(t.adminToken),
+        });
         expect(listing.json<Listing>().items.some((item) => item.name === 'tus.bin')).toBe(false);
       } else {
         fileId = res.headers['x-idrive-file-id'] as string;
@@ -116,7 +136,8 @@ describeEachDb('tus uploads', (dialect) => {
   });
 
   it('answers 409 to a PATCH at the wrong offset and 415 to a wrong content type', async () => {
-    const location = (await tus.create(100, { filename: 'offsets.bin', parentId: rootId })).headers.location as string;
+    const location = (await tus.create(100, { filename: 'offsets.bin', parentId: rootId })).headers
+      .location as string;
     const wrong = await tus.patch(location, 10, Buffer.alloc(10));
     expect(wrong.statusCode).toBe(409);
     expect(errorCode(wrong)).toBe('offset_mismatch');
@@ -143,7 +164,8 @@ describeEachDb('tus uploads', (dialect) => {
   });
 
   it('terminates an upload and discards what it stored', async () => {
-    const location = (await tus.create(3 * CHUNK, { filename: 'gone.bin', parentId: rootId })).headers.location as string;
+    const location = (await tus.create(3 * CHUNK, { filename: 'gone.bin', parentId: rootId })).headers
+      .location as string;
     await tus.patch(location, 0, randomBytes(CHUNK + 10));
     expect((await tus.remove(location)).statusCode).toBe(204);
     expect((await tus.head(location)).statusCode).toBe(404);
@@ -164,13 +186,18 @@ describeEachDb('tus uploads', (dialect) => {
     expect(renamed.statusCode).toBe(201);
     const done = await tus.patch(renamed.headers.location as string, 0, Buffer.from('y'));
     const id = done.headers['x-idrive-file-id'] as string;
-    const item = await t.drive.app.inject({ method: 'GET', url: `/api/v1/items/${id}`, headers: bearer(t.adminToken) });
+    const item = await t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/items/${id}`,
+      headers: bearer(t.adminToken),
+    });
     expect(item.json<{ name: string }>().name).toBe('taken (1).txt');
   });
 
   it("keeps another user's upload out of reach", async () => {
     const other = await t.createUser();
-    const location = (await tus.create(10, { filename: 'mine.bin', parentId: rootId })).headers.location as string;
+    const location = (await tus.create(10, { filename: 'mine.bin', parentId: rootId })).headers
+      .location as string;
     const theirs = tusClient(t, other.token);
     expect((await theirs.head(location)).statusCode).toBe(404);
     expect((await theirs.patch(location, 0, Buffer.alloc(10))).statusCode).toBe(404);

@@ -32,7 +32,8 @@ function uploadTarget(request: FastifyRequest, rootFolderId: string): UploadTarg
   const name = checkName(rawName);
   if (!name.ok) throw badRequest(`filename: ${name.reason}`);
   const parentId = meta.get('parentId') ?? rootFolderId;
-  if (!z.uuid().safeParse(parentId).success) throw badRequest('parentId in Upload-Metadata must be a folder id');
+  if (!z.uuid().safeParse(parentId).success)
+    throw badRequest('parentId in Upload-Metadata must be a folder id');
   const conflict = conflictPolicy.safeParse(meta.get('conflict') ?? 'fail');
   if (!conflict.success) throw badRequest('conflict in Upload-Metadata must be rename, replace or fail');
   return {
@@ -45,7 +46,8 @@ function uploadTarget(request: FastifyRequest, rootFolderId: string): UploadTarg
 
 function headerInt(request: FastifyRequest, name: string): number {
   const value = request.headers[name];
-  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw badRequest(`${name} must be a non-negative integer`);
+  if (typeof value !== 'string' || !/^\d+$/.test(value))
+    throw badRequest(`${name} must be a non-negative integer`);
   return Number(value);
 }
 
@@ -72,15 +74,13 @@ export function uploadRoutes(ctx: RouteContext) {
     const config = { permission: 'upload' as const };
 
     app.options('/uploads', { config: { public: true }, schema: { tags } }, async (_request, reply) =>
-      reply
-        .code(204)
-        .headers({ 'tus-version': TUS_VERSION, 'tus-extension': 'creation,termination' })
-        .send(),
+      reply.code(204).headers({ 'tus-version': TUS_VERSION, 'tus-extension': 'creation,termination' }).send(),
     );
 
     app.post('/uploads', { config, schema: { tags } }, async (request, reply) => {
       const user = currentUser(request);
-      if (request.headers['upload-defer-length']) throw badRequest('Upload-Defer-Length is not supported; send Upload-Length');
+      if (request.headers['upload-defer-length'])
+        throw badRequest('Upload-Defer-Length is not supported; send Upload-Length');
       const size = headerInt(request, 'upload-length');
       const target = uploadTarget(request, user.root_folder_id);
       if (target.conflict === 'replace') requirePermission(user, 'delete');
@@ -93,7 +93,11 @@ export function uploadRoutes(ctx: RouteContext) {
       const { upload, offset } = await ctx.uploads.offset(currentUser(request), request.params.id);
       return reply
         .code(200)
-        .headers({ 'upload-offset': String(offset), 'upload-length': String(upload.size), 'cache-control': 'no-store' })
+        .headers({
+          'upload-offset': String(offset),
+          'upload-length': String(upload.size),
+          'cache-control': 'no-store',
+        })
         .send();
     });
 

@@ -22,14 +22,17 @@ export function userRoutes(ctx: RouteContext, onUserRemoved: (uploadIds: string[
       async (request, reply) => reply.code(201).send(presentUser(await ctx.users.create(request.body))),
     );
 
-    app.get('/users/:id', { config, schema: { tags, params: idParams, response: { 200: user } } }, async (request) =>
-      presentUser(await ctx.users.get(request.params.id)),
+    app.get(
+      '/users/:id',
+      { config, schema: { tags, params: idParams, response: { 200: user } } },
+      async (request) => presentUser(await ctx.users.get(request.params.id)),
     );
 
     app.patch(
       '/users/:id',
       { config, schema: { tags, params: idParams, body: updateUserBody, response: { 200: user } } },
-      async (request) => presentUser(await ctx.users.update(currentUser(request), request.params.id, request.body)),
+      async (request) =>
+        presentUser(await ctx.users.update(currentUser(request), request.params.id, request.body)),
     );
 
     app.delete(

@@ -78,7 +78,13 @@ export class AuthService {
     this.throttle.reset(accountKey);
 
     const name = deviceName?.trim() || describeUserAgent(client.userAgent);
-    const { token, session } = await this.openSession(user.id, 'browser', name, client, this.policy.sessionTtlDays);
+    const { token, session } = await this.openSession(
+      user.id,
+      'browser',
+      name,
+      client,
+      this.policy.sessionTtlDays,
+    );
     return { token, session, user };
   }
 

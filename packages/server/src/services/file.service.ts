@@ -3,6 +3,7 @@ import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
 import type { ChunkRow, FileVersionRow, ItemRow, UserRow } from '../db/schema.js';
 import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
+import type { CipherPool } from '../storage/cipher-pool.js';
 import { ChunkWriter } from '../storage/chunk-writer.js';
 import { readPlaintext } from '../storage/chunk-reader.js';
 import { IntegrityError } from '../storage/errors.js';
@@ -42,19 +43,29 @@ export class FileService {
     private readonly stores: StoreRegistry,
     private readonly masterKey: MasterKey,
     private readonly chunkSize: number,
+    private readonly pool: CipherPool,
   ) {}
 
   /** Refuses an upload early (before any byte is read) when it could not be committed. */
-  async checkTarget(user: UserRow, target: Pick<UploadTarget, 'parentId' | 'name' | 'conflict'>): Promise<void> {
+  async checkTarget(
+    user: UserRow,
+    target: Pick<UploadTarget, 'parentId' | 'name' | 'conflict'>,
+  ): Promise<void> {
     const parent = await this.items.liveFolder(user, target.parentId);
     const existing = await this.repos.items.findLiveChild(parent.id, nameKey(target.name));
-    if (existing && (target.conflict === 'fail' || (target.conflict === 'replace' && existing.type === 'folder'))) {
+    if (
+      existing &&
+      (target.conflict === 'fail' || (target.conflict === 'replace' && existing.type === 'folder'))
+    ) {
       throw nameConflict(target.name);
     }
   }
 
   /** A new version in the 'uploading' state, with its own random data key wrapped by the master key. */
-  async startVersion(ownerId: string, r: Repositories = this.repos): Promise<{ versionId: string; cipher: SegmentCipher }> {
+  async startVersion(
+    ownerId: string,
+    r: Repositories = this.repos,
+  ): Promise<{ versionId: string; cipher: SegmentCipher }> {
     const versionId = randomUUID();
     const dataKey = randomBytes(32);
     await r.versions.insert({
@@ -81,6 +92,7 @@ export class FileService {
     return new ChunkWriter({
       store,
       cipher,
+      pool: this.pool,
       chunkSize: this.chunkSize,
       ...options,
       beforePut: (chunk) =>
@@ -152,7 +164,12 @@ export class FileService {
       const now = Date.now();
       await r.versions.markCommitted(versionId, size, sha256);
       if (existing && target.conflict === 'replace' && existing.type === 'file') {
-        await r.items.update(existing.id, { version_id: versionId, size, mime_type: target.mimeType, updated_at: now });
+        await r.items.update(existing.id, {
+          version_id: versionId,
+          size,
+          mime_type: target.mimeType,
+          updated_at: now,
+        });
         await r.items.addSizeToChain(parent.id, size - existing.size);
         await r.users.addUsedBytes(user.id, size - existing.size);
         if (existing.version_id) {
@@ -194,7 +211,9 @@ export class FileService {
     const version = await this.repos.versions.findById(versionId);
     if (!version) throw notFound('File version');
     if (version.segment_size !== SEGMENT_SIZE) {
-      throw conflict(`This file was stored with ${version.segment_size}-byte segments, which this server cannot read`);
+      throw conflict(
+        `This file was stored with ${version.segment_size}-byte segments, which this server cannot read`,
+      );
     }
     const chunks = await this.repos.versions.chunks(version.id);
     const dataKey = this.masterKey.unwrap(Buffer.from(version.wrapped_key, 'base64'), version.id);
@@ -211,6 +230,7 @@ export class FileService {
     const pieces = readPlaintext({
       stores: (name) => this.stores.get(name),
       cipher: file.cipher,
+      pool: this.pool,
       chunkSize: file.version.chunk_size,
       size: file.version.size,
       chunks: file.chunks.map((c) => {
@@ -219,6 +239,8 @@ export class FileService {
       }),
       start,
       end,
+      // Two chunks in flight keep the disk, the cipher thread and the socket busy at once.
+      readAhead: 2,
     });
     for await (const piece of pieces) {
       hash?.update(piece);

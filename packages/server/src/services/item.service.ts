@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { nameKey, numberedName, type ListQuery } from '@idrive/shared';
 import type { ItemRow, NewItemRow, UserRow } from '../db/schema.js';
-import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
+import { badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
 
 const DAY_MS = 86_400_000;
@@ -113,7 +113,8 @@ export class ItemService {
         const source = await this.get(user, id, r);
         if (source.parent_id === null) throw badRequest('The root folder cannot be copied');
         if (source.trashed_at !== null) throw conflict(`"${source.name}" is in the trash; restore it first`);
-        if (targetPath.some((p) => p.id === source.id)) throw conflict('A folder cannot be copied into itself');
+        if (targetPath.some((p) => p.id === source.id))
+          throw conflict('A folder cannot be copied into itself');
         const subtree = (await r.items.subtree(source.id)).filter((row) => row.trashed_at === null);
         const newIds = new Map(subtree.map((row) => [row.id, randomUUID()]));
         const now = Date.now();
@@ -160,11 +161,14 @@ export class ItemService {
       const restored: ItemRow[] = [];
       for (const id of ids) {
         const item = await this.trashRoot(user, id, r);
-        const original = item.original_parent_id ? await r.items.findOwned(user.id, item.original_parent_id) : undefined;
+        const original = item.original_parent_id
+          ? await r.items.findOwned(user.id, item.original_parent_id)
+          : undefined;
         const targetId = original && original.trashed_at === null ? original.id : user.root_folder_id;
         const name = await this.freeName(r, targetId, item.name);
-        await r.items.unmarkTrashed(item.id);
+        // Rename first: the name only has to be unique among live items once it is live again.
         await r.items.update(item.id, { parent_id: targetId, name, name_key: nameKey(name) });
+        await r.items.unmarkTrashed(item.id);
         await r.items.addSizeToChain(targetId, item.size);
         restored.push((await r.items.findById(item.id))!);
       }
@@ -172,7 +176,11 @@ export class ItemService {
     });
   }
 
-  async listTrash(user: UserRow, offset: number, limit: number): Promise<{ items: ItemRow[]; total: number }> {
+  async listTrash(
+    user: UserRow,
+    offset: number,
+    limit: number,
+  ): Promise<{ items: ItemRow[]; total: number }> {
     const [items, total] = await Promise.all([
       this.repos.items.listTrashRoots(user.id, offset, limit),
       this.repos.items.countTrashRoots(user.id),
@@ -240,17 +248,37 @@ export class ItemService {
     return item;
   }
 
+  /**
+   * Deletes trash entries with everything below them. An item inside that was put in the trash on
+   * its own, before its folder, is still a trash entry of its own: it is moved under the root (where a
+   * restore puts it) instead of being deleted with the folder.
+   */
   private async purge(r: Repositories, ownerId: string, roots: ItemRow[]): Promise<void> {
-    let bytes = 0;
-    const versionIds = new Set<string>();
+    const purging = new Set(roots.map((root) => root.id));
+    const doomed = new Map<string, ItemRow>();
+    const spared = new Set<string>();
     for (const root of roots) {
-      const subtree = await r.items.subtree(root.id);
-      bytes += fileBytes(subtree);
-      for (const row of subtree) if (row.version_id) versionIds.add(row.version_id);
+      // Parents come before children, so a spared parent is known before its children.
+      for (const row of await r.items.subtree(root.id)) {
+        const ownEntry = row.trash_root_id === row.id && !purging.has(row.id);
+        if (spared.has(row.parent_id ?? '') || ownEntry) {
+          spared.add(row.id);
+          if (ownEntry && !spared.has(row.parent_id ?? '')) {
+            await r.items.update(row.id, {
+              parent_id: (await r.users.findById(ownerId))!.root_folder_id,
+              original_parent_id: null,
+            });
+          }
+        } else {
+          doomed.set(row.id, row);
+        }
+      }
     }
-    await r.items.deleteByIds(roots.map((root) => root.id));
+    const rows = [...doomed.values()];
+    const versionIds = new Set(rows.flatMap((row) => (row.version_id ? [row.version_id] : [])));
+    await r.items.deleteByIds([...purging]);
     await r.versions.deleteVersions(await r.items.unreferencedVersions([...versionIds]), Date.now());
-    await r.users.addUsedBytes(ownerId, -bytes);
+    await r.users.addUsedBytes(ownerId, -fileBytes(rows));
   }
 }
 

@@ -37,12 +37,21 @@ export class MaintenanceService {
     const versionsDiscarded = await this.discardStaleVersions(now);
     await this.repos.sessions.deleteExpired(now);
     const { deleted, failed } = await this.collectGarbage();
-    return { trashPurged, uploadsExpired, versionsDiscarded, chunksDeleted: deleted, chunkDeletesFailed: failed };
+    return {
+      trashPurged,
+      uploadsExpired,
+      versionsDiscarded,
+      chunksDeleted: deleted,
+      chunkDeletesFailed: failed,
+    };
   }
 
   /** Versions of plain uploads whose request (or server) died before the commit. */
   private async discardStaleVersions(now: number): Promise<number> {
-    const stale = await this.repos.versions.staleUploadingVersions(now - this.uploadExpiryHours * HOUR_MS, 500);
+    const stale = await this.repos.versions.staleUploadingVersions(
+      now - this.uploadExpiryHours * HOUR_MS,
+      500,
+    );
     for (const id of stale) await this.files.discardVersion(id);
     return stale.length;
   }
@@ -64,7 +73,10 @@ export class MaintenanceService {
           seen.add(row.id);
           failed++;
           await this.repos.versions.bumpGarbageAttempts(row.id);
-          this.log.warn({ err, store: row.store, attempts: row.attempts + 1 }, 'chunk delete failed; will retry');
+          this.log.warn(
+            { err, store: row.store, attempts: row.attempts + 1 },
+            'chunk delete failed; will retry',
+          );
         }
       }
     }

@@ -33,7 +33,11 @@ export class UploadService {
   ) {}
 
   /** Opens an upload. An empty file has nothing to send, so it is committed at once. */
-  async create(user: UserRow, target: UploadTarget, size: number): Promise<{ upload: UploadRow; fileId: string | null }> {
+  async create(
+    user: UserRow,
+    target: UploadTarget,
+    size: number,
+  ): Promise<{ upload: UploadRow; fileId: string | null }> {
     await this.files.checkTarget(user, target);
     const upload = await this.repos.transaction(async (r) => {
       const { versionId } = await this.files.startVersion(user.id, r);
@@ -74,15 +78,25 @@ export class UploadService {
   }
 
   /** Appends the body at `offset`; completes and commits the file when the last byte arrives. */
-  async patch(user: UserRow, id: string, offset: number, body: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<PatchResult> {
+  async patch(
+    user: UserRow,
+    id: string,
+    offset: number,
+    body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  ): Promise<PatchResult> {
     return this.locks.run(id, async () => {
       const upload = await this.get(user, id);
       const { base, firstChunkIndex, pending } = await this.state(upload);
       const current = base + pending.length;
       if (offset !== current) {
-        throw new AppError(409, 'offset_mismatch', `Upload-Offset is ${offset} but the upload is at ${current}`, {
-          offset: current,
-        });
+        throw new AppError(
+          409,
+          'offset_mismatch',
+          `Upload-Offset is ${offset} but the upload is at ${current}`,
+          {
+            offset: current,
+          },
+        );
       }
       const version = await this.files.openVersion(upload.version_id);
       const writer = this.files.writer(upload.version_id, version.cipher, {
@@ -99,7 +113,11 @@ export class UploadService {
       try {
         for await (const piece of body) {
           if (current + received + piece.length > upload.size) {
-            throw new AppError(400, 'bad_request', `The body goes past the upload's length (${upload.size} bytes)`);
+            throw new AppError(
+              400,
+              'bad_request',
+              `The body goes past the upload's length (${upload.size} bytes)`,
+            );
           }
           hash?.update(piece);
           received += piece.length;
@@ -119,7 +137,14 @@ export class UploadService {
         const { size } = await writer.finish();
         const sha256 = hash ? hash.digest('hex') : await this.files.hashStored(upload.version_id, size);
         const item = await this.repos.transaction(async (r) => {
-          const committed = await this.files.commit(user, targetOf(upload), upload.version_id, size, sha256, r);
+          const committed = await this.files.commit(
+            user,
+            targetOf(upload),
+            upload.version_id,
+            size,
+            sha256,
+            r,
+          );
           await r.uploads.delete(upload.id);
           return committed;
         });
@@ -169,11 +194,15 @@ export class UploadService {
    * first unacknowledged chunk was in flight when a connection or the server died, and is dropped)
    * and the staged tail after them.
    */
-  private async state(upload: UploadRow): Promise<{ base: number; firstChunkIndex: number; pending: Buffer }> {
+  private async state(
+    upload: UploadRow,
+  ): Promise<{ base: number; firstChunkIndex: number; pending: Buffer }> {
     const chunks = await this.repos.versions.chunks(upload.version_id);
     const prefix = storedPrefix(chunks);
     if (prefix.count < chunks.length) {
-      await this.repos.transaction((r) => r.versions.discardChunksFrom(upload.version_id, prefix.count, Date.now()));
+      await this.repos.transaction((r) =>
+        r.versions.discardChunksFrom(upload.version_id, prefix.count, Date.now()),
+      );
     }
     const pending = await this.staging.load(upload.id, this.stagingKey, prefix.bytes);
     return { base: prefix.bytes, firstChunkIndex: prefix.count, pending };

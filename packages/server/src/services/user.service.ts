@@ -22,7 +22,12 @@ export function hasPermission(user: UserRow, permission: Permission): boolean {
 
 function permissionColumns(permissions: readonly Permission[]) {
   const has = (p: Permission) => (permissions.includes(p) ? 1 : 0);
-  return { perm_upload: has('upload'), perm_delete: has('delete'), perm_share: has('share'), perm_admin: has('admin') };
+  return {
+    perm_upload: has('upload'),
+    perm_delete: has('delete'),
+    perm_share: has('share'),
+    perm_admin: has('admin'),
+  };
 }
 
 export interface RemovedUser {
@@ -41,7 +46,10 @@ export class UserService {
    * Creates the admin on first start. Returns the generated password when none was configured,
    * so the caller can print it once; returns null when users already exist.
    */
-  async ensureAdmin(username: string, password: string | undefined): Promise<{ password: string | null } | null> {
+  async ensureAdmin(
+    username: string,
+    password: string | undefined,
+  ): Promise<{ password: string | null } | null> {
     if ((await this.repos.users.count()) > 0) return null;
     const chosen = password ?? randomBytes(12).toString('base64url');
     await this.create({ username, password: chosen, permissions: ['upload', 'delete', 'share', 'admin'] });
@@ -100,7 +108,10 @@ export class UserService {
   /** Admin changes to a user. An admin cannot lock themselves out (disable or drop their own admin). */
   async update(actor: UserRow, id: string, body: UpdateUserBody): Promise<UserRow> {
     const user = await this.get(id);
-    if (user.id === actor.id && (body.disabled === true || (body.permissions && !body.permissions.includes('admin')))) {
+    if (
+      user.id === actor.id &&
+      (body.disabled === true || (body.permissions && !body.permissions.includes('admin')))
+    ) {
       throw new AppError(409, 'conflict', 'You cannot disable yourself or remove your own admin permission');
     }
     const password_hash = body.password ? await this.hasher.hash(body.password) : undefined;

@@ -1,6 +1,7 @@
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
 import { IntegrityError } from './errors.js';
+import { CipherPool } from './cipher-pool.js';
 import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
 
 const SEALED_SEGMENT = SEGMENT_SIZE + SEGMENT_TAG_SIZE;
@@ -16,6 +17,8 @@ export interface StoredChunkRef {
 export interface ReadOptions {
   stores: (name: string) => ChunkStore;
   cipher: SegmentCipher;
+  /** Where opening runs; inline on this thread when not given. */
+  pool?: CipherPool;
   chunkSize: number;
   /** The file's plaintext size. */
   size: number;
@@ -63,7 +66,8 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
   if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > size) {
     throw new RangeError(`Invalid range ${start}-${end} of a ${size}-byte file`);
   }
-  if (!Number.isSafeInteger(readAhead) || readAhead < 0) throw new RangeError(`Invalid readAhead ${readAhead}`);
+  if (!Number.isSafeInteger(readAhead) || readAhead < 0)
+    throw new RangeError(`Invalid readAhead ${readAhead}`);
   checkChunkList(chunks, size, chunkSize);
   if (start === end) return;
 
@@ -73,11 +77,17 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
   const plans: ChunkPlan[] = [];
   for (let k = first; k <= last; k++) plans.push(plan(chunks[k]!, k === lastChunk, chunkSize, start, end));
 
+  const pool = opts.pool ?? INLINE;
+  // Each entry fetches a chunk's bytes and opens them, so the next chunk is fetched and decrypted
+  // while the current one is being sent.
   const fetches = new Map<number, Promise<Buffer>>();
   const fetchAhead = (from: number) => {
     for (let i = from; i < Math.min(plans.length, from + 1 + readAhead); i++) {
       if (fetches.has(i)) continue;
-      const fetching = fetchSealed(opts.stores, plans[i]!);
+      const p = plans[i]!;
+      const fetching = fetchSealed(opts.stores, p).then((sealed) =>
+        pool.openSegments(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index),
+      );
       // A prefetch may fail while nobody awaits it (or after the consumer stopped reading); the
       // failure is reported when its turn comes, not as an unhandled rejection.
       fetching.catch(() => undefined);
@@ -86,9 +96,9 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
   };
   for (let i = 0; i < plans.length; i++) {
     fetchAhead(i);
-    const sealed = await fetches.get(i)!;
+    const plain = await fetches.get(i)!;
     fetches.delete(i);
-    yield open(cipher, plans[i]!, sealed);
+    yield plain.subarray(plans[i]!.sliceStart, plans[i]!.sliceEnd);
   }
 }
 
@@ -116,7 +126,13 @@ function checkChunkList(chunks: StoredChunkRef[], size: number, chunkSize: numbe
   });
 }
 
-function plan(ref: StoredChunkRef, isLastChunk: boolean, chunkSize: number, start: number, end: number): ChunkPlan {
+function plan(
+  ref: StoredChunkRef,
+  isLastChunk: boolean,
+  chunkSize: number,
+  start: number,
+  end: number,
+): ChunkPlan {
   const chunkStart = ref.index * chunkSize;
   const localStart = Math.max(start, chunkStart) - chunkStart;
   const localEnd = Math.min(end, chunkStart + ref.plainSize) - chunkStart;
@@ -149,15 +165,4 @@ async function fetchSealed(stores: ReadOptions['stores'], p: ChunkPlan): Promise
   return sealed;
 }
 
-function open(cipher: SegmentCipher, p: ChunkPlan, sealed: Buffer): Buffer {
-  const plain = Buffer.allocUnsafe(p.plainBytes);
-  let inPos = 0;
-  let outPos = 0;
-  for (let j = 0; j < p.segments; j++) {
-    const sealedEnd = Math.min(inPos + SEALED_SEGMENT, sealed.length);
-    const last = p.holdsLast && j === p.segments - 1;
-    outPos += cipher.openInto(plain, outPos, p.firstSegment + j, sealed.subarray(inPos, sealedEnd), last, p.ref.index);
-    inPos = sealedEnd;
-  }
-  return plain.subarray(p.sliceStart, p.sliceEnd);
-}
+const INLINE = new CipherPool(0);

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
-import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
+import { CipherPool } from './cipher-pool.js';
+import { chunkCount, sealedSize, type SegmentCipher } from './segment-cipher.js';
 
 /** A chunk about to be stored: its index in the file and the key it is stored under. */
 export interface PendingChunk {
@@ -19,6 +20,8 @@ export interface StoredChunk extends PendingChunk {
 export interface ChunkWriterOptions {
   store: ChunkStore;
   cipher: SegmentCipher;
+  /** Where sealing runs; inline on this thread when not given. */
+  pool?: CipherPool;
   /** Plaintext bytes per chunk; a multiple of SEGMENT_SIZE. */
   chunkSize: number;
   /** Total plaintext size when known (tus, Content-Length); when unknown the writer holds back a full chunk until it sees more data or finish(), because only then does it know whether that chunk holds the final segment. */
@@ -44,6 +47,7 @@ export interface ChunkWriterOptions {
 export class ChunkWriter {
   private readonly store: ChunkStore;
   private readonly cipher: SegmentCipher;
+  private readonly pool: CipherPool;
   private readonly chunkSize: number;
   private readonly totalSize: number | undefined;
   private readonly concurrency: number;
@@ -76,7 +80,8 @@ export class ChunkWriter {
           `store takes (${options.store.limits.maxChunkBytes})`,
       );
     }
-    if (!Number.isSafeInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be at least 1');
+    if (!Number.isSafeInteger(concurrency) || concurrency < 1)
+      throw new RangeError('concurrency must be at least 1');
     if (totalSize !== undefined && (!Number.isSafeInteger(totalSize) || totalSize < 0)) {
       throw new RangeError(`Invalid total size ${totalSize}`);
     }
@@ -86,6 +91,7 @@ export class ChunkWriter {
     const pending = options.pending ?? Buffer.alloc(0);
     this.store = options.store;
     this.cipher = options.cipher;
+    this.pool = options.pool ?? INLINE;
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
     this.concurrency = concurrency;
@@ -131,7 +137,9 @@ export class ChunkWriter {
       await this.takePending();
       const size = this.chunkStart + this.filled;
       if (this.totalSize !== undefined && size !== this.totalSize) {
-        throw new Error(`The upload ended after ${size} bytes, but its size was given as ${this.totalSize} bytes`);
+        throw new Error(
+          `The upload ended after ${size} bytes, but its size was given as ${this.totalSize} bytes`,
+        );
       }
       const alreadyComplete =
         this.totalSize !== undefined && this.firstChunkIndex === chunkCount(this.totalSize, this.chunkSize);
@@ -223,7 +231,9 @@ export class ChunkWriter {
   /** Makes sure the buffer can take the rest of the current chunk, sized to the file when that is smaller. */
   private reserve(): void {
     const want =
-      this.totalSize === undefined ? this.chunkSize : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
+      this.totalSize === undefined
+        ? this.chunkSize
+        : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
     if (this.buffer.length >= want) return;
     const grown = Buffer.allocUnsafe(want);
     this.buffer.copy(grown, 0, 0, this.filled);
@@ -237,18 +247,13 @@ export class ChunkWriter {
     this.throwIfFailed();
   }
 
-  /** Seals the buffered chunk (synchronously, so the buffer is free again at once) and starts storing it. */
+  /** Hands the buffered chunk to be sealed and stored; the writer fills a fresh buffer meanwhile. */
   private dispatch(final: boolean): void {
     const index = this.nextIndex;
     const plain = this.buffer.subarray(0, this.filled);
-    const sealed = Buffer.allocUnsafe(sealedSize(plain.length));
     const firstSegment = index * this.segmentsPerChunk;
-    const segments = segmentCount(plain.length);
-    let out = 0;
-    for (let j = 0; j < segments; j++) {
-      const segment = plain.subarray(j * SEGMENT_SIZE, (j + 1) * SEGMENT_SIZE);
-      out += this.cipher.sealInto(sealed, out, firstSegment + j, segment, final && j === segments - 1);
-    }
+    // The buffer may be moved to a worker thread, so the next chunk gets its own.
+    this.buffer = Buffer.alloc(0);
     this.nextIndex++;
     this.chunkStart += plain.length;
     this.filled = 0;
@@ -256,6 +261,7 @@ export class ChunkWriter {
     const key = randomUUID();
     const plainSize = plain.length;
     const task = (async () => {
+      const sealed = await this.pool.sealSegments(this.cipher, firstSegment, plain, final);
       await this.beforePut({ index, key });
       const locator = await this.store.put(key, sealed);
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
@@ -280,3 +286,5 @@ export class ChunkWriter {
     return new Error(`The upload sent ${received} bytes, more than its size of ${this.totalSize} bytes`);
   }
 }
+
+const INLINE = new CipherPool(0);

@@ -67,7 +67,8 @@ export class LocalDiskStore implements ChunkStore {
       // read() may return fewer bytes than asked; 0 means the file shrank after the stat.
       while (filled < out.length) {
         const { bytesRead } = await handle.read(out, filled, out.length - filled, start + filled);
-        if (bytesRead === 0) throw new IntegrityError(`Stored chunk ${locator} ended early: the file is damaged`);
+        if (bytesRead === 0)
+          throw new IntegrityError(`Stored chunk ${locator} ended early: the file is damaged`);
         filled += bytesRead;
       }
       return out;

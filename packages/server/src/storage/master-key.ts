@@ -21,7 +21,8 @@ export class MasterKey {
   private readonly key: Buffer;
 
   constructor(key: Buffer) {
-    if (key.length !== KEY_SIZE) throw new RangeError(`The master key is ${KEY_SIZE} bytes, not ${key.length}`);
+    if (key.length !== KEY_SIZE)
+      throw new RangeError(`The master key is ${KEY_SIZE} bytes, not ${key.length}`);
     this.key = Buffer.from(key);
   }
 
@@ -31,7 +32,8 @@ export class MasterKey {
    * version id so a wrapped key cannot be copied onto another version. Returns nonce ‖ ciphertext ‖ tag (60 bytes).
    */
   wrap(dataKey: Buffer, versionId: string): Buffer {
-    if (dataKey.length !== KEY_SIZE) throw new RangeError(`A data key is ${KEY_SIZE} bytes, not ${dataKey.length}`);
+    if (dataKey.length !== KEY_SIZE)
+      throw new RangeError(`A data key is ${KEY_SIZE} bytes, not ${dataKey.length}`);
     const nonce = randomBytes(NONCE_SIZE);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_SIZE });
     cipher.setAAD(wrapAad(versionId));

@@ -38,6 +38,9 @@ export function sealedSize(plainSize: number): number {
 export class SegmentCipher {
   private readonly key: KeyObject;
   private readonly aad: Buffer;
+  /** Kept so that the cipher can be rebuilt in a worker thread (see CipherPool). */
+  readonly dataKey: Buffer;
+  readonly versionId: string;
   private readonly nonce = Buffer.alloc(NONCE_SIZE);
 
   constructor(dataKey: Buffer, versionId: string) {
@@ -45,6 +48,8 @@ export class SegmentCipher {
     if (!UUID.test(versionId)) throw new RangeError(`A version id must be a UUID, not "${versionId}"`);
     // A KeyObject is prepared once; passing a raw Buffer makes every createCipheriv re-import the key (~25% slower).
     this.key = createSecretKey(dataKey);
+    this.dataKey = dataKey;
+    this.versionId = versionId;
     this.aad = Buffer.from(versionId.replaceAll('-', ''), 'hex');
   }
 
@@ -61,7 +66,8 @@ export class SegmentCipher {
       throw new RangeError(`A segment holds at most ${SEGMENT_SIZE} bytes, not ${plaintext.length}`);
     }
     const written = plaintext.length + SEGMENT_TAG_SIZE;
-    if (outOffset + written > out.length) throw new RangeError('The output buffer is too small for the segment');
+    if (outOffset + written > out.length)
+      throw new RangeError('The output buffer is too small for the segment');
     const cipher = createCipheriv(ALGORITHM, this.key, this.nonceFor(index, last), {
       authTagLength: SEGMENT_TAG_SIZE,
     });
@@ -83,11 +89,73 @@ export class SegmentCipher {
   }
 
   /** Opens sealed segment `index` into `out` at `outOffset`; returns the plaintext bytes written. Nothing is written if it fails. */
-  openInto(out: Buffer, outOffset: number, index: number, sealed: Buffer, last: boolean, chunkIndex?: number): number {
+  openInto(
+    out: Buffer,
+    outOffset: number,
+    index: number,
+    sealed: Buffer,
+    last: boolean,
+    chunkIndex?: number,
+  ): number {
     const plain = this.decrypt(index, sealed, last, chunkIndex);
-    if (outOffset + plain.length > out.length) throw new RangeError('The output buffer is too small for the segment');
+    if (outOffset + plain.length > out.length)
+      throw new RangeError('The output buffer is too small for the segment');
     plain.copy(out, outOffset);
     return plain.length;
+  }
+
+  /**
+   * Seals consecutive segments starting at global segment `firstSegment` (a chunk's worth) into one
+   * buffer; with `final`, the last of them is sealed as the file's final segment.
+   */
+  sealSegments(firstSegment: number, plain: Buffer, final: boolean): Buffer {
+    const segments = segmentCount(plain.length);
+    const sealed = Buffer.allocUnsafe(sealedSize(plain.length));
+    let out = 0;
+    for (let j = 0; j < segments; j++) {
+      const segment = plain.subarray(j * SEGMENT_SIZE, (j + 1) * SEGMENT_SIZE);
+      out += this.sealInto(sealed, out, firstSegment + j, segment, final && j === segments - 1);
+    }
+    return sealed;
+  }
+
+  /**
+   * Opens `segments` consecutive sealed segments starting at global segment `firstSegment`; with
+   * `holdsLast`, the last of them must be the file's final segment. Throws IntegrityError on any damage.
+   */
+  openSegments(
+    firstSegment: number,
+    sealed: Buffer,
+    segments: number,
+    holdsLast: boolean,
+    plainBytes: number,
+    chunkIndex?: number,
+  ): Buffer {
+    const plain = Buffer.allocUnsafe(plainBytes);
+    let inPos = 0;
+    let outPos = 0;
+    for (let j = 0; j < segments; j++) {
+      const sealedLength = Math.min(SEGMENT_SIZE + SEGMENT_TAG_SIZE, sealed.length - inPos);
+      const last = holdsLast && j === segments - 1;
+      outPos += this.openInto(
+        plain,
+        outPos,
+        firstSegment + j,
+        sealed.subarray(inPos, inPos + sealedLength),
+        last,
+        chunkIndex,
+      );
+      inPos += sealedLength;
+    }
+    if (outPos !== plainBytes || inPos !== sealed.length) {
+      throw new IntegrityError(
+        `Chunk ${chunkIndex ?? '?'} does not have the length its record gives: the file is damaged`,
+        {
+          chunk: chunkIndex,
+        },
+      );
+    }
+    return plain;
   }
 
   private decrypt(index: number, sealed: Buffer, last: boolean, chunkIndex: number | undefined): Buffer {

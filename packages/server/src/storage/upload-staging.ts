@@ -136,7 +136,8 @@ export class UploadStaging {
 function sealRecord(uploadId: string, key: Buffer, offset: number, data: Buffer): Buffer {
   checkKey(key);
   checkOffset(offset);
-  if (data.length > MAX_RECORD_BYTES) throw new RangeError(`A staged record holds at most ${MAX_RECORD_BYTES} bytes`);
+  if (data.length > MAX_RECORD_BYTES)
+    throw new RangeError(`A staged record holds at most ${MAX_RECORD_BYTES} bytes`);
   const record = Buffer.allocUnsafe(HEADER_SIZE + data.length + TAG_SIZE);
   record.writeUInt32BE(data.length, 0);
   record.writeBigUInt64BE(BigInt(offset), 4);

@@ -10,7 +10,14 @@ import { describeEachDb } from '../helpers/test-db.js';
  */
 describeEachDb('authorisation on every route', (dialect) => {
   let t: TestApp;
-  let owner: { token: string; folderId: string; fileId: string; uploadId: string; sessionId: string; userId: string };
+  let owner: {
+    token: string;
+    folderId: string;
+    fileId: string;
+    uploadId: string;
+    sessionId: string;
+    userId: string;
+  };
   let stranger: string;
   let apiRoutes: RouteInfo[];
 
@@ -18,7 +25,9 @@ describeEachDb('authorisation on every route', (dialect) => {
     t = await startTestApp({ dialect });
     const a = await t.createUser(['upload', 'delete', 'share']);
     const auth = bearer(a.token);
-    const root = (await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: auth })).json<Listing>();
+    const root = (
+      await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: auth })
+    ).json<Listing>();
     const folder = await t.drive.app.inject({
       method: 'POST',
       url: '/api/v1/folders',
@@ -34,7 +43,12 @@ describeEachDb('authorisation on every route', (dialect) => {
     const upload = await t.drive.app.inject({
       method: 'POST',
       url: '/api/v1/uploads',
-      headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': 'filename eA==' },
+      headers: {
+        ...auth,
+        'tus-resumable': '1.0.0',
+        'upload-length': '10',
+        'upload-metadata': 'filename eA==',
+      },
     });
     const sessions = await t.drive.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: auth });
     owner = {
@@ -104,7 +118,9 @@ describeEachDb('authorisation on every route', (dialect) => {
     expect(withId.length).toBeGreaterThan(8);
     for (const route of withId) {
       const hasBody = !['GET', 'HEAD', 'DELETE', 'OPTIONS'].includes(route.method);
-      const type = route.url.startsWith('/api/v1/uploads/') ? 'application/offset+octet-stream' : 'application/json';
+      const type = route.url.startsWith('/api/v1/uploads/')
+        ? 'application/offset+octet-stream'
+        : 'application/json';
       const res = await t.drive.app.inject({
         method: route.method as 'GET',
         url: concrete(route),
@@ -133,7 +149,12 @@ describeEachDb('authorisation on every route', (dialect) => {
     ).json<Listing>().folder.id;
     cases.push(['POST', '/api/v1/items/copy', { ids: [owner.fileId], parentId: mine }]);
     for (const [method, url, payload] of cases) {
-      const res = await t.drive.app.inject({ method: method as 'POST', url, headers: bearer(stranger), payload: payload as object });
+      const res = await t.drive.app.inject({
+        method: method as 'POST',
+        url,
+        headers: bearer(stranger),
+        payload: payload as object,
+      });
       expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}`).toBe(404);
     }
     // Moving my own item into their folder is refused the same way.
@@ -151,7 +172,11 @@ describeEachDb('authorisation on every route', (dialect) => {
     });
     expect(move.statusCode).toBe(404);
     // And nothing of the owner's changed.
-    const check = await t.drive.app.inject({ method: 'GET', url: `/api/v1/files/${owner.fileId}/content`, headers: bearer(owner.token) });
+    const check = await t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${owner.fileId}/content`,
+      headers: bearer(owner.token),
+    });
     expect(check.body).toBe('secret');
   });
 });

@@ -49,7 +49,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     LOG_LEVEL: 'silent',
     ...options.env,
   });
-  const testDb = options.overrides?.db || options.configDb ? null : await openTestDb(options.dialect ?? 'sqlite');
+  const testDb =
+    options.overrides?.db || options.configDb ? null : await openTestDb(options.dialect ?? 'sqlite');
   const drive = await createApp(config, {
     hasher: cheapHasher,
     jobs: false,
@@ -58,7 +59,11 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
 
   async function login(username: string, password: string): Promise<string> {
-    const res = await drive.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+    const res = await drive.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username, password },
+    });
     if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
     return res.json<{ token: string }>().token;
   }

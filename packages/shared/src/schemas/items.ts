@@ -57,7 +57,10 @@ export type CreateFolderBody = z.infer<typeof createFolderBody>;
 
 export const updateItemBody = z
   .object({ name: itemName.optional(), parentId: id.optional() })
-  .refine((b) => b.name !== undefined || b.parentId !== undefined, 'Give a new name, a new parentId, or both');
+  .refine(
+    (b) => b.name !== undefined || b.parentId !== undefined,
+    'Give a new name, a new parentId, or both',
+  );
 export type UpdateItemBody = z.infer<typeof updateItemBody>;
 
 export const idsBody = z.object({ ids: z.array(id).min(1).max(10_000) });
@@ -106,4 +109,3 @@ export type StorageInfo = z.infer<typeof storageInfo>;
 
 export const fileInfo = itemDetails.extend({ storage: storageInfo.nullable() });
 export type FileInfo = z.infer<typeof fileInfo>;
-

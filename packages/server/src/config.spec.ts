@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      dataDir: path.resolve('./data'),
+      databaseUrl: undefined,
+      adminUsername: 'admin',
+      trashRetentionDays: 30,
+      chunkSize: 8 * 1024 * 1024,
+    });
+  });
+
+  it('names every bad variable', () => {
+    const read = () =>
+      loadConfig({ PORT: 'eighty', IDRIVE_CHUNK_SIZE: '1000', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+    expect(read).toThrow(ConfigError);
+    try {
+      read();
+    } catch (err) {
+      const message = (err as Error).message;
+      for (const name of ['PORT', 'IDRIVE_CHUNK_SIZE', 'DATABASE_URL', 'LOG_LEVEL'])
+        expect(message).toContain(name);
+      expect(message).toContain('multiple of 65536');
+    }
+  });
+
+  it('reads a JSON file of the same names, with the environment winning', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-config-'));
+    const file = path.join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ PORT: 9000, HOST: '0.0.0.0', IDRIVE_SECURE_COOKIES: true }));
+    const config = loadConfig({ IDRIVE_CONFIG_FILE: file, PORT: '9100' });
+    expect(config.port).toBe(9100);
+    expect(config.host).toBe('0.0.0.0');
+    expect(config.secureCookies).toBe(true);
+  });
+
+  it('refuses a config file that is missing or not a JSON object', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-config-'));
+    const file = path.join(dir, 'bad.json');
+    writeFileSync(file, '[1, 2]');
+    expect(() => loadConfig({ IDRIVE_CONFIG_FILE: file })).toThrow(/IDRIVE_CONFIG_FILE/);
+    expect(() => loadConfig({ IDRIVE_CONFIG_FILE: path.join(dir, 'none.json') })).toThrow(
+      /IDRIVE_CONFIG_FILE/,
+    );
+  });
+});

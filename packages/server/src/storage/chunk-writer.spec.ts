@@ -1,0 +1,194 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { SEGMENT_SIZE } from '@idrive/shared';
+import { describe, expect, it } from 'vitest';
+import type { ByteRange, ChunkStore } from './chunk-store.js';
+import { ChunkWriter, type ChunkWriterOptions, type StoredChunk } from './chunk-writer.js';
+import { ChunkMissingError } from './errors.js';
+import { SegmentCipher, sealedSize } from './segment-cipher.js';
+
+const CHUNK = 4 * SEGMENT_SIZE;
+
+/** A store in memory whose puts can be held open, to watch concurrency and back-pressure. */
+class MemoryStore implements ChunkStore {
+  readonly name = 'memory';
+  readonly limits = { maxChunkBytes: 64 * 1024 * 1024 };
+  readonly chunks = new Map<string, Buffer>();
+  inFlight = 0;
+  maxInFlight = 0;
+  puts = 0;
+  hold = false;
+  failNext: Error | null = null;
+  private waiting: (() => void)[] = [];
+
+  async put(key: string, data: Buffer): Promise<string> {
+    this.puts++;
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.hold) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.failNext) {
+        const err = this.failNext;
+        this.failNext = null;
+        throw err;
+      }
+      this.chunks.set(key, Buffer.from(data));
+      return key;
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  release(): void {
+    this.hold = false;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+
+  async get(locator: string, range?: ByteRange): Promise<Buffer> {
+    const data = this.chunks.get(locator);
+    if (!data) throw new ChunkMissingError(locator, this.name);
+    return range ? data.subarray(range.start, range.end) : data;
+  }
+
+  async delete(locator: string): Promise<void> {
+    this.chunks.delete(locator);
+  }
+}
+
+function setup(options: Partial<ChunkWriterOptions> = {}) {
+  const store = new MemoryStore();
+  const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+  const events: string[] = [];
+  const stored: StoredChunk[] = [];
+  const writer = new ChunkWriter({
+    store,
+    cipher,
+    chunkSize: CHUNK,
+    beforePut: async (c) => {
+      events.push(`before ${c.index}`);
+    },
+    afterPut: async (c) => {
+      events.push(`after ${c.index}`);
+      stored.push(c);
+    },
+    ...options,
+  });
+  return { store, cipher, writer, events, stored };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+describe('ChunkWriter', () => {
+  it('records each chunk before and after its put, with its sizes and a fresh key', async () => {
+    const { writer, events, stored, store } = setup({ totalSize: 2 * CHUNK + 10 });
+    await writer.write(randomBytes(2 * CHUNK + 10));
+    expect(await writer.finish()).toEqual({ size: 2 * CHUNK + 10, chunks: 3 });
+    for (const i of [0, 1, 2])
+      expect(events.indexOf(`before ${i}`)).toBeLessThan(events.indexOf(`after ${i}`));
+    stored.sort((a, b) => a.index - b.index);
+    expect(stored.map((c) => c.plainSize)).toEqual([CHUNK, CHUNK, 10]);
+    expect(stored.map((c) => c.sealedSize)).toEqual([sealedSize(CHUNK), sealedSize(CHUNK), 26]);
+    expect(new Set(stored.map((c) => c.key)).size).toBe(3);
+    for (const c of stored) {
+      expect(c.key).toMatch(/^[0-9a-f-]{36}$/);
+      expect(store.chunks.get(c.locator)!.length).toBe(c.sealedSize);
+    }
+  });
+
+  it('stores a 0-byte file as one chunk holding one empty final segment', async () => {
+    for (const totalSize of [0, undefined]) {
+      const { writer, stored, store, cipher } = setup({ totalSize });
+      expect(await writer.finish()).toEqual({ size: 0, chunks: 1 });
+      expect(stored).toHaveLength(1);
+      const sealed = store.chunks.get(stored[0]!.locator)!;
+      expect(sealed.length).toBe(16);
+      expect(cipher.open(0, sealed, true).length).toBe(0);
+    }
+  });
+
+  it('applies back-pressure: no more than `concurrency` puts at once, and write waits for room', async () => {
+    const { writer, store } = setup({ concurrency: 2 });
+    store.hold = true;
+    await writer.write(randomBytes(CHUNK));
+    await writer.write(randomBytes(CHUNK)); // chunk 0 dispatched (1 in flight)
+    let resolved = false;
+    const third = writer.write(randomBytes(CHUNK)).then(() => (resolved = true)); // chunk 1 dispatched: full
+    await tick();
+    expect(resolved).toBe(false);
+    expect(store.inFlight).toBe(2);
+    store.release();
+    await third;
+    await writer.write(randomBytes(5 * CHUNK + 7));
+    await writer.finish();
+    expect(store.maxInFlight).toBeLessThanOrEqual(2);
+    expect(store.puts).toBe(9);
+  });
+
+  it('without a total size, holds back a full chunk until more data or finish', async () => {
+    const { writer, store, stored, cipher } = setup();
+    await writer.write(randomBytes(CHUNK));
+    await tick();
+    expect(store.puts).toBe(0);
+    expect(await writer.finish()).toEqual({ size: CHUNK, chunks: 1 });
+    // The single full chunk carries the final flag on its last segment.
+    const sealed = store.chunks.get(stored[0]!.locator)!;
+    expect(() => cipher.open(3, sealed.subarray(3 * (SEGMENT_SIZE + 16)), true)).not.toThrow();
+  });
+
+  it('rejects the next write and finish after a failed put', async () => {
+    const { writer, store } = setup();
+    store.failNext = new Error('disk on fire');
+    await writer.write(randomBytes(CHUNK + 1)); // dispatches chunk 0, which fails in the background
+    await tick();
+    await expect(writer.write(randomBytes(10))).rejects.toThrow('disk on fire');
+    await expect(writer.finish()).rejects.toThrow('disk on fire');
+  });
+
+  it('enforces the declared size', async () => {
+    const over = setup({ totalSize: 100 });
+    await over.writer.write(randomBytes(60));
+    await expect(over.writer.write(randomBytes(41))).rejects.toThrow(/101 bytes.*100 bytes/);
+    const under = setup({ totalSize: 100 });
+    await under.writer.write(randomBytes(99));
+    await expect(under.writer.finish()).rejects.toThrow(/99 bytes.*100 bytes/);
+    expect(() => setup({ totalSize: 10, pending: randomBytes(11) })).toThrow(/11 bytes/);
+  });
+
+  it('abort waits for in-flight puts, so none runs afterwards', async () => {
+    const { writer, store } = setup({ totalSize: 10 * CHUNK });
+    store.hold = true;
+    await writer.write(randomBytes(CHUNK));
+    const aborted = writer.abort().then(() => store.inFlight);
+    await tick();
+    store.release();
+    expect(await aborted).toBe(0);
+    const puts = store.puts;
+    await expect(writer.write(randomBytes(1))).rejects.toThrow(/finished, paused or aborted/);
+    expect(store.puts).toBe(puts);
+  });
+
+  it('pause returns the unstored plaintext, including pending bytes, and ends the writer', async () => {
+    const pending = randomBytes(100);
+    const { writer, stored } = setup({ totalSize: 4 * CHUNK, firstChunkIndex: 1, pending });
+    const more = randomBytes(CHUNK + 50);
+    await writer.write(more);
+    const tail = await writer.pause();
+    expect(stored.map((c) => c.index)).toEqual([1]);
+    expect(tail.equals(Buffer.concat([pending, more]).subarray(CHUNK))).toBe(true);
+    await expect(writer.finish()).rejects.toThrow();
+  });
+
+  it('finishes a resumed upload whose chunks were all stored before without storing anything', async () => {
+    const { writer, store } = setup({ totalSize: 2 * CHUNK + 3, firstChunkIndex: 3 });
+    expect(await writer.finish()).toEqual({ size: 2 * CHUNK + 3, chunks: 3 });
+    expect(store.puts).toBe(0);
+    expect(() => setup({ totalSize: 2 * CHUNK + 3, firstChunkIndex: 4 })).toThrow(/past the end/);
+  });
+
+  it('refuses a chunk size that is not whole segments or that the store cannot take', () => {
+    expect(() => setup({ chunkSize: CHUNK + 1 })).toThrow(/multiple/);
+    const store = new MemoryStore();
+    Object.assign(store.limits, { maxChunkBytes: CHUNK });
+    expect(() => setup({ store })).toThrow(/more than the "memory" store takes/);
+  });
+});
