@@ -1,9 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
 import type { ChunkRow, FileVersionRow, ItemRow, UserRow } from '../db/schema.js';
 import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
-import type { CipherPool } from '../storage/cipher-pool.js';
+import type { CipherPool, CipherSession } from '../storage/cipher-pool.js';
 import { ChunkWriter } from '../storage/chunk-writer.js';
 import { readPlaintext } from '../storage/chunk-reader.js';
 import { IntegrityError } from '../storage/errors.js';
@@ -82,17 +82,23 @@ export class FileService {
     return { versionId, cipher: new SegmentCipher(dataKey, versionId) };
   }
 
+  /** A session on the cipher threads for one file; with `hash`, it keeps the file's SHA-256. */
+  cipherSession(hash: boolean): CipherSession {
+    return this.pool.session(hash);
+  }
+
   /** A writer that stores a version's chunks, recording each before it is sent and after it is acknowledged. */
   writer(
     versionId: string,
     cipher: SegmentCipher,
+    session: CipherSession,
     options: { totalSize?: number; firstChunkIndex?: number; pending?: Buffer } = {},
   ): ChunkWriter {
     const store = this.stores.current();
     return new ChunkWriter({
       store,
       cipher,
-      pool: this.pool,
+      session,
       chunkSize: this.chunkSize,
       ...options,
       beforePut: (chunk) =>
@@ -122,15 +128,12 @@ export class FileService {
   ): Promise<ItemRow> {
     await this.checkTarget(user, target);
     const { versionId, cipher } = await this.startVersion(user.id);
-    const writer = this.writer(versionId, cipher, { totalSize: options.declaredSize });
-    const hash = createHash('sha256');
+    const session = this.pool.session(true);
+    const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
     try {
-      for await (const piece of body) {
-        hash.update(piece);
-        await writer.write(piece);
-      }
+      for await (const piece of body) await writer.write(piece);
       const { size } = await writer.finish();
-      const sha256 = hash.digest('hex');
+      const sha256 = await session.digest();
       if (options.sha256 && options.sha256 !== sha256) {
         throw new AppError(400, 'integrity_failed', 'The uploaded bytes do not match the sha256 given', {
           expected: options.sha256,
@@ -140,6 +143,7 @@ export class FileService {
       return await this.commit(user, target, versionId, size, sha256);
     } catch (err) {
       await writer.abort();
+      session.drop();
       await this.discardVersion(versionId);
       throw err;
     }
@@ -225,12 +229,47 @@ export class FileService {
    * at upload and fails (instead of ending cleanly) when it differs.
    */
   async *read(file: OpenVersion, start: number, end: number): AsyncGenerator<Buffer> {
-    const whole = start === 0 && end === file.version.size;
-    const hash = whole && file.version.sha256 ? createHash('sha256') : null;
-    const pieces = readPlaintext({
+    const verify = start === 0 && end === file.version.size && file.version.sha256 !== null;
+    const session = this.pool.session(verify);
+    let digested = false;
+    try {
+      yield* this.readWith(file, start, end, session);
+      if (verify) {
+        digested = true;
+        if ((await session.digest()) !== file.version.sha256) {
+          throw new IntegrityError('The file does not match the SHA-256 recorded when it was uploaded');
+        }
+      }
+    } finally {
+      if (!digested) session.drop();
+    }
+  }
+
+  /** SHA-256 of a stored version, read back from its chunks (an upload resumed after a restart needs it). */
+  async hashStored(versionId: string, size: number): Promise<string> {
+    const file = await this.openVersion(versionId);
+    const session = this.pool.session(true);
+    for await (const _piece of this.readWith(
+      { ...file, version: { ...file.version, size } },
+      0,
+      size,
+      session,
+    )) {
+      // the session hashes what it opens
+    }
+    return session.digest();
+  }
+
+  private readWith(
+    file: OpenVersion,
+    start: number,
+    end: number,
+    session: CipherSession,
+  ): AsyncGenerator<Buffer> {
+    return readPlaintext({
       stores: (name) => this.stores.get(name),
       cipher: file.cipher,
-      pool: this.pool,
+      session,
       chunkSize: file.version.chunk_size,
       size: file.version.size,
       chunks: file.chunks.map((c) => {
@@ -242,23 +281,6 @@ export class FileService {
       // Two chunks in flight keep the disk, the cipher thread and the socket busy at once.
       readAhead: 2,
     });
-    for await (const piece of pieces) {
-      hash?.update(piece);
-      yield piece;
-    }
-    if (hash && hash.digest('hex') !== file.version.sha256) {
-      throw new IntegrityError('The file does not match the SHA-256 recorded when it was uploaded');
-    }
-  }
-
-  /** SHA-256 of a stored version, read back from its chunks (an upload resumed after a restart needs it). */
-  async hashStored(versionId: string, size: number): Promise<string> {
-    const file = await this.openVersion(versionId);
-    file.version.size = size;
-    file.version.sha256 = null;
-    const hash = createHash('sha256');
-    for await (const piece of this.read(file, 0, size)) hash.update(piece);
-    return hash.digest('hex');
   }
 
   async storageInfo(version: FileVersionRow) {

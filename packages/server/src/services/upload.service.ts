@@ -1,8 +1,9 @@
-import { createHash, randomUUID, type Hash } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { UploadRow, UserRow } from '../db/schema.js';
 import { AppError, notFound } from '../lib/app-error.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import type { Repositories } from '../repositories/repositories.js';
+import type { CipherSession } from '../storage/cipher-pool.js';
 import type { UploadStaging } from '../storage/upload-staging.js';
 import type { FileService, UploadTarget } from './file.service.js';
 
@@ -21,8 +22,11 @@ export interface PatchResult {
  */
 export class UploadService {
   private readonly locks = new KeyedMutex();
-  /** SHA-256 state of uploads this process has seen from their first byte; lost on restart. */
-  private readonly hashes = new Map<string, { hash: Hash; upTo: number }>();
+  /**
+   * Cipher sessions (each keeping a running SHA-256 of the chunks sealed so far) of uploads this
+   * process has seen from their first byte; lost on restart.
+   */
+  private readonly sessions = new Map<string, CipherSession>();
 
   constructor(
     private readonly repos: Repositories,
@@ -55,7 +59,7 @@ export class UploadService {
         expires_at: now + this.expiryHours * HOUR_MS,
       };
       await r.uploads.insert(upload);
-      this.hashes.set(upload.id, { hash: createHash('sha256'), upTo: 0 });
+      this.sessions.set(upload.id, this.files.cipherSession(true));
       return upload;
     });
     const fileId = size === 0 ? (await this.patch(user, upload.id, 0, [])).fileId : null;
@@ -98,71 +102,94 @@ export class UploadService {
           },
         );
       }
-      const version = await this.files.openVersion(upload.version_id);
-      const writer = this.files.writer(upload.version_id, version.cipher, {
-        totalSize: upload.size,
-        firstChunkIndex,
-        pending,
-      });
-      const hashed = this.hashes.get(id);
-      const hash = hashed && hashed.upTo === current ? hashed.hash : null;
-      if (!hash) this.hashes.delete(id);
-
-      let received = 0;
-      let dropped: unknown = null;
+      // The session's hash is good only if it covers exactly the stored chunks: after a restart, or
+      // after a chunk that was sealed but never stored, the file is hashed by reading it back instead.
+      let session = this.sessions.get(id);
+      if (session && session.hashedBytes !== base) {
+        session.drop();
+        session = undefined;
+        this.sessions.delete(id);
+      }
+      const sealing = session ?? this.files.cipherSession(false);
       try {
-        for await (const piece of body) {
-          if (current + received + piece.length > upload.size) {
-            throw new AppError(
-              400,
-              'bad_request',
-              `The body goes past the upload's length (${upload.size} bytes)`,
-            );
-          }
-          hash?.update(piece);
-          received += piece.length;
-          await writer.write(piece);
-        }
-      } catch (err) {
-        if (err instanceof AppError) {
-          await writer.abort();
-          throw err;
-        }
-        // The client went away mid-body: keep what arrived, so it can resume from there.
-        dropped = err;
+        return await this.append(
+          user,
+          upload,
+          { base, firstChunkIndex, pending },
+          sealing,
+          session !== undefined,
+          body,
+        );
+      } finally {
+        if (!session) sealing.drop();
       }
-      if (hash) this.hashes.set(id, { hash, upTo: current + received });
-
-      if (!dropped && current + received === upload.size) {
-        const { size } = await writer.finish();
-        const sha256 = hash ? hash.digest('hex') : await this.files.hashStored(upload.version_id, size);
-        const item = await this.repos.transaction(async (r) => {
-          const committed = await this.files.commit(
-            user,
-            targetOf(upload),
-            upload.version_id,
-            size,
-            sha256,
-            r,
-          );
-          await r.uploads.delete(upload.id);
-          return committed;
-        });
-        this.hashes.delete(id);
-        await this.staging.remove(id);
-        return { offset: size, fileId: item.id };
-      }
-
-      const tail = await writer.pause();
-      const chunks = await this.repos.versions.chunks(upload.version_id);
-      const newBase = storedPrefix(chunks).bytes;
-      if (newBase === base) {
-        await this.staging.append(id, this.stagingKey, current, tail.subarray(pending.length));
-      } else {
-        await this.staging.replace(id, this.stagingKey, newBase, tail);
-      }
-      return { offset: newBase + tail.length, fileId: null };
     });
+  }
+
+  /** Feeds the body through a chunk writer; commits when complete, otherwise stages the tail. */
+  private async append(
+    user: UserRow,
+    upload: UploadRow,
+    state: { base: number; firstChunkIndex: number; pending: Buffer },
+    session: CipherSession,
+    hashing: boolean,
+    body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  ): Promise<PatchResult> {
+    const { id } = upload;
+    const { base, firstChunkIndex, pending } = state;
+    const current = base + pending.length;
+    const version = await this.files.openVersion(upload.version_id);
+    const writer = this.files.writer(upload.version_id, version.cipher, session, {
+      totalSize: upload.size,
+      firstChunkIndex,
+      pending,
+    });
+
+    let received = 0;
+    let dropped: unknown = null;
+    try {
+      for await (const piece of body) {
+        if (current + received + piece.length > upload.size) {
+          throw new AppError(
+            400,
+            'bad_request',
+            `The body goes past the upload's length (${upload.size} bytes)`,
+          );
+        }
+        received += piece.length;
+        await writer.write(piece);
+      }
+    } catch (err) {
+      if (err instanceof AppError) {
+        await writer.abort();
+        throw err;
+      }
+      // The client went away mid-body: keep what arrived, so it can resume from there.
+      dropped = err;
+    }
+
+    if (!dropped && current + received === upload.size) {
+      const { size } = await writer.finish();
+      this.sessions.delete(id);
+      const sha256 = hashing ? await session.digest() : await this.files.hashStored(upload.version_id, size);
+      const item = await this.repos.transaction(async (r) => {
+        const committed = await this.files.commit(user, targetOf(upload), upload.version_id, size, sha256, r);
+        await r.uploads.delete(upload.id);
+        return committed;
+      });
+      await this.staging.remove(id);
+      return { offset: size, fileId: item.id };
+    }
+
+    const tail = await writer.pause();
+    const chunks = await this.repos.versions.chunks(upload.version_id);
+    const newBase = storedPrefix(chunks).bytes;
+    if (newBase === base) {
+      await this.staging.append(id, this.stagingKey, current, tail.subarray(pending.length));
+    } else {
+      await this.staging.replace(id, this.stagingKey, newBase, tail);
+    }
+    return { offset: newBase + tail.length, fileId: null };
   }
 
   /** Cancels an upload: its version and chunks are discarded. */
@@ -185,7 +212,8 @@ export class UploadService {
       await r.uploads.delete(upload.id);
       await r.versions.deleteVersions([upload.version_id], Date.now());
     });
-    this.hashes.delete(upload.id);
+    this.sessions.get(upload.id)?.drop();
+    this.sessions.delete(upload.id);
     await this.staging.remove(upload.id);
   }
 

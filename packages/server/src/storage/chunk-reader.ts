@@ -1,7 +1,7 @@
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
 import { IntegrityError } from './errors.js';
-import { CipherPool } from './cipher-pool.js';
+import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
 
 const SEALED_SEGMENT = SEGMENT_SIZE + SEGMENT_TAG_SIZE;
@@ -17,8 +17,8 @@ export interface StoredChunkRef {
 export interface ReadOptions {
   stores: (name: string) => ChunkStore;
   cipher: SegmentCipher;
-  /** Where opening runs; inline on this thread when not given. */
-  pool?: CipherPool;
+  /** Where opening runs (and, for a session that hashes, the SHA-256 is kept); inline when not given. */
+  session?: CipherSession;
   chunkSize: number;
   /** The file's plaintext size. */
   size: number;
@@ -77,21 +77,26 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
   const plans: ChunkPlan[] = [];
   for (let k = first; k <= last; k++) plans.push(plan(chunks[k]!, k === lastChunk, chunkSize, start, end));
 
-  const pool = opts.pool ?? INLINE;
-  // Each entry fetches a chunk's bytes and opens them, so the next chunk is fetched and decrypted
-  // while the current one is being sent.
+  const session = opts.session ?? INLINE.session(false);
+  // Each entry fetches a chunk's bytes and opens them, so the next chunks are fetched and decrypted
+  // while the current one is being sent. Fetches may finish in any order, but chunks are handed to
+  // the session in file order, because the session may be hashing the plaintext.
   const fetches = new Map<number, Promise<Buffer>>();
+  let handedOver: Promise<unknown> = Promise.resolve();
   const fetchAhead = (from: number) => {
     for (let i = from; i < Math.min(plans.length, from + 1 + readAhead); i++) {
       if (fetches.has(i)) continue;
       const p = plans[i]!;
-      const fetching = fetchSealed(opts.stores, p).then((sealed) =>
-        pool.openSegments(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index),
+      const turn = Promise.all([fetchSealed(opts.stores, p), handedOver]);
+      const opened = turn.then(([sealed]) =>
+        session.open(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index),
       );
+      handedOver = turn;
       // A prefetch may fail while nobody awaits it (or after the consumer stopped reading); the
       // failure is reported when its turn comes, not as an unhandled rejection.
-      fetching.catch(() => undefined);
-      fetches.set(i, fetching);
+      turn.catch(() => undefined);
+      opened.catch(() => undefined);
+      fetches.set(i, opened);
     }
   };
   for (let i = 0; i < plans.length; i++) {

@@ -21,6 +21,7 @@ export interface ChunkStore {
   readonly limits: ChunkStoreLimits;
   /** Stores a chunk durably (on disk: written and fsynced) under `key` (a UUID we chose) and returns the locator to read it back. */
   put(key: string, data: Buffer): Promise<string>;
+  // The caller reuses `data` for the next chunk once put() settles: a store must not keep a reference.
   /** Reads a chunk or a byte range of it. Throws ChunkMissingError when it is gone. */
   get(locator: string, range?: ByteRange): Promise<Buffer>;
   /** Deletes a chunk; a missing chunk is not an error (deletes are retried by jobs). */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
-import { CipherPool } from './cipher-pool.js';
+import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, type SegmentCipher } from './segment-cipher.js';
 
 /** A chunk about to be stored: its index in the file and the key it is stored under. */
@@ -20,8 +20,8 @@ export interface StoredChunk extends PendingChunk {
 export interface ChunkWriterOptions {
   store: ChunkStore;
   cipher: SegmentCipher;
-  /** Where sealing runs; inline on this thread when not given. */
-  pool?: CipherPool;
+  /** Where sealing runs (and the file's SHA-256 is kept); inline on this thread, unhashed, when not given. */
+  session?: CipherSession;
   /** Plaintext bytes per chunk; a multiple of SEGMENT_SIZE. */
   chunkSize: number;
   /** Total plaintext size when known (tus, Content-Length); when unknown the writer holds back a full chunk until it sees more data or finish(), because only then does it know whether that chunk holds the final segment. */
@@ -47,7 +47,7 @@ export interface ChunkWriterOptions {
 export class ChunkWriter {
   private readonly store: ChunkStore;
   private readonly cipher: SegmentCipher;
-  private readonly pool: CipherPool;
+  private readonly session: CipherSession;
   private readonly chunkSize: number;
   private readonly totalSize: number | undefined;
   private readonly concurrency: number;
@@ -64,6 +64,9 @@ export class ChunkWriter {
   private chunkStart: number;
   private buffer: Buffer = Buffer.alloc(0);
   private filled = 0;
+  /** Chunk-sized buffers back from sealing and storing, used again instead of allocating 8 MiB each time. */
+  private readonly sparePlain: Buffer[] = [];
+  private readonly spareSealed: Buffer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
   private busy = false;
@@ -91,7 +94,7 @@ export class ChunkWriter {
     const pending = options.pending ?? Buffer.alloc(0);
     this.store = options.store;
     this.cipher = options.cipher;
-    this.pool = options.pool ?? INLINE;
+    this.session = options.session ?? INLINE.session(false);
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
     this.concurrency = concurrency;
@@ -235,7 +238,8 @@ export class ChunkWriter {
         ? this.chunkSize
         : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
     if (this.buffer.length >= want) return;
-    const grown = Buffer.allocUnsafe(want);
+    const spare = this.sparePlain.pop();
+    const grown = spare && spare.length >= want ? spare : Buffer.allocUnsafe(want);
     this.buffer.copy(grown, 0, 0, this.filled);
     this.buffer = grown;
   }
@@ -261,9 +265,19 @@ export class ChunkWriter {
     const key = randomUUID();
     const plainSize = plain.length;
     const task = (async () => {
-      const sealed = await this.pool.sealSegments(this.cipher, firstSegment, plain, final);
+      const { sealed, plain: returned } = await this.session.seal(
+        this.cipher,
+        firstSegment,
+        plain,
+        final,
+        this.spareSealed.pop(),
+      );
+      if (returned.length === this.chunkSize) this.sparePlain.push(returned);
       await this.beforePut({ index, key });
       const locator = await this.store.put(key, sealed);
+      // The store is done with the bytes once put() resolves.
+      if (sealed.byteOffset === 0 && sealed.length === sealedSize(this.chunkSize))
+        this.spareSealed.push(sealed);
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
     })();
     const tracked: Promise<void> = task

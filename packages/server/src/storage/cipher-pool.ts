@@ -1,68 +1,58 @@
+import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { IntegrityError } from './errors.js';
 import type { SegmentCipher } from './segment-cipher.js';
 
-interface JobBase {
+interface CipherJobBase {
   id: number;
+  session: number;
+  /** Add the job's plaintext to the session's running SHA-256. */
+  hash: boolean;
   dataKey: Uint8Array;
   versionId: string;
   firstSegment: number;
   input: Uint8Array;
 }
-export type CipherJob =
-  | (JobBase & { op: 'seal'; final: boolean })
-  | (JobBase & { op: 'open'; segments: number; holdsLast: boolean; plainBytes: number; chunkIndex: number });
+export type WorkerJob =
+  | (CipherJobBase & { op: 'seal'; final: boolean; into: Uint8Array | undefined })
+  | (CipherJobBase & {
+      op: 'open';
+      segments: number;
+      holdsLast: boolean;
+      plainBytes: number;
+      chunkIndex: number;
+    })
+  | { op: 'digest'; id: number; session: number }
+  | { op: 'drop'; id: number; session: number };
 
-export type CipherResult =
-  | { id: number; output: Uint8Array }
+export type WorkerResult =
+  /** `input` comes back too, so its buffer can be used again. */
+  | { id: number; output: Uint8Array; input?: Uint8Array }
+  | { id: number; digest: string }
   | { id: number; error: { message: string; integrity: { chunk?: number; segment?: number } | undefined } };
 
-type Pending = { resolve: (b: Buffer) => void; reject: (e: Error) => void; worker: PooledWorker };
-type PooledWorker = { worker: Worker; busy: number };
+type Settle = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void };
+type PooledWorker = { worker: Worker; sessions: number; pending: Map<number, Settle> };
 
 /**
- * Seals and opens whole chunks on worker threads, so the thread that serves HTTP only moves bytes
- * and hashes them: AES-GCM on 8 MiB takes milliseconds that would otherwise stall every other
- * request. With size 0 the work runs inline (tests, tools).
+ * Seals and opens chunks off the thread that serves HTTP, and hashes their plaintext there too: AES-GCM
+ * and SHA-256 over 8 MiB take milliseconds that would otherwise stall every other request. Work comes
+ * in sessions, one per file being written or read: a session's jobs run in order on one worker, which
+ * keeps the file's running SHA-256. With size 0 everything runs inline (unit tests, tools).
  */
 export class CipherPool {
   private readonly workers: PooledWorker[] = [];
-  private readonly pending = new Map<number, Pending>();
   private nextId = 1;
 
   constructor(size: number) {
-    for (let i = 0; i < size; i++) this.workers.push({ worker: this.spawn(), busy: 0 });
+    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
   }
 
-  /** Seals a chunk's plaintext (see SegmentCipher.sealSegments). The plaintext buffer may be handed over. */
-  sealSegments(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Buffer> {
-    if (this.workers.length === 0) return attempt(() => cipher.sealSegments(firstSegment, plain, final));
-    return this.run({ op: 'seal', ...this.base(cipher, firstSegment, plain), final });
-  }
-
-  /** Opens sealed segments (see SegmentCipher.openSegments); rejects with IntegrityError on damage. */
-  openSegments(
-    cipher: SegmentCipher,
-    firstSegment: number,
-    sealed: Buffer,
-    segments: number,
-    holdsLast: boolean,
-    plainBytes: number,
-    chunkIndex: number,
-  ): Promise<Buffer> {
-    if (this.workers.length === 0) {
-      return attempt(() =>
-        cipher.openSegments(firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex),
-      );
-    }
-    return this.run({
-      op: 'open',
-      ...this.base(cipher, firstSegment, sealed),
-      segments,
-      holdsLast,
-      plainBytes,
-      chunkIndex,
-    });
+  /** A session for one file; with `hash`, it keeps the SHA-256 of all plaintext it seals or opens. */
+  session(hash: boolean): CipherSession {
+    if (this.workers.length === 0) return new InlineSession(hash);
+    const target = this.workers.reduce((a, b) => (b.sessions < a.sessions ? b : a));
+    return new WorkerSession(target, this.nextId++, hash, () => this.nextId++);
   }
 
   async close(): Promise<void> {
@@ -70,44 +60,176 @@ export class CipherPool {
     this.workers.length = 0;
   }
 
+  private spawn(): PooledWorker {
+    const pooled: PooledWorker = {
+      worker: workerFor(new URL(`./cipher.worker${extension}`, import.meta.url)),
+      sessions: 0,
+      pending: new Map(),
+    };
+    pooled.worker.on('message', (result: WorkerResult) => {
+      const settle = pooled.pending.get(result.id);
+      pooled.pending.delete(result.id);
+      settle?.resolve(result);
+    });
+    pooled.worker.on('error', (err) => {
+      for (const settle of pooled.pending.values()) settle.reject(err);
+      pooled.pending.clear();
+    });
+    pooled.worker.unref();
+    return pooled;
+  }
+}
+
+export interface Sealed {
+  sealed: Buffer;
+  /** The plaintext buffer, handed back for reuse. */
+  plain: Buffer;
+}
+
+/** The chunk work of one file, in order. */
+export interface CipherSession {
+  /** Plaintext bytes hashed so far (everything sealed or opened through this session). */
+  readonly hashedBytes: number;
+  /**
+   * Seals a chunk's plaintext (see SegmentCipher.sealSegments), into `into` when given. Both buffers
+   * may travel to another thread: use the ones returned, never the ones passed.
+   */
+  seal(
+    cipher: SegmentCipher,
+    firstSegment: number,
+    plain: Buffer,
+    final: boolean,
+    into?: Buffer,
+  ): Promise<Sealed>;
+  /** Opens sealed segments (see SegmentCipher.openSegments); rejects with IntegrityError on damage. */
+  open(
+    cipher: SegmentCipher,
+    firstSegment: number,
+    sealed: Buffer,
+    segments: number,
+    holdsLast: boolean,
+    plainBytes: number,
+    chunkIndex: number,
+  ): Promise<Buffer>;
+  /** SHA-256 (hex) of everything hashed; ends the session. */
+  digest(): Promise<string>;
+  /** Ends the session without a digest. */
+  drop(): void;
+}
+
+class InlineSession implements CipherSession {
+  hashedBytes = 0;
+  private readonly hash: Hash | null;
+
+  constructor(hash: boolean) {
+    this.hash = hash ? createHash('sha256') : null;
+  }
+
+  async seal(
+    cipher: SegmentCipher,
+    firstSegment: number,
+    plain: Buffer,
+    final: boolean,
+    into?: Buffer,
+  ): Promise<Sealed> {
+    const sealed = cipher.sealSegments(firstSegment, plain, final, into);
+    this.update(plain);
+    return { sealed, plain };
+  }
+
+  open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
+    const [cipher, firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex] = args;
+    return attempt(() =>
+      this.update(cipher.openSegments(firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex)),
+    );
+  }
+
+  digest(): Promise<string> {
+    return Promise.resolve(this.hash ? this.hash.digest('hex') : '');
+  }
+
+  drop(): void {}
+
+  private update(plain: Buffer): Buffer {
+    this.hash?.update(plain);
+    this.hashedBytes += plain.length;
+    return plain;
+  }
+}
+
+class WorkerSession implements CipherSession {
+  hashedBytes = 0;
+
+  constructor(
+    private readonly target: PooledWorker,
+    private readonly id: number,
+    private readonly hash: boolean,
+    private readonly jobId: () => number,
+  ) {
+    target.sessions++;
+  }
+
+  async seal(
+    cipher: SegmentCipher,
+    firstSegment: number,
+    plain: Buffer,
+    final: boolean,
+    into?: Buffer,
+  ): Promise<Sealed> {
+    this.hashedBytes += plain.length;
+    const result = await this.post({ op: 'seal', ...this.base(cipher, firstSegment, plain), final, into });
+    const sealed = this.output(result);
+    const back = 'input' in result && result.input ? result.input : plain;
+    return { sealed, plain: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
+  }
+
+  async open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
+    const [cipher, firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex] = args;
+    this.hashedBytes += plainBytes;
+    const job = {
+      op: 'open' as const,
+      ...this.base(cipher, firstSegment, sealed),
+      segments,
+      holdsLast,
+      plainBytes,
+      chunkIndex,
+    };
+    return this.output(await this.post(job));
+  }
+
+  async digest(): Promise<string> {
+    const result = await this.post({ op: 'digest', id: this.jobId(), session: this.id });
+    this.target.sessions--;
+    if (!('digest' in result)) throw new Error('The cipher worker did not return a digest');
+    return result.digest;
+  }
+
+  drop(): void {
+    this.target.sessions--;
+    void this.post({ op: 'drop', id: this.jobId(), session: this.id }).catch(() => undefined);
+  }
+
   private base(cipher: SegmentCipher, firstSegment: number, input: Buffer) {
-    return { id: this.nextId++, dataKey: cipher.dataKey, versionId: cipher.versionId, firstSegment, input };
+    const { dataKey, versionId } = cipher;
+    return { id: this.jobId(), session: this.id, hash: this.hash, dataKey, versionId, firstSegment, input };
   }
 
-  private run(job: CipherJob): Promise<Buffer> {
-    const target = this.workers.reduce((a, b) => (b.busy < a.busy ? b : a));
-    target.busy++;
-    return new Promise<Buffer>((resolve, reject) => {
-      this.pending.set(job.id, { resolve, reject, worker: target });
-      target.worker.postMessage(job, transferable(job.input));
+  private post(job: WorkerJob): Promise<WorkerResult> {
+    return new Promise((resolve, reject) => {
+      this.target.pending.set(job.id, { resolve, reject });
+      const buffers = 'input' in job ? [job.input, ...('into' in job && job.into ? [job.into] : [])] : [];
+      this.target.worker.postMessage(job, buffers.flatMap(transferable));
     });
   }
 
-  private spawn(): Worker {
-    const worker = workerFor(new URL(`./cipher.worker${extension}`, import.meta.url));
-    worker.on('message', (result: CipherResult) => {
-      const pending = this.pending.get(result.id);
-      if (!pending) return;
-      this.pending.delete(result.id);
-      pending.worker.busy--;
-      if ('output' in result) {
-        pending.resolve(
-          Buffer.from(result.output.buffer, result.output.byteOffset, result.output.byteLength),
-        );
-      } else {
-        const { message, integrity } = result.error;
-        pending.reject(integrity ? new IntegrityError(message, integrity) : new Error(message));
-      }
-    });
-    worker.on('error', (err) => {
-      for (const [id, pending] of this.pending) {
-        if (pending.worker.worker !== worker) continue;
-        this.pending.delete(id);
-        pending.reject(err);
-      }
-    });
-    worker.unref();
-    return worker;
+  private output(result: WorkerResult): Buffer {
+    if ('output' in result)
+      return Buffer.from(result.output.buffer, result.output.byteOffset, result.output.byteLength);
+    if ('error' in result) {
+      const { message, integrity } = result.error;
+      throw integrity ? new IntegrityError(message, integrity) : new Error(message);
+    }
+    throw new Error('The cipher worker returned no data');
   }
 }
 

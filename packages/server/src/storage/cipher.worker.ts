@@ -1,38 +1,76 @@
+import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { IntegrityError } from './errors.js';
 import { SegmentCipher } from './segment-cipher.js';
-import { transferable, type CipherJob, type CipherResult } from './cipher-pool.js';
+import { transferable, type WorkerJob, type WorkerResult } from './cipher-pool.js';
 
-// Jobs for one file arrive one after another, so one cached cipher saves re-importing its key.
+// A file's jobs arrive one after another, so one cached cipher saves re-importing its key.
 let cached: SegmentCipher | undefined;
+/** Running SHA-256 per session: jobs of a session arrive in file order. */
+const hashes = new Map<number, Hash>();
 
-function cipherFor(job: CipherJob): SegmentCipher {
-  if (cached?.versionId !== job.versionId || !cached.dataKey.equals(job.dataKey)) {
-    cached = new SegmentCipher(Buffer.from(job.dataKey), job.versionId);
+function cipherFor(dataKey: Uint8Array, versionId: string): SegmentCipher {
+  if (cached?.versionId !== versionId || !cached.dataKey.equals(dataKey)) {
+    cached = new SegmentCipher(Buffer.from(dataKey), versionId);
   }
   return cached;
 }
 
-parentPort!.on('message', (job: CipherJob) => {
-  let result: CipherResult;
+function hashOf(session: number): Hash {
+  let hash = hashes.get(session);
+  if (!hash) hashes.set(session, (hash = createHash('sha256')));
+  return hash;
+}
+
+function run(job: WorkerJob): WorkerResult {
+  switch (job.op) {
+    case 'digest': {
+      const digest = hashOf(job.session).digest('hex');
+      hashes.delete(job.session);
+      return { id: job.id, digest };
+    }
+    case 'drop':
+      hashes.delete(job.session);
+      return { id: job.id, digest: '' };
+    case 'seal': {
+      const plain = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
+      const into = job.into
+        ? Buffer.from(job.into.buffer, job.into.byteOffset, job.into.byteLength)
+        : undefined;
+      const sealed = cipherFor(job.dataKey, job.versionId).sealSegments(
+        job.firstSegment,
+        plain,
+        job.final,
+        into,
+      );
+      if (job.hash) hashOf(job.session).update(plain);
+      return { id: job.id, output: sealed, input: plain };
+    }
+    case 'open': {
+      const sealed = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
+      const cipher = cipherFor(job.dataKey, job.versionId);
+      const plain = cipher.openSegments(
+        job.firstSegment,
+        sealed,
+        job.segments,
+        job.holdsLast,
+        job.plainBytes,
+        job.chunkIndex,
+      );
+      if (job.hash) hashOf(job.session).update(plain);
+      return { id: job.id, output: plain };
+    }
+  }
+}
+
+parentPort!.on('message', (job: WorkerJob) => {
+  let result: WorkerResult;
   try {
-    const cipher = cipherFor(job);
-    const input = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
-    const output =
-      job.op === 'seal'
-        ? cipher.sealSegments(job.firstSegment, input, job.final)
-        : cipher.openSegments(
-            job.firstSegment,
-            input,
-            job.segments,
-            job.holdsLast,
-            job.plainBytes,
-            job.chunkIndex,
-          );
-    result = { id: job.id, output };
+    result = run(job);
   } catch (err) {
     const integrity = err instanceof IntegrityError ? { chunk: err.chunk, segment: err.segment } : undefined;
     result = { id: job.id, error: { message: (err as Error).message, integrity } };
   }
-  parentPort!.postMessage(result, 'output' in result ? transferable(result.output) : []);
+  const buffers = 'output' in result ? [result.output, ...(result.input ? [result.input] : [])] : [];
+  parentPort!.postMessage(result, buffers.flatMap(transferable));
 });

@@ -106,11 +106,14 @@ export class SegmentCipher {
 
   /**
    * Seals consecutive segments starting at global segment `firstSegment` (a chunk's worth) into one
-   * buffer; with `final`, the last of them is sealed as the file's final segment.
+   * buffer (`into`, when given and large enough); with `final`, the last of them is sealed as the
+   * file's final segment.
    */
-  sealSegments(firstSegment: number, plain: Buffer, final: boolean): Buffer {
+  sealSegments(firstSegment: number, plain: Buffer, final: boolean, into?: Buffer): Buffer {
     const segments = segmentCount(plain.length);
-    const sealed = Buffer.allocUnsafe(sealedSize(plain.length));
+    const size = sealedSize(plain.length);
+    // Writing into a recycled buffer spares the allocation (and the garbage) of 8 MiB per chunk.
+    const sealed = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
     let out = 0;
     for (let j = 0; j < segments; j++) {
       const segment = plain.subarray(j * SEGMENT_SIZE, (j + 1) * SEGMENT_SIZE);
