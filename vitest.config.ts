@@ -3,9 +3,16 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    alias: {
-      '@idrive/shared': fileURLToPath(new URL('./packages/shared/src/index.ts', import.meta.url)),
-    },
+    alias: [
+      {
+        find: /^@idrive\/shared$/,
+        replacement: fileURLToPath(new URL('./packages/shared/src/index.ts', import.meta.url)),
+      },
+      {
+        find: /^@idrive\/shared\/(.*)$/,
+        replacement: fileURLToPath(new URL('./packages/shared/src/$1.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['packages/*/src/**/*.spec.ts', 'packages/*/test/**/*.spec.ts'],

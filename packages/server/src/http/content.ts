@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
 import { contentDisposition } from '../lib/content-disposition.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -78,24 +78,51 @@ export async function sendContent(
   const range = chooseRange(request, size, etag, lastModified);
   const start = range?.start ?? 0;
   const end = range?.end ?? size;
-  let body: Readable | undefined;
-  if (request.method !== 'HEAD' && end > start) {
-    // Read the first piece before any header is set, so a damaged start of the range is a clean
-    // 500 with a message; damage found later can only cut the response short.
-    const pieces = files.read(file, start, end);
-    const first = await pieces.next();
-    body = Readable.from(
-      (async function* () {
-        if (!first.done) yield first.value;
-        yield* pieces;
-      })(),
-      { objectMode: false },
-    );
+  const status = range ? 206 : 200;
+  const lengths = {
+    'content-length': String(end - start),
+    ...(range ? { 'content-range': `bytes ${start}-${end - 1}/${size}` } : {}),
+  };
+  if (request.method === 'HEAD' || end === start)
+    return reply
+      .code(status)
+      .headers({ ...headers, ...lengths })
+      .send();
+
+  // Read the first piece before any header goes out, so a damaged start of the range is a clean
+  // 500 with a message; damage found later can only cut the response short.
+  const pieces = files.read(file, start, end);
+  const first = await pieces.next();
+
+  // The body is written here rather than through a stream, so that each piece can go back to the
+  // file service's buffer pool as soon as the socket has taken it.
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(status, { ...headers, ...lengths });
+  try {
+    for (let next = first; !next.done; next = await pieces.next()) {
+      if (!(await written(res, next.value))) return reply;
+      files.release(next.value);
+    }
+    res.end();
+  } catch (err) {
+    request.log.error({ err }, 'file read failed after the response started');
+    res.destroy(err as Error);
+  } finally {
+    await pieces.return(undefined);
   }
-  reply
-    .code(range ? 206 : 200)
-    .headers(headers)
-    .header('content-length', String(end - start));
-  if (range) reply.header('content-range', `bytes ${start}-${end - 1}/${size}`);
-  return reply.send(body);
+  return reply;
+}
+
+/** Writes a piece and resolves true once the socket has taken it, or false if the client went away. */
+function written(res: ServerResponse, piece: Buffer): Promise<boolean> {
+  if (res.destroyed) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const closed = () => resolve(false);
+    res.once('close', closed);
+    res.write(piece, (err) => {
+      res.off('close', closed);
+      resolve(!err);
+    });
+  });
 }

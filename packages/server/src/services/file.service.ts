@@ -3,12 +3,13 @@ import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
 import type { ChunkRow, FileVersionRow, ItemRow, UserRow } from '../db/schema.js';
 import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
+import { BufferPool } from '../storage/buffer-pool.js';
 import type { CipherPool, CipherSession } from '../storage/cipher-pool.js';
 import { ChunkWriter } from '../storage/chunk-writer.js';
 import { readPlaintext } from '../storage/chunk-reader.js';
 import { IntegrityError } from '../storage/errors.js';
 import type { MasterKey } from '../storage/master-key.js';
-import { SegmentCipher } from '../storage/segment-cipher.js';
+import { SegmentCipher, sealedSize } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import { newItemRow, type ItemService } from './item.service.js';
 
@@ -37,6 +38,10 @@ export interface OpenFile extends OpenVersion {
  * stored and acknowledged.
  */
 export class FileService {
+  // Whole-chunk buffers for a few uploads and downloads in flight at once; more are allocated and dropped.
+  private readonly buffers: BufferPool;
+  private readonly plainBuffers: BufferPool;
+
   constructor(
     private readonly repos: Repositories,
     private readonly items: ItemService,
@@ -44,7 +49,10 @@ export class FileService {
     private readonly masterKey: MasterKey,
     private readonly chunkSize: number,
     private readonly pool: CipherPool,
-  ) {}
+  ) {
+    this.buffers = new BufferPool(sealedSize(chunkSize), 8);
+    this.plainBuffers = new BufferPool(chunkSize, 4);
+  }
 
   /** Refuses an upload early (before any byte is read) when it could not be committed. */
   async checkTarget(
@@ -99,6 +107,7 @@ export class FileService {
       store,
       cipher,
       session,
+      buffers: { plain: this.plainBuffers, sealed: this.buffers },
       chunkSize: this.chunkSize,
       ...options,
       beforePut: (chunk) =>
@@ -260,6 +269,11 @@ export class FileService {
     return session.digest();
   }
 
+  /** Takes back a Buffer that read() yielded, once the caller is done with it, for the next read. */
+  release(piece: Buffer): void {
+    this.buffers.release(piece);
+  }
+
   private readWith(
     file: OpenVersion,
     start: number,
@@ -270,6 +284,7 @@ export class FileService {
       stores: (name) => this.stores.get(name),
       cipher: file.cipher,
       session,
+      buffers: this.buffers,
       chunkSize: file.version.chunk_size,
       size: file.version.size,
       chunks: file.chunks.map((c) => {

@@ -1,6 +1,7 @@
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
 import { IntegrityError } from './errors.js';
+import type { BufferPool } from './buffer-pool.js';
 import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
 
@@ -19,6 +20,11 @@ export interface ReadOptions {
   cipher: SegmentCipher;
   /** Where opening runs (and, for a session that hashes, the SHA-256 is kept); inline when not given. */
   session?: CipherSession;
+  /**
+   * Where chunk buffers come from. The Buffers yielded are views into them: a consumer that gives
+   * each back (BufferPool.release) once it is done spares the allocations.
+   */
+  buffers?: BufferPool;
   chunkSize: number;
   /** The file's plaintext size. */
   size: number;
@@ -87,7 +93,7 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
     for (let i = from; i < Math.min(plans.length, from + 1 + readAhead); i++) {
       if (fetches.has(i)) continue;
       const p = plans[i]!;
-      const turn = Promise.all([fetchSealed(opts.stores, p), handedOver]);
+      const turn = Promise.all([fetchSealed(opts.stores, p, opts.buffers), handedOver]);
       const opened = turn.then(([sealed]) =>
         session.open(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index),
       );
@@ -158,9 +164,18 @@ function plan(
   };
 }
 
-async function fetchSealed(stores: ReadOptions['stores'], p: ChunkPlan): Promise<Buffer> {
-  const sealed = await stores(p.ref.store).get(p.ref.locator, { start: p.sealedStart, end: p.sealedEnd });
+async function fetchSealed(
+  stores: ReadOptions['stores'],
+  p: ChunkPlan,
+  buffers?: BufferPool,
+): Promise<Buffer> {
   const wanted = p.sealedEnd - p.sealedStart;
+  const into = buffers?.acquire(wanted);
+  const sealed = await stores(p.ref.store).get(
+    p.ref.locator,
+    { start: p.sealedStart, end: p.sealedEnd },
+    into,
+  );
   if (sealed.length !== wanted) {
     throw new IntegrityError(
       `Stored chunk ${p.ref.index} returned ${sealed.length} bytes where ${wanted} were expected: the file is damaged`,

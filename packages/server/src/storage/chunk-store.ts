@@ -22,8 +22,11 @@ export interface ChunkStore {
   /** Stores a chunk durably (on disk: written and fsynced) under `key` (a UUID we chose) and returns the locator to read it back. */
   put(key: string, data: Buffer): Promise<string>;
   // The caller reuses `data` for the next chunk once put() settles: a store must not keep a reference.
-  /** Reads a chunk or a byte range of it. Throws ChunkMissingError when it is gone. */
-  get(locator: string, range?: ByteRange): Promise<Buffer>;
+  /**
+   * Reads a chunk or a byte range of it, into `into` when given (exactly the range's length), so a
+   * reader can reuse its buffers. Throws ChunkMissingError when it is gone.
+   */
+  get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer>;
   /** Deletes a chunk; a missing chunk is not an error (deletes are retried by jobs). */
   delete(locator: string): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
+import { BufferPool } from './buffer-pool.js';
 import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, type SegmentCipher } from './segment-cipher.js';
 
@@ -22,6 +23,8 @@ export interface ChunkWriterOptions {
   cipher: SegmentCipher;
   /** Where sealing runs (and the file's SHA-256 is kept); inline on this thread, unhashed, when not given. */
   session?: CipherSession;
+  /** Where whole-chunk buffers come from (plaintext and sealed), shared with other uploads. */
+  buffers?: { plain: BufferPool; sealed: BufferPool };
   /** Plaintext bytes per chunk; a multiple of SEGMENT_SIZE. */
   chunkSize: number;
   /** Total plaintext size when known (tus, Content-Length); when unknown the writer holds back a full chunk until it sees more data or finish(), because only then does it know whether that chunk holds the final segment. */
@@ -64,9 +67,7 @@ export class ChunkWriter {
   private chunkStart: number;
   private buffer: Buffer = Buffer.alloc(0);
   private filled = 0;
-  /** Chunk-sized buffers back from sealing and storing, used again instead of allocating 8 MiB each time. */
-  private readonly sparePlain: Buffer[] = [];
-  private readonly spareSealed: Buffer[] = [];
+  private readonly buffers: { plain: BufferPool; sealed: BufferPool };
   private readonly inFlight = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
   private busy = false;
@@ -95,6 +96,10 @@ export class ChunkWriter {
     this.store = options.store;
     this.cipher = options.cipher;
     this.session = options.session ?? INLINE.session(false);
+    this.buffers = options.buffers ?? {
+      plain: new BufferPool(chunkSize, 0),
+      sealed: new BufferPool(sealedSize(chunkSize), 0),
+    };
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
     this.concurrency = concurrency;
@@ -238,8 +243,7 @@ export class ChunkWriter {
         ? this.chunkSize
         : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
     if (this.buffer.length >= want) return;
-    const spare = this.sparePlain.pop();
-    const grown = spare && spare.length >= want ? spare : Buffer.allocUnsafe(want);
+    const grown = this.buffers.plain.acquire(want);
     this.buffer.copy(grown, 0, 0, this.filled);
     this.buffer = grown;
   }
@@ -270,14 +274,13 @@ export class ChunkWriter {
         firstSegment,
         plain,
         final,
-        this.spareSealed.pop(),
+        this.buffers.sealed.acquire(sealedSize(plain.length)),
       );
-      if (returned.length === this.chunkSize) this.sparePlain.push(returned);
+      this.buffers.plain.release(returned);
       await this.beforePut({ index, key });
       const locator = await this.store.put(key, sealed);
       // The store is done with the bytes once put() resolves.
-      if (sealed.byteOffset === 0 && sealed.length === sealedSize(this.chunkSize))
-        this.spareSealed.push(sealed);
+      this.buffers.sealed.release(sealed);
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
     })();
     const tracked: Promise<void> = task

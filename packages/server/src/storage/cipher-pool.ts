@@ -21,6 +21,8 @@ export type WorkerJob =
       holdsLast: boolean;
       plainBytes: number;
       chunkIndex: number;
+      /** The input is shared memory: open it where it is. */
+      inPlace: boolean;
     })
   | { op: 'digest'; id: number; session: number }
   | { op: 'drop'; id: number; session: number };
@@ -101,7 +103,10 @@ export interface CipherSession {
     final: boolean,
     into?: Buffer,
   ): Promise<Sealed>;
-  /** Opens sealed segments (see SegmentCipher.openSegments); rejects with IntegrityError on damage. */
+  /**
+   * Opens sealed segments (see SegmentCipher.openSegments); rejects with IntegrityError on damage. A
+   * buffer in shared memory (BufferPool) is opened in place; any other may travel to another thread.
+   */
   open(
     cipher: SegmentCipher,
     firstSegment: number,
@@ -140,7 +145,17 @@ class InlineSession implements CipherSession {
   open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
     const [cipher, firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex] = args;
     return attempt(() =>
-      this.update(cipher.openSegments(firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex)),
+      this.update(
+        cipher.openSegments(
+          firstSegment,
+          sealed,
+          segments,
+          holdsLast,
+          plainBytes,
+          chunkIndex,
+          isShared(sealed),
+        ),
+      ),
     );
   }
 
@@ -191,6 +206,7 @@ class WorkerSession implements CipherSession {
       ...this.base(cipher, firstSegment, sealed),
       segments,
       holdsLast,
+      inPlace: isShared(sealed),
       plainBytes,
       chunkIndex,
     };
@@ -240,6 +256,10 @@ class WorkerSession implements CipherSession {
 export function transferable(bytes: Uint8Array): ArrayBuffer[] {
   const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   return owned && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+}
+
+function isShared(bytes: Uint8Array): boolean {
+  return bytes.buffer instanceof SharedArrayBuffer;
 }
 
 function attempt(fn: () => Buffer): Promise<Buffer> {

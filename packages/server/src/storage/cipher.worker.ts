@@ -56,6 +56,7 @@ function run(job: WorkerJob): WorkerResult {
         job.holdsLast,
         job.plainBytes,
         job.chunkIndex,
+        job.inPlace,
       );
       if (job.hash) hashOf(job.session).update(plain);
       return { id: job.id, output: plain };

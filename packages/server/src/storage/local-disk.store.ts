@@ -41,7 +41,7 @@ export class LocalDiskStore implements ChunkStore {
    * Reads the whole chunk, or only `range` with a positioned read. A range past the end means the
    * chunk is shorter than its record says, so it is reported as damage (IntegrityError).
    */
-  async get(locator: string, range?: ByteRange): Promise<Buffer> {
+  async get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer> {
     const file = this.pathOf(locator);
     let handle: FileHandle;
     try {
@@ -62,7 +62,7 @@ export class LocalDiskStore implements ChunkStore {
           `Stored chunk ${locator} has ${size} bytes, fewer than the ${end} recorded: the file is damaged`,
         );
       }
-      const out = Buffer.allocUnsafe(end - start);
+      const out = into?.length === end - start ? into : Buffer.allocUnsafe(end - start);
       let filled = 0;
       // read() may return fewer bytes than asked; 0 means the file shrank after the stat.
       while (filled < out.length) {

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
-import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
+// Only the limits: this module also runs on the cipher threads, which need none of the API schemas.
+import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared/limits';
 import { IntegrityError } from './errors.js';
 
 const ALGORITHM = 'aes-256-gcm';
@@ -125,6 +126,7 @@ export class SegmentCipher {
   /**
    * Opens `segments` consecutive sealed segments starting at global segment `firstSegment`; with
    * `holdsLast`, the last of them must be the file's final segment. Throws IntegrityError on any damage.
+   * With `inPlace`, the plaintext overwrites the start of `sealed` instead of taking a new buffer.
    */
   openSegments(
     firstSegment: number,
@@ -133,8 +135,11 @@ export class SegmentCipher {
     holdsLast: boolean,
     plainBytes: number,
     chunkIndex?: number,
+    inPlace = false,
   ): Buffer {
-    const plain = Buffer.allocUnsafe(plainBytes);
+    // In place, segment j's plaintext lands at j·64 KiB, before its own sealed bytes at j·(64 KiB + 16):
+    // opening in order never overwrites sealed bytes that are still to be read.
+    const plain = inPlace ? sealed.subarray(0, plainBytes) : Buffer.allocUnsafe(plainBytes);
     let inPos = 0;
     let outPos = 0;
     for (let j = 0; j < segments; j++) {
