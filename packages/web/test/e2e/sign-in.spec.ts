@@ -1,0 +1,94 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Item, Listing } from '@idrive/shared';
+import { loginOver } from '../../../server/test/helpers/http-client.js';
+import { startServerProcess, type ServerProcess } from '../../../server/test/helpers/server-process.js';
+import { launchBrowser } from './browser.js';
+
+const webDist = fileURLToPath(new URL('../../dist', import.meta.url));
+const PASSWORD = 'browser-test-password';
+
+/** The built web app, served by the real server, driven by a real browser as a person would. */
+describe('the web app in Chromium', { timeout: 120_000 }, () => {
+  let dataDir: string;
+  let server: ServerProcess;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(path.join(webDist, 'index.html')))
+      throw new Error('Build the web app first: npm run build');
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-e2e-'));
+    server = await startServerProcess({
+      IDRIVE_DATA_DIR: dataDir,
+      IDRIVE_ADMIN_PASSWORD: PASSWORD,
+      IDRIVE_WEB_DIR: webDist,
+    });
+    const token = await loginOver(server.baseUrl, 'admin', PASSWORD);
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const root = (await (
+      await fetch(`${server.baseUrl}/api/v1/folders/root`, { headers: auth })
+    ).json()) as Listing;
+    const folder = (await (
+      await fetch(`${server.baseUrl}/api/v1/folders`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ parentId: root.folder.id, name: 'Holidays' }),
+      })
+    ).json()) as Item;
+    for (const [parent, name] of [
+      [root.folder.id, 'notes.txt'],
+      [folder.id, 'beach.jpg'],
+    ] as const) {
+      const res = await fetch(`${server.baseUrl}/api/v1/folders/${parent}/files/${name}`, {
+        method: 'PUT',
+        headers: { authorization: auth.authorization },
+        body: `content of ${name}`,
+      });
+      expect(res.status).toBe(201);
+    }
+    browser = await launchBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('refuses a wrong password, signs in, lists and opens folders, downloads a file, signs out', async () => {
+    const page = await browser.newPage();
+    await page.goto(server.baseUrl);
+
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong username or password');
+
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('link', { name: /Holidays/ }).waitFor();
+    expect(await page.getByRole('link', { name: /notes\.txt/ }).count()).toBe(1);
+
+    await page.getByRole('link', { name: /Holidays/ }).click();
+    await page.getByRole('link', { name: /beach\.jpg/ }).waitFor();
+    await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /beach\.jpg/ }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('beach.jpg');
+
+    // The session survives a reload (the cookie), then ends on sign-out.
+    await page.reload();
+    await page.getByRole('link', { name: /beach\.jpg/ }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await page.close();
+  });
+});
