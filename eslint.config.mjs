@@ -13,11 +13,19 @@ export default tseslint.config(
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
   },
   { files: ['packages/web/src/**'], languageOptions: { globals: globals.browser } },
-  { files: ['**/*.mjs', 'scripts/**', 'packages/server/**', 'packages/web/test/**'], languageOptions: { globals: globals.node } },
+  {
+    files: ['**/*.mjs', 'scripts/**', 'packages/server/**', 'packages/web/test/**'],
+    languageOptions: { globals: globals.node },
+  },
   // TypeScript itself reports undefined names, with types in mind.
   { files: ['**/*.ts', '**/*.vue'], rules: { 'no-undef': 'off' } },
   {
-    files: ['packages/server/**/*.ts', 'packages/shared/**/*.ts', 'packages/web/test/**/*.ts', 'scripts/**/*.ts'],
+    files: [
+      'packages/server/**/*.ts',
+      'packages/shared/**/*.ts',
+      'packages/web/test/**/*.ts',
+      'scripts/**/*.ts',
+    ],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
