@@ -70,7 +70,7 @@ export interface DriveApp {
   close(): Promise<void>;
 }
 
-export const API_PREFIX = '/api/v1';
+const API_PREFIX = '/api/v1';
 
 /** The composition root: builds every part from the config and wires them together. */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<DriveApp> {

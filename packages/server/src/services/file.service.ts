@@ -220,6 +220,12 @@ export class FileService {
     return { item, ...(await this.openVersion(item.version_id)) };
   }
 
+  /** SHA-256 of a file's content, from the version row (no key is unwrapped). */
+  async sha256Of(item: ItemRow): Promise<string | null> {
+    if (!item.version_id) return null;
+    return (await this.repos.versions.findById(item.version_id))?.sha256 ?? null;
+  }
+
   async openVersion(versionId: string): Promise<OpenVersion> {
     const version = await this.repos.versions.findById(versionId);
     if (!version) throw notFound('File version');

@@ -22,8 +22,4 @@ export class StoreRegistry {
   current(): ChunkStore {
     return this.get(this.writeTo);
   }
-
-  all(): ChunkStore[] {
-    return [...this.stores.values()];
-  }
 }
