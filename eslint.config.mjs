@@ -14,7 +14,7 @@ export default tseslint.config(
   },
   { files: ['packages/web/src/**'], languageOptions: { globals: globals.browser } },
   {
-    files: ['**/*.mjs', 'scripts/**', 'packages/server/**', 'packages/web/test/**'],
+    files: ['**/*.mjs', 'scripts/**', 'packages/server/**', 'packages/discord-emulator/**', 'packages/web/test/**'],
     languageOptions: { globals: globals.node },
   },
   // TypeScript itself reports undefined names, with types in mind.
@@ -22,6 +22,7 @@ export default tseslint.config(
   {
     files: [
       'packages/server/**/*.ts',
+      'packages/discord-emulator/**/*.ts',
       'packages/shared/**/*.ts',
       'packages/web/test/**/*.ts',
       'scripts/**/*.ts',

@@ -1,0 +1,93 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SEGMENT_SIZE } from '@idrive/shared';
+import { BufferPool } from './buffer-pool.js';
+import { CipherPool } from './cipher-pool.js';
+import { IntegrityError } from './errors.js';
+import { SegmentCipher, sealedSize } from './segment-cipher.js';
+
+const CHUNK = 4 * SEGMENT_SIZE;
+
+for (const threads of [0, 1]) {
+  describe(`CipherPool with ${threads} worker thread(s)`, () => {
+    const pool = new CipherPool(threads);
+    afterAll(() => pool.close());
+
+    it("seals chunks in order and keeps the file's SHA-256, which opening reproduces", async () => {
+      const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+      const plain = randomBytes(3 * CHUNK + 1234);
+      const expected = createHash('sha256').update(plain).digest('hex');
+
+      const writing = pool.session(true);
+      const pieces = [0, 1, 2, 3].map((k) => Buffer.from(plain.subarray(k * CHUNK, (k + 1) * CHUNK)));
+      // Sealing may move the pieces to the worker thread: their sizes are read now.
+      const sizes = pieces.map((piece) => piece.length);
+      // Posted back to back without waiting: the session must still hash them in file order.
+      const sealed = await Promise.all(
+        pieces.map((piece, k) => writing.seal(cipher, k * (CHUNK / SEGMENT_SIZE), piece, k === 3)),
+      );
+      expect(writing.hashedBytes).toBe(plain.length);
+      expect(await writing.digest()).toBe(expected);
+
+      const reading = pool.session(true);
+      const opened: Buffer[] = [];
+      for (const [k, { sealed: bytes }] of sealed.entries()) {
+        const segments = Math.ceil(sizes[k]! / SEGMENT_SIZE);
+        opened.push(
+          await reading.open(cipher, k * (CHUNK / SEGMENT_SIZE), bytes, segments, k === 3, sizes[k]!, k),
+        );
+      }
+      expect(Buffer.concat(opened).equals(plain)).toBe(true);
+      expect(await reading.digest()).toBe(expected);
+    });
+
+    it('rejects a damaged chunk with an IntegrityError naming the chunk and segment', async () => {
+      const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+      const session = pool.session(false);
+      const { sealed } = await session.seal(cipher, 0, randomBytes(CHUNK), true);
+      const damaged = Buffer.from(sealed);
+      damaged[SEGMENT_SIZE + 16 + 5] = damaged[SEGMENT_SIZE + 16 + 5]! ^ 1;
+      const failure = await session.open(cipher, 0, damaged, 4, true, CHUNK, 7).catch((err: unknown) => err);
+      expect(failure).toBeInstanceOf(IntegrityError);
+      expect((failure as IntegrityError).chunk).toBe(7);
+      expect((failure as IntegrityError).segment).toBe(1);
+      expect((failure as Error).message).toMatch(/chunk 7, segment 1/);
+      session.drop();
+    });
+
+    it('opens a chunk held in shared memory in place, and seals into a recycled buffer', async () => {
+      const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+      const buffers = new BufferPool(sealedSize(CHUNK), 2);
+      const session = pool.session(false);
+      const plain = randomBytes(CHUNK);
+      const into = buffers.acquire(sealedSize(CHUNK));
+      const { sealed } = await session.seal(cipher, 0, Buffer.from(plain), true, into);
+      // Across threads a shared buffer arrives as a new object over the same memory, so the checks
+      // look at the memory: what one view shows, the other shows too.
+      expect(into.subarray(0, sealed.length).equals(sealed)).toBe(true);
+
+      const opened = await session.open(cipher, 0, sealed, 4, true, CHUNK, 0);
+      expect(opened.equals(plain)).toBe(true);
+      expect(into.subarray(0, CHUNK).equals(plain)).toBe(true);
+      buffers.release(opened);
+      expect(buffers.acquire(sealedSize(CHUNK)).subarray(0, CHUNK).equals(plain)).toBe(true);
+      session.drop();
+    });
+  });
+}
+
+describe('BufferPool', () => {
+  it('keeps at most `keep` buffers of its size and none of other sizes', () => {
+    const pool = new BufferPool(1024, 1);
+    const a = pool.acquire(1024);
+    const b = pool.acquire(1024);
+    const other = pool.acquire(100);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(other.buffer).not.toBeInstanceOf(SharedArrayBuffer);
+    pool.release(a);
+    pool.release(b);
+    pool.release(other);
+    expect(pool.acquire(1024).buffer).toBe(a.buffer);
+    expect(pool.acquire(1024).buffer).not.toBe(b.buffer);
+  });
+});
