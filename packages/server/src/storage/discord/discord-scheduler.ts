@@ -1,0 +1,274 @@
+import type { FastifyBaseLogger } from 'fastify';
+import {
+  DiscordRequestError,
+  DiscordUnavailableError,
+  type DiscordTransport,
+  type DiscordRequest,
+  type DiscordResponse,
+} from './discord-http.js';
+import type { BotCredential, DiscordErrorBody, WebhookCredential } from './discord-types.js';
+import type { RateLimitState } from './rate-limit-state.js';
+
+export interface SchedulerOptions {
+  http: DiscordTransport;
+  webhooks: WebhookCredential[];
+  bots: BotCredential[];
+  state: RateLimitState;
+  log: FastifyBaseLogger;
+  /** How long a request may wait for capacity before the caller gets DiscordUnavailableError. */
+  deadlineMs?: number;
+  /** Attempts per request for 5xx answers and dropped connections (429s wait instead). */
+  maxAttempts?: number;
+  /** Invalid requests per window at which the scheduler stops sending (Discord bans at 10,000). */
+  invalidThreshold?: number;
+  /**
+   * Discord's seconds per our second; 1 against Discord. The emulator can run its clock faster, and
+   * then every Retry-After and reset it announces is that much shorter in real time.
+   */
+  timeScale?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Why a credential is out of use, for the admin page. */
+export interface CredentialHealth {
+  id: string;
+  kind: 'webhook' | 'bot';
+  channelId: string | null;
+  quarantined: { reason: string; since: number } | null;
+  lastUsed: number | null;
+}
+
+type Credential = { kind: 'webhook'; cred: WebhookCredential } | { kind: 'bot'; cred: BotCredential };
+
+interface Job {
+  /** For messages: "uploading a chunk". */
+  what: string;
+  kind: Credential['kind'];
+  /** The route's rate-limit key for a credential (bucket and top-level resource). */
+  routeKey: (c: Credential) => string;
+  request: (c: Credential) => DiscordRequest;
+}
+
+const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Every request to Discord goes through here. It spreads uploads over all webhooks of all channels
+ * and bot work over all bots, paces itself by what Discord announces (X-RateLimit headers) and by the
+ * limits Discord does not announce (about 30 webhook messages a minute per channel, 50 requests a
+ * second per bot), honours Retry-After, and keeps invalid requests far below Discord's ban line.
+ * When there is no capacity the caller waits (back-pressure); only past a deadline does it fail.
+ */
+export class DiscordScheduler {
+  private readonly credentials: Credential[];
+  private readonly health = new Map<
+    string,
+    { quarantined: CredentialHealth['quarantined']; lastUsed: number | null }
+  >();
+  private bannedUntil = 0;
+  /** Order of use: the least recently used credential goes first among those free now. */
+  private readonly useOrder = new Map<string, number>();
+  private uses = 0;
+  private readonly deadlineMs: number;
+  private readonly maxAttempts: number;
+  private readonly invalidThreshold: number;
+  private readonly timeScale: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.credentials = [
+      ...options.webhooks.map((cred) => ({ kind: 'webhook' as const, cred })),
+      ...options.bots.map((cred) => ({ kind: 'bot' as const, cred })),
+    ];
+    for (const c of this.credentials) this.health.set(c.cred.id, { quarantined: null, lastUsed: null });
+    this.deadlineMs = options.deadlineMs ?? 120_000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.invalidThreshold = options.invalidThreshold ?? 500;
+    this.timeScale = options.timeScale ?? 1;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleepReal;
+  }
+
+  /** Posts a message with attachments through the least busy webhook; the form is built per attempt. */
+  async upload(form: () => FormData): Promise<unknown> {
+    const res = await this.run({
+      what: 'an upload',
+      kind: 'webhook',
+      routeKey: (c) => `route:webhook:${c.cred.id}`,
+      request: (c) => ({
+        method: 'POST',
+        path: `/webhooks/${c.cred.id}/${(c.cred as WebhookCredential).token}?wait=true`,
+        body: form,
+      }),
+    });
+    return res.json;
+  }
+
+  /**
+   * A bot request. `resource` is the route's bucket and top-level resource (e.g. `delete:channel:1`),
+   * because Discord counts limits per route per channel, guild or webhook.
+   */
+  async bot(
+    what: string,
+    resource: string,
+    request: (bot: BotCredential) => DiscordRequest,
+  ): Promise<DiscordResponse> {
+    return this.run({
+      what,
+      kind: 'bot',
+      routeKey: (c) => `route:${resource}:${c.cred.id}`,
+      request: (c) => request(c.cred as BotCredential),
+    });
+  }
+
+  /** Each credential's state, for the admin page. */
+  healthReport(): CredentialHealth[] {
+    return this.credentials.map((c) => ({
+      id: c.cred.id,
+      kind: c.kind,
+      channelId: c.kind === 'webhook' ? c.cred.channelId : null,
+      ...this.health.get(c.cred.id)!,
+    }));
+  }
+
+  /** Puts a quarantined credential back in use (an admin fixed it). */
+  reenable(id: string): boolean {
+    const health = this.health.get(id);
+    if (!health?.quarantined) return false;
+    health.quarantined = null;
+    return true;
+  }
+
+  private keys(c: Credential, job: Job): string[] {
+    return c.kind === 'webhook'
+      ? [job.routeKey(c), `channel:${c.cred.channelId}`, 'global:ip']
+      : [job.routeKey(c), `global:${c.cred.id}`];
+  }
+
+  private async run(job: Job): Promise<DiscordResponse> {
+    const started = this.now();
+    let failures = 0;
+    for (;;) {
+      const now = this.now();
+      if (now < this.bannedUntil) {
+        throw new DiscordUnavailableError(
+          'Discord is refusing this server for now (too many invalid requests)',
+          this.bannedUntil - now,
+        );
+      }
+      if (this.options.state.invalidCount(now) >= this.invalidThreshold) {
+        throw new DiscordUnavailableError(
+          `Stopped sending to Discord: ${this.invalidThreshold} invalid requests in the last 10 minutes`,
+          60_000,
+        );
+      }
+      const usable = this.credentials.filter(
+        (c) => c.kind === job.kind && !this.health.get(c.cred.id)!.quarantined,
+      );
+      if (usable.length === 0) {
+        throw new DiscordUnavailableError(`No working Discord ${job.kind} is left for ${job.what}`, 60_000);
+      }
+      // The credential free soonest; among those free now, the one used longest ago (spreads the load).
+      const ranked = usable
+        .map((c) => ({ c, wait: this.options.state.wait(this.keys(c, job), now) }))
+        .sort(
+          (a, b) =>
+            a.wait - b.wait || (this.useOrder.get(a.c.cred.id) ?? 0) - (this.useOrder.get(b.c.cred.id) ?? 0),
+        );
+      const { c, wait } = ranked[0]!;
+      if (wait > 0) {
+        if (now + wait - started > this.deadlineMs) {
+          throw new DiscordUnavailableError(`Discord has no capacity for ${job.what} right now`, wait);
+        }
+        await this.sleep(wait);
+        continue;
+      }
+      this.options.state.take(this.keys(c, job), now);
+      this.health.get(c.cred.id)!.lastUsed = now;
+      this.useOrder.set(c.cred.id, ++this.uses);
+
+      let res: DiscordResponse;
+      try {
+        res = await this.options.http.send(job.request(c));
+      } catch (err) {
+        if (++failures >= this.maxAttempts) throw err;
+        this.options.log.warn({ err, what: job.what }, 'Discord request failed to complete; retrying');
+        await this.sleep(backoff(failures));
+        continue;
+      }
+      this.learn(res, job.routeKey(c));
+      if (res.status < 300) return res;
+      const body = res.json as DiscordErrorBody | undefined;
+      if (res.status === 429) {
+        this.rateLimited(res, body, c, job);
+        continue;
+      }
+      if (res.status === 401 || res.status === 403 || (res.status === 404 && body?.code === 10015)) {
+        if (res.status !== 404) this.options.state.recordInvalid(this.now());
+        this.quarantine(
+          c,
+          `Discord answered ${res.status}${body?.code ? ` (code ${body.code})` : ''}: ${body?.message ?? ''}`.trim(),
+        );
+        continue;
+      }
+      if (res.status >= 500) {
+        if (++failures >= this.maxAttempts) throw new DiscordRequestError(res.status, body, job.what);
+        await this.sleep(backoff(failures));
+        continue;
+      }
+      throw new DiscordRequestError(res.status, body, job.what);
+    }
+  }
+
+  private learn(res: DiscordResponse, routeKey: string): void {
+    const remaining = res.headers.get('x-ratelimit-remaining');
+    const resetAfter = res.headers.get('x-ratelimit-reset-after');
+    if (remaining === null || resetAfter === null) return;
+    this.options.state.learn(routeKey, Number(remaining), this.now() + this.discordMs(Number(resetAfter)));
+  }
+
+  private rateLimited(
+    res: DiscordResponse,
+    body: DiscordErrorBody | undefined,
+    c: Credential,
+    job: Job,
+  ): void {
+    const now = this.now();
+    const header = res.headers.get('retry-after');
+    const seconds =
+      typeof body?.retry_after === 'number' ? body.retry_after : header === null ? NaN : Number(header);
+    if (!Number.isFinite(seconds)) {
+      // A 429 without Retry-After is Discord's IP ban, not a rate limit: stop everything for a while.
+      this.options.state.recordInvalid(now);
+      this.bannedUntil = now + 10 * 60_000;
+      this.options.log.error('Discord answered 429 without Retry-After: treating it as a temporary ban');
+      return;
+    }
+    const until = now + this.discordMs(seconds);
+    const scope = res.headers.get('x-ratelimit-scope');
+    if (scope === 'shared') {
+      // The unannounced per-channel limit: not our fault, and it does not count as invalid.
+      this.options.state.block(c.kind === 'webhook' ? `channel:${c.cred.channelId}` : job.routeKey(c), until);
+      return;
+    }
+    this.options.state.recordInvalid(now);
+    const global =
+      scope === 'global' || body?.global === true || res.headers.get('x-ratelimit-global') === 'true';
+    this.options.state.block(global ? this.keys(c, job).at(-1)! : job.routeKey(c), until);
+  }
+
+  private quarantine(c: Credential, reason: string): void {
+    const health = this.health.get(c.cred.id)!;
+    health.quarantined = { reason, since: this.now() };
+    this.options.log.error({ credential: c.cred.id, kind: c.kind, reason }, 'Discord credential quarantined');
+  }
+
+  private discordMs(seconds: number): number {
+    return Math.ceil((seconds * 1000) / this.timeScale);
+  }
+}
+
+function backoff(failures: number): number {
+  return Math.min(8_000, 250 * 2 ** (failures - 1));
+}

@@ -1,0 +1,59 @@
+/** The few Discord objects the chunk store reads (API v10). */
+export interface DiscordAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  url: string;
+}
+
+export interface DiscordMessage {
+  id: string;
+  channel_id: string;
+  attachments: DiscordAttachment[];
+}
+
+/** Discord's error body: `{ message, code }`; a 429 adds `retry_after` (seconds, float) and `global`. */
+export interface DiscordErrorBody {
+  message?: string;
+  code?: number;
+  retry_after?: number;
+  global?: boolean;
+}
+
+/** A webhook we upload through, and the channel its messages land in. */
+export interface WebhookCredential {
+  id: string;
+  token: string;
+  channelId: string;
+}
+
+/** A bot we read, refresh and delete with. */
+export interface BotCredential {
+  id: string;
+  token: string;
+}
+
+/** Where a chunk lives on Discord. Ids and our own file name only: signed URLs expire. */
+export interface DiscordChunkRef {
+  channelId: string;
+  messageId: string;
+  attachmentId: string;
+  filename: string;
+}
+
+export function formatLocator(ref: DiscordChunkRef): string {
+  return [ref.channelId, ref.messageId, ref.attachmentId, ref.filename].join('/');
+}
+
+export function parseLocator(locator: string): DiscordChunkRef {
+  const parts = locator.split('/');
+  if (
+    parts.length !== 4 ||
+    !parts.slice(0, 3).every((p) => /^\d{1,20}$/.test(p)) ||
+    !/^[\w.-]+$/.test(parts[3]!)
+  ) {
+    throw new Error(`Not a Discord chunk locator: ${locator}`);
+  }
+  const [channelId, messageId, attachmentId, filename] = parts as [string, string, string, string];
+  return { channelId, messageId, attachmentId, filename };
+}

@@ -1,0 +1,121 @@
+import type { ByteRange, ChunkStore, ChunkStoreLimits } from '../chunk-store.js';
+import { ChunkMissingError, IntegrityError } from '../errors.js';
+import { DiscordRequestError } from './discord-http.js';
+import type { DiscordScheduler } from './discord-scheduler.js';
+import { formatLocator, parseLocator, type DiscordMessage } from './discord-types.js';
+import type { SignedUrlCache } from './signed-url-cache.js';
+
+/** Discord's JSON code for "Unknown Message". */
+const UNKNOWN_MESSAGE = 10008;
+const CDN_ATTEMPTS = 3;
+
+export interface DiscordStoreOptions {
+  scheduler: DiscordScheduler;
+  urls: SignedUrlCache;
+  /** Largest attachment Discord takes (10 MiB for most servers). */
+  maxAttachmentBytes: number;
+  cdnTimeoutMs?: number;
+}
+
+/**
+ * Chunks as Discord message attachments, one per message for now. Only ids are kept (the locator is
+ * channel/message/attachment/file name); signed URLs come from the cache. A CDN 404 means "refresh
+ * the URL once"; a second 404, or an unknown message, means the chunk is lost, reported as such.
+ */
+export class DiscordChunkStore implements ChunkStore {
+  readonly name = 'discord';
+  readonly limits: ChunkStoreLimits;
+
+  constructor(private readonly options: DiscordStoreOptions) {
+    this.limits = { maxChunkBytes: options.maxAttachmentBytes };
+  }
+
+  async put(key: string, data: Buffer): Promise<string> {
+    const filename = `${key}.bin`;
+    const message = (await this.options.scheduler.upload(() => {
+      const form = new FormData();
+      form.append('payload_json', JSON.stringify({ attachments: [{ id: 0, filename }] }));
+      form.append('files[0]', new Blob([data]), filename);
+      return form;
+    })) as DiscordMessage;
+    const attachment = message.attachments[0];
+    if (!attachment || attachment.size !== data.length) {
+      throw new Error(`Discord stored ${attachment?.size ?? 'no'} bytes of a ${data.length}-byte chunk`);
+    }
+    this.options.urls.remember(attachment.id, attachment.url);
+    return formatLocator({
+      channelId: message.channel_id,
+      messageId: message.id,
+      attachmentId: attachment.id,
+      filename,
+    });
+  }
+
+  async get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer> {
+    const ref = parseLocator(locator);
+    let fresh = false;
+    for (let attempt = 1; ; attempt++) {
+      let url: string;
+      try {
+        url = await this.options.urls.url(ref, fresh);
+      } catch (err) {
+        if (err instanceof DiscordRequestError && err.status === 404)
+          throw new ChunkMissingError(locator, this.name);
+        throw err;
+      }
+      const res = await this.fetchCdn(url, range).catch((err: unknown) => err as Error);
+      if (res instanceof Error || res.status >= 500) {
+        if (attempt >= CDN_ATTEMPTS)
+          throw res instanceof Error ? res : new Error(`Discord's CDN answered ${res.status}`);
+        continue;
+      }
+      if (res.status === 404) {
+        // Expired, revoked or deleted: a fresh URL tells which. After that, the chunk is gone.
+        if (fresh) throw new ChunkMissingError(locator, this.name);
+        fresh = true;
+        continue;
+      }
+      if (res.status !== 200 && res.status !== 206) throw new Error(`Discord's CDN answered ${res.status}`);
+      const body = Buffer.from(await res.arrayBuffer());
+      // A CDN that ignores Range answers 200 with the whole attachment: cut the range out ourselves.
+      const bytes = res.status === 200 && range ? body.subarray(range.start, range.end) : body;
+      const expected = range
+        ? range.end - range.start
+        : Number(res.headers.get('content-length') ?? bytes.length);
+      if (bytes.length !== expected) {
+        // A body cut short in transit; the stored chunk may be fine, so ask again.
+        if (attempt >= CDN_ATTEMPTS) {
+          throw new IntegrityError(`Discord's CDN returned ${bytes.length} of ${expected} bytes of a chunk`);
+        }
+        continue;
+      }
+      if (into && into.length === bytes.length) {
+        bytes.copy(into);
+        return into;
+      }
+      return bytes;
+    }
+  }
+
+  async delete(locator: string): Promise<void> {
+    const ref = parseLocator(locator);
+    try {
+      await this.options.scheduler.bot('deleting a chunk', `delete:channel:${ref.channelId}`, (bot) => ({
+        method: 'DELETE',
+        path: `/channels/${ref.channelId}/messages/${ref.messageId}`,
+        authorization: `Bot ${bot.token}`,
+      }));
+    } catch (err) {
+      // Already gone is what we wanted.
+      if (!(err instanceof DiscordRequestError && err.body?.code === UNKNOWN_MESSAGE)) throw err;
+    }
+    this.options.urls.forget(ref.attachmentId);
+  }
+
+  private fetchCdn(url: string, range: ByteRange | undefined): Promise<Response> {
+    return fetch(url, {
+      headers: range ? { range: `bytes=${range.start}-${range.end - 1}` } : {},
+      signal: AbortSignal.timeout(this.options.cdnTimeoutMs ?? 30_000),
+    });
+  }
+}
