@@ -9,6 +9,10 @@ export default defineConfig({
         replacement: fileURLToPath(new URL('./packages/shared/src/index.ts', import.meta.url)),
       },
       {
+        find: /^@idrive\/discord-emulator$/,
+        replacement: fileURLToPath(new URL('./packages/discord-emulator/src/index.ts', import.meta.url)),
+      },
+      {
         find: /^@idrive\/shared\/(.*)$/,
         replacement: fileURLToPath(new URL('./packages/shared/src/$1.ts', import.meta.url)),
       },

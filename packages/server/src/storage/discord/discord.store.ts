@@ -76,7 +76,15 @@ export class DiscordChunkStore implements ChunkStore {
         continue;
       }
       if (res.status !== 200 && res.status !== 206) throw new Error(`Discord's CDN answered ${res.status}`);
-      const body = Buffer.from(await res.arrayBuffer());
+      // A connection cut mid-body fails the read; the stored chunk may be fine, so ask again.
+      const body = await res.arrayBuffer().then(
+        (bytes) => Buffer.from(bytes),
+        (err: unknown) => err as Error,
+      );
+      if (body instanceof Error) {
+        if (attempt >= CDN_ATTEMPTS) throw body;
+        continue;
+      }
       // A CDN that ignores Range answers 200 with the whole attachment: cut the range out ourselves.
       const bytes = res.status === 200 && range ? body.subarray(range.start, range.end) : body;
       const expected = range
