@@ -64,12 +64,20 @@ export class MaintenanceService {
     for (;;) {
       const rows = (await this.repos.versions.garbage(batch + seen.size)).filter((row) => !seen.has(row.id));
       if (rows.length === 0) return { deleted, failed };
-      for (const row of rows) {
-        try {
-          await this.stores.get(row.store).delete(row.locator);
-          await this.repos.versions.deleteGarbage(row.id);
-          deleted++;
-        } catch (err) {
+      const byStore = new Map<string, typeof rows>();
+      for (const row of rows) byStore.set(row.store, [...(byStore.get(row.store) ?? []), row]);
+      for (const [name, storeRows] of byStore) {
+        const errors = await this.deleteFrom(
+          name,
+          storeRows.map((row) => row.locator),
+        );
+        for (const row of storeRows) {
+          const err = errors.get(row.locator);
+          if (!err) {
+            await this.repos.versions.deleteGarbage(row.id);
+            deleted++;
+            continue;
+          }
           seen.add(row.id);
           failed++;
           await this.repos.versions.bumpGarbageAttempts(row.id);
@@ -80,5 +88,16 @@ export class MaintenanceService {
         }
       }
     }
+  }
+
+  /** One store's deletes: in bulk where the store can, else one by one. */
+  private async deleteFrom(name: string, locators: string[]): Promise<Map<string, Error>> {
+    const store = this.stores.get(name);
+    if (store.deleteMany) return store.deleteMany(locators);
+    const errors = new Map<string, Error>();
+    for (const locator of locators) {
+      await store.delete(locator).catch((err: unknown) => errors.set(locator, err as Error));
+    }
+    return errors;
   }
 }

@@ -29,4 +29,9 @@ export interface ChunkStore {
   get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer>;
   /** Deletes a chunk; a missing chunk is not an error (deletes are retried by jobs). */
   delete(locator: string): Promise<void>;
+  /**
+   * Deletes many chunks at once where the backend can do better than one by one (Discord's bulk
+   * delete). Returns the error for each locator that could not be deleted; the rest are gone.
+   */
+  deleteMany?(locators: string[]): Promise<Map<string, Error>>;
 }

@@ -42,6 +42,7 @@ export async function emulatedDiscord(
     scheduler,
     urls: new SignedUrlCache(scheduler, base, now),
     maxAttachmentBytes: 10 * 1024 * 1024,
+    now,
   });
   return { emulator, scheduler, store, close: () => emulator.app.close() };
 }

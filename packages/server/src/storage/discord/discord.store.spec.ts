@@ -67,4 +67,29 @@ describe('DiscordChunkStore against the emulator', () => {
     // Deleting again is not an error.
     await store.delete(locator);
   });
+
+  it('deletes many chunks with bulk delete where Discord allows it, and one by one where not', async () => {
+    const old = [];
+    for (let i = 0; i < 4; i++)
+      old.push(await store.put(`4444444${i}-5555-4666-8777-888888888888`, randomBytes(500)));
+    emulator.control.advance(15 * 24 * HOUR);
+    const recent = [];
+    for (let i = 0; i < 6; i++)
+      recent.push(await store.put(`5555555${i}-6666-4777-8888-999999999999`, randomBytes(500)));
+    const before = emulator.control.stats().requests;
+    // Successful answers only: a 429 on the way (bulk delete has a tight per-guild limit) is retried.
+    const count = (requests: typeof before, part: string) =>
+      Object.entries(requests)
+        .filter(([route]) => route.includes(part))
+        .reduce((sum, [, byStatus]) => sum + (byStatus['204'] ?? 0), 0);
+
+    const errors = await store.deleteMany([...old, ...recent]);
+    expect(errors.size).toBe(0);
+    const after = emulator.control.stats().requests;
+    // The six recent messages are in two channels: one bulk request each; the four old ones singly.
+    expect(count(after, 'bulk-delete') - count(before, 'bulk-delete')).toBe(2);
+    expect(count(after, 'DELETE') - count(before, 'DELETE')).toBe(4);
+    for (const locator of [...old, ...recent])
+      await expect(store.get(locator)).rejects.toBeInstanceOf(ChunkMissingError);
+  });
 });

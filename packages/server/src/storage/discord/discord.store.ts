@@ -7,6 +7,14 @@ import type { SignedUrlCache } from './signed-url-cache.js';
 
 /** Discord's JSON code for "Unknown Message". */
 const UNKNOWN_MESSAGE = 10008;
+const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3_600_000;
+/** Discord's epoch (2015-01-01), from which snowflakes count milliseconds. */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+
+/** When a message was created, from its id. */
+function snowflakeTime(id: string): number {
+  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
+}
 const CDN_ATTEMPTS = 3;
 
 export interface DiscordStoreOptions {
@@ -14,6 +22,8 @@ export interface DiscordStoreOptions {
   urls: SignedUrlCache;
   /** Largest attachment Discord takes (10 MiB for most servers). */
   maxAttachmentBytes: number;
+  /** Discord's clock (message ages are judged by it). */
+  now: () => number;
   cdnTimeoutMs?: number;
 }
 
@@ -118,6 +128,54 @@ export class DiscordChunkStore implements ChunkStore {
       if (!(err instanceof DiscordRequestError && err.body?.code === UNKNOWN_MESSAGE)) throw err;
     }
     this.options.urls.forget(ref.attachmentId);
+  }
+
+  /**
+   * Bulk delete takes 2–100 messages of one channel, none older than 14 days; older ones go one by
+   * one (Discord refuses the whole batch otherwise).
+   */
+  async deleteMany(locators: string[]): Promise<Map<string, Error>> {
+    const errors = new Map<string, Error>();
+    const byChannel = new Map<string, { messageId: string; locators: string[] }[]>();
+    for (const locator of locators) {
+      const ref = parseLocator(locator);
+      const messages = byChannel.get(ref.channelId) ?? [];
+      const message = messages.find((m) => m.messageId === ref.messageId);
+      if (message) message.locators.push(locator);
+      else messages.push({ messageId: ref.messageId, locators: [locator] });
+      byChannel.set(ref.channelId, messages);
+    }
+    // A margin, so a message does not turn 14 days old between our check and Discord's.
+    const bulkSince = this.options.now() - BULK_DELETE_MAX_AGE_MS + 3_600_000;
+    for (const [channelId, messages] of byChannel) {
+      const recent = messages.filter((m) => snowflakeTime(m.messageId) > bulkSince);
+      const single = messages.filter((m) => !recent.includes(m));
+      for (let i = 0; i < recent.length; i += 100) {
+        const group = recent.slice(i, i + 100);
+        if (group.length < 2) {
+          single.push(...group);
+          continue;
+        }
+        try {
+          await this.options.scheduler.bot('deleting chunks', `bulk-delete:channel:${channelId}`, (bot) => ({
+            method: 'POST',
+            path: `/channels/${channelId}/messages/bulk-delete`,
+            authorization: `Bot ${bot.token}`,
+            body: () => ({ messages: group.map((m) => m.messageId) }),
+          }));
+          for (const m of group)
+            for (const locator of m.locators) this.options.urls.forget(parseLocator(locator).attachmentId);
+        } catch (err) {
+          for (const m of group) for (const locator of m.locators) errors.set(locator, err as Error);
+        }
+      }
+      for (const m of single) {
+        await this.delete(m.locators[0]!).catch((err: unknown) => {
+          for (const locator of m.locators) errors.set(locator, err as Error);
+        });
+      }
+    }
+    return errors;
   }
 
   private fetchCdn(url: string, range: ByteRange | undefined): Promise<Response> {
