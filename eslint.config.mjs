@@ -14,7 +14,13 @@ export default tseslint.config(
   },
   { files: ['packages/web/src/**'], languageOptions: { globals: globals.browser } },
   {
-    files: ['**/*.mjs', 'scripts/**', 'packages/server/**', 'packages/discord-emulator/**', 'packages/web/test/**'],
+    files: [
+      '**/*.mjs',
+      'scripts/**',
+      'packages/server/**',
+      'packages/discord-emulator/**',
+      'packages/web/test/**',
+    ],
     languageOptions: { globals: globals.node },
   },
   // TypeScript itself reports undefined names, with types in mind.

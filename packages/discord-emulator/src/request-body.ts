@@ -89,7 +89,11 @@ export function parseMultipartBody(buffer: Buffer, contentType: string): ParsedB
         throw invalidJson();
       }
       if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-        throw invalidFormBody('payload_json', 'DICT_TYPE_CONVERT', 'Only dictionaries may be used in a DictType');
+        throw invalidFormBody(
+          'payload_json',
+          'DICT_TYPE_CONVERT',
+          'Only dictionaries may be used in a DictType',
+        );
       }
       Object.assign(payload, value);
     } else {

@@ -8,6 +8,11 @@ export interface ByteRange {
 export interface ChunkStoreLimits {
   /** The largest (sealed) chunk, in bytes, that one `put` may store. */
   maxChunkBytes: number;
+  /**
+   * How many chunks of one file a writer should keep in flight: more where the store batches puts
+   * (Discord sends several chunks per message), each costing two chunk buffers of memory.
+   */
+  chunksInFlight?: number;
 }
 
 /**

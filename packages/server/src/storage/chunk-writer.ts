@@ -32,7 +32,10 @@ export interface ChunkWriterOptions {
   /** Index of the first chunk this writer produces, and plaintext already waiting before it (a resumed upload: bytes received after the last stored chunk). */
   firstChunkIndex?: number;
   pending?: Buffer;
-  /** How many puts may be in flight at once (default 2): encryption of chunk k+1 overlaps the store write of chunk k. */
+  /**
+   * How many puts may be in flight at once (default: what the store asks for, else 2): encryption of
+   * chunk k+1 overlaps the store write of chunk k.
+   */
   concurrency?: number;
   /** Called before a chunk is stored (to record the key as pending, so a crash leaves nothing unaccounted), and after it is stored. */
   beforePut(chunk: PendingChunk): Promise<void>;
@@ -44,8 +47,9 @@ export interface ChunkWriterOptions {
  * [k*chunkSize, min((k+1)*chunkSize, size)), sealed segment by segment; the file's final segment is
  * sealed with the last flag, so a chunk is only sealed once the writer knows whether it is the last.
  *
- * Memory stays near chunkSize*(concurrency+1): one plaintext chunk being filled (sealing is synchronous,
- * so its buffer is reused at once) plus the sealed chunks in flight. Call write/finish one at a time.
+ * Memory stays near chunkSize*(2*concurrency+1): the plaintext chunk being filled, plus the
+ * plaintext and sealed buffers of each chunk in flight (both go back to the pools when it is stored).
+ * Call write/finish one at a time.
  */
 export class ChunkWriter {
   private readonly store: ChunkStore;
@@ -74,7 +78,8 @@ export class ChunkWriter {
   private done = false;
 
   constructor(options: ChunkWriterOptions) {
-    const { chunkSize, totalSize, firstChunkIndex = 0, concurrency = 2 } = options;
+    const { chunkSize, totalSize, firstChunkIndex = 0 } = options;
+    const concurrency = options.concurrency ?? options.store.limits.chunksInFlight ?? 2;
     if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % SEGMENT_SIZE !== 0) {
       throw new RangeError(`The chunk size must be a positive multiple of ${SEGMENT_SIZE}, not ${chunkSize}`);
     }

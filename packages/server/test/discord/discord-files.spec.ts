@@ -67,6 +67,8 @@ describe('files stored on Discord', { timeout: 300_000 }, () => {
       headers: { ...bearer(t.adminToken), range: `bytes=${100 * MiB - 5}-${100 * MiB + 5}` },
     });
     expect(range.rawPayload.equals(body.subarray(100 * MiB - 5, 100 * MiB + 6))).toBe(true);
-    expect(discord.emulator.control.stats().messages).toBe(25);
+    // Chunks stored together share messages (three 8 MiB chunks fit in one).
+    expect(discord.emulator.control.stats().attachments).toBe(25);
+    expect(discord.emulator.control.stats().messages).toBeLessThanOrEqual(25);
   });
 });

@@ -92,4 +92,18 @@ describe('DiscordChunkStore against the emulator', () => {
     for (const locator of [...old, ...recent])
       await expect(store.get(locator)).rejects.toBeInstanceOf(ChunkMissingError);
   });
+
+  it('sends chunks stored together in one message, within the 25 MiB request limit', async () => {
+    const chunks = [0, 1, 2, 3].map(() => randomBytes(8 * 1024 * 1024 + 2048));
+    const locators = await Promise.all(
+      chunks.map((c, i) => store.put(`6666666${i}-7777-4888-8999-aaaaaaaaaaaa`, c)),
+    );
+    const messages = locators.map((l) => l.split('/')[1]);
+    // Three full chunks fill a request; the fourth goes in the next message.
+    expect(new Set(messages).size).toBe(2);
+    expect(messages[0]).toBe(messages[2]);
+    for (const [i, locator] of locators.entries())
+      expect((await store.get(locator)).equals(chunks[i]!)).toBe(true);
+    expect(emulator.control.stats().largestRequestBytes).toBeLessThanOrEqual(25 * 1024 * 1024);
+  });
 });

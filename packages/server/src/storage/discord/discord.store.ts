@@ -22,13 +22,30 @@ export interface DiscordStoreOptions {
   urls: SignedUrlCache;
   /** Largest attachment Discord takes (10 MiB for most servers). */
   maxAttachmentBytes: number;
+  /** Largest request body Discord takes (25 MiB) and most attachments per message (10). */
+  maxRequestBytes?: number;
+  maxAttachmentsPerMessage?: number;
+  /** Messages being sent at once; the scheduler spreads them over channels. */
+  messagesInFlight?: number;
   /** Discord's clock (message ages are judged by it). */
   now: () => number;
   cdnTimeoutMs?: number;
 }
 
+interface QueuedPut {
+  filename: string;
+  data: Buffer;
+  resolve: (locator: string) => void;
+  reject: (err: Error) => void;
+}
+
+/** Room left in a request for the multipart framing and payload_json. */
+const REQUEST_OVERHEAD = 64 * 1024;
+
 /**
- * Chunks as Discord message attachments, one per message for now. Only ids are kept (the locator is
+ * Chunks as Discord message attachments. Discord limits messages per minute per channel, not bytes,
+ * so chunks stored at about the same time share a message (three 8 MiB chunks fit in 25 MiB). Only
+ * ids are kept (the locator is
  * channel/message/attachment/file name); signed URLs come from the cache. A CDN 404 means "refresh
  * the URL once"; a second 404, or an unknown message, means the chunk is lost, reported as such.
  */
@@ -36,29 +53,103 @@ export class DiscordChunkStore implements ChunkStore {
   readonly name = 'discord';
   readonly limits: ChunkStoreLimits;
 
+  private readonly queue: QueuedPut[] = [];
+  private sending = 0;
+  private drainScheduled = false;
+
   constructor(private readonly options: DiscordStoreOptions) {
-    this.limits = { maxChunkBytes: options.maxAttachmentBytes };
+    const perMessage = Math.max(
+      1,
+      Math.min(
+        options.maxAttachmentsPerMessage ?? 10,
+        Math.floor(
+          ((options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD) / options.maxAttachmentBytes,
+        ),
+      ),
+    );
+    this.limits = {
+      maxChunkBytes: options.maxAttachmentBytes,
+      chunksInFlight: perMessage * (options.messagesInFlight ?? 2),
+    };
   }
 
-  async put(key: string, data: Buffer): Promise<string> {
-    const filename = `${key}.bin`;
-    const message = (await this.options.scheduler.upload(() => {
-      const form = new FormData();
-      form.append('payload_json', JSON.stringify({ attachments: [{ id: 0, filename }] }));
-      form.append('files[0]', new Blob([data]), filename);
-      return form;
-    })) as DiscordMessage;
-    const attachment = message.attachments[0];
-    if (!attachment || attachment.size !== data.length) {
-      throw new Error(`Discord stored ${attachment?.size ?? 'no'} bytes of a ${data.length}-byte chunk`);
+  put(key: string, data: Buffer): Promise<string> {
+    if (data.length > this.limits.maxChunkBytes) {
+      return Promise.reject(
+        new Error(`A ${data.length}-byte chunk is over Discord's ${this.limits.maxChunkBytes}-byte limit`),
+      );
     }
-    this.options.urls.remember(attachment.id, attachment.url);
-    return formatLocator({
-      channelId: message.channel_id,
-      messageId: message.id,
-      attachmentId: attachment.id,
-      filename,
+    return new Promise((resolve, reject) => {
+      this.queue.push({ filename: `${key}.bin`, data, resolve, reject });
+      this.scheduleDrain();
     });
+  }
+
+  /** Puts made in the same turn of the event loop, or while messages are on their way, leave together. */
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      while (this.queue.length > 0 && this.sending < (this.options.messagesInFlight ?? 2)) {
+        const batch = this.takeBatch();
+        this.sending++;
+        void this.send(batch).finally(() => {
+          this.sending--;
+          this.scheduleDrain();
+        });
+      }
+    });
+  }
+
+  private takeBatch(): QueuedPut[] {
+    const maxBytes = (this.options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD;
+    const maxCount = this.options.maxAttachmentsPerMessage ?? 10;
+    const batch = [this.queue.shift()!];
+    let bytes = batch[0]!.data.length;
+    while (
+      this.queue.length > 0 &&
+      batch.length < maxCount &&
+      bytes + this.queue[0]!.data.length <= maxBytes
+    ) {
+      bytes += this.queue[0]!.data.length;
+      batch.push(this.queue.shift()!);
+    }
+    return batch;
+  }
+
+  private async send(batch: QueuedPut[]): Promise<void> {
+    try {
+      const message = (await this.options.scheduler.upload(() => {
+        const form = new FormData();
+        form.append(
+          'payload_json',
+          JSON.stringify({ attachments: batch.map((p, i) => ({ id: i, filename: p.filename })) }),
+        );
+        batch.forEach((p, i) => form.append(`files[${i}]`, new Blob([p.data]), p.filename));
+        return form;
+      })) as DiscordMessage;
+      for (const p of batch) {
+        const attachment = message.attachments.find((a) => a.filename === p.filename);
+        if (!attachment || attachment.size !== p.data.length) {
+          p.reject(
+            new Error(`Discord stored ${attachment?.size ?? 'no'} bytes of a ${p.data.length}-byte chunk`),
+          );
+          continue;
+        }
+        this.options.urls.remember(attachment.id, attachment.url);
+        p.resolve(
+          formatLocator({
+            channelId: message.channel_id,
+            messageId: message.id,
+            attachmentId: attachment.id,
+            filename: p.filename,
+          }),
+        );
+      }
+    } catch (err) {
+      for (const p of batch) p.reject(err as Error);
+    }
   }
 
   async get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer> {

@@ -1,0 +1,139 @@
+import type { EmulatorContext } from './emulator-context.js';
+import type { FaultRule, FaultSpec } from './fault-injector.js';
+import { mergeLimits, type DeepPartial, type EmulatorLimits } from './limits.js';
+import { parsePermissions, type PermissionName } from './permissions.js';
+
+export interface SeedRequest {
+  /** Seed into this existing guild instead of creating one. */
+  guildId?: string;
+  guildName?: string;
+  /** Text channels to create (names). */
+  channels?: string[];
+  /** Webhooks to create in each seeded channel (owned by the first bot). */
+  webhooksPerChannel?: number;
+  bots?: { username?: string; permissions?: string | number | PermissionName[] }[];
+}
+
+export interface SeedResult {
+  guild: { id: string; name: string };
+  bots: { id: string; username: string; token: string; permissions: string }[];
+  channels: { id: string; name: string; webhooks: { id: string; token: string; path: string }[] }[];
+}
+
+export interface EmulatorStatsSnapshot {
+  requests: Record<string, Record<string, number>>;
+  rateLimited: { user: number; global: number; shared: number };
+  invalidRequests: number;
+  bans: number;
+  bannedRequests: number;
+  faultsInjected: Record<string, number>;
+  largestRequestBytes: number;
+  messages: number;
+  attachments: number;
+  attachmentBytes: number;
+}
+
+/** The test side channel (not Discord's): reset, seed, clock, limits, faults, stats. */
+export class EmulatorControl {
+  private readonly initialLimits: EmulatorLimits;
+
+  constructor(private readonly ctx: EmulatorContext) {
+    this.initialLimits = structuredClone(ctx.limits);
+  }
+
+  /** Forgets every object, counter, fault and ban, and restores the limits the emulator started with. */
+  reset(): void {
+    const { ctx } = this;
+    ctx.state.clear();
+    ctx.limiter.clear();
+    ctx.invalid.clear();
+    ctx.faults.clear();
+    ctx.stats.clear();
+    mergeLimits(ctx.limits, structuredClone(this.initialLimits));
+  }
+
+  seed(request: SeedRequest = {}): SeedResult {
+    const { state } = this.ctx;
+    let guild = request.guildId ? state.guilds.get(request.guildId) : undefined;
+    if (request.guildId && !guild) throw new Error(`no guild ${request.guildId}`);
+    guild ??= state.createGuild(request.guildName ?? 'I Drive storage');
+    const bots = (request.bots ?? [{}]).map((b, i) =>
+      state.createBot(b.username ?? `idrive-bot-${i + 1}`, parsePermissions(b.permissions), [guild.id]),
+    );
+    const channels = (request.channels ?? []).map((name) => {
+      const channel = state.createChannel(guild, { name });
+      const webhooks = Array.from({ length: request.webhooksPerChannel ?? 0 }, (_, i) => {
+        const w = state.createWebhook(channel, `idrive-${i + 1}`, null, bots[0]?.id ?? null);
+        return { id: w.id, token: w.token, path: `/api/v10/webhooks/${w.id}/${w.token}` };
+      });
+      return { id: channel.id, name: channel.name, webhooks };
+    });
+    return {
+      guild: { id: guild.id, name: guild.name },
+      bots: bots.map((b) => ({
+        id: b.id,
+        username: b.username,
+        token: b.token,
+        permissions: b.permissions.toString(),
+      })),
+      channels,
+    };
+  }
+
+  now(): number {
+    return this.ctx.clock.now();
+  }
+
+  advance(ms: number): number {
+    return this.ctx.clock.advance(ms);
+  }
+
+  setNow(ms: number): number {
+    return this.ctx.clock.set(ms);
+  }
+
+  setTimeScale(scale: number): void {
+    this.ctx.clock.setTimeScale(scale);
+  }
+
+  clockInfo(): { now: number; iso: string; timeScale: number } {
+    const now = this.ctx.clock.now();
+    return { now, iso: new Date(now).toISOString(), timeScale: this.ctx.clock.timeScale };
+  }
+
+  get limits(): EmulatorLimits {
+    return this.ctx.limits;
+  }
+
+  setLimits(patch: DeepPartial<EmulatorLimits>): EmulatorLimits {
+    return mergeLimits(this.ctx.limits, patch);
+  }
+
+  injectFault(spec: FaultSpec): FaultRule {
+    return this.ctx.faults.add(spec);
+  }
+
+  faults(): FaultRule[] {
+    return this.ctx.faults.list();
+  }
+
+  clearFaults(): void {
+    this.ctx.faults.clear();
+  }
+
+  stats(): EmulatorStatsSnapshot {
+    const { stats, state, invalid, faults } = this.ctx;
+    return {
+      requests: stats.requestsJson(),
+      rateLimited: { ...stats.rateLimited },
+      invalidRequests: invalid.total,
+      bans: stats.bans,
+      bannedRequests: stats.bannedRequests,
+      faultsInjected: { ...faults.injected },
+      largestRequestBytes: stats.largestRequestBytes,
+      messages: state.messages.size,
+      attachments: state.attachments.size,
+      attachmentBytes: state.attachmentBytes,
+    };
+  }
+}
