@@ -1,11 +1,13 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { createDiscordEmulator, type DiscordEmulator, type SeedRequest } from '@idrive/discord-emulator';
+import { DEFAULT_CHUNK_SIZE } from '@idrive/shared';
 import { DiscordHttp } from '../../src/storage/discord/discord-http.js';
 import { DiscordScheduler } from '../../src/storage/discord/discord-scheduler.js';
 import { DiscordChunkStore } from '../../src/storage/discord/discord.store.js';
 import { MemoryRateLimitState } from '../../src/storage/discord/rate-limit-state.js';
 import { SignedUrlCache } from '../../src/storage/discord/signed-url-cache.js';
+import { sealedSize } from '../../src/storage/segment-cipher.js';
 
 export interface EmulatedDiscord {
   emulator: DiscordEmulator;
@@ -42,6 +44,7 @@ export async function emulatedDiscord(
     scheduler,
     urls: new SignedUrlCache(scheduler, base, now),
     maxAttachmentBytes: 10 * 1024 * 1024,
+    typicalChunkBytes: sealedSize(DEFAULT_CHUNK_SIZE),
     now,
   });
   return { emulator, scheduler, store, close: () => emulator.app.close() };

@@ -22,11 +22,18 @@ export interface DiscordStoreOptions {
   urls: SignedUrlCache;
   /** Largest attachment Discord takes (10 MiB for most servers). */
   maxAttachmentBytes: number;
+  /** The sealed size of a full chunk (what most puts are): sets how many chunks share a message. */
+  typicalChunkBytes?: number;
   /** Largest request body Discord takes (25 MiB) and most attachments per message (10). */
   maxRequestBytes?: number;
   maxAttachmentsPerMessage?: number;
   /** Messages being sent at once; the scheduler spreads them over channels. */
   messagesInFlight?: number;
+  /**
+   * How long a chunk may wait for others to fill its message. Discord's budget is messages per
+   * minute per channel, so a full message is worth a short wait (default 200 ms).
+   */
+  lingerMs?: number;
   /** Discord's clock (message ages are judged by it). */
   now: () => number;
   cdnTimeoutMs?: number;
@@ -35,6 +42,7 @@ export interface DiscordStoreOptions {
 interface QueuedPut {
   filename: string;
   data: Buffer;
+  queuedAt: number;
   resolve: (locator: string) => void;
   reject: (err: Error) => void;
 }
@@ -56,6 +64,7 @@ export class DiscordChunkStore implements ChunkStore {
   private readonly queue: QueuedPut[] = [];
   private sending = 0;
   private drainScheduled = false;
+  private lingering: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DiscordStoreOptions) {
     const perMessage = Math.max(
@@ -80,18 +89,27 @@ export class DiscordChunkStore implements ChunkStore {
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ filename: `${key}.bin`, data, resolve, reject });
+      this.queue.push({ filename: `${key}.bin`, data, queuedAt: Date.now(), resolve, reject });
       this.scheduleDrain();
     });
   }
 
-  /** Puts made in the same turn of the event loop, or while messages are on their way, leave together. */
+  /** Sends full messages at once, and a partial one once its oldest chunk has lingered long enough. */
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     setImmediate(() => {
       this.drainScheduled = false;
       while (this.queue.length > 0 && this.sending < (this.options.messagesInFlight ?? 2)) {
+        const waited = Date.now() - this.queue[0]!.queuedAt;
+        const linger = this.options.lingerMs ?? 200;
+        if (!this.canFillMessage() && waited < linger) {
+          this.lingering ??= setTimeout(() => {
+            this.lingering = undefined;
+            this.scheduleDrain();
+          }, linger - waited);
+          return;
+        }
         const batch = this.takeBatch();
         this.sending++;
         void this.send(batch).finally(() => {
@@ -102,9 +120,26 @@ export class DiscordChunkStore implements ChunkStore {
     });
   }
 
+  /** Whether the queued chunks fill a message (by count or by bytes), so waiting would gain nothing. */
+  private canFillMessage(): boolean {
+    const { count, bytes } = this.batchLimits();
+    let used = 0;
+    for (let i = 0; i < this.queue.length; i++) {
+      used += this.queue[i]!.data.length;
+      if (i + 1 > count || used > bytes) return true;
+    }
+    return this.queue.length >= count;
+  }
+
+  private batchLimits(): { count: number; bytes: number } {
+    return {
+      count: this.options.maxAttachmentsPerMessage ?? 10,
+      bytes: (this.options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD,
+    };
+  }
+
   private takeBatch(): QueuedPut[] {
-    const maxBytes = (this.options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD;
-    const maxCount = this.options.maxAttachmentsPerMessage ?? 10;
+    const { count: maxCount, bytes: maxBytes } = this.batchLimits();
     const batch = [this.queue.shift()!];
     let bytes = batch[0]!.data.length;
     while (
