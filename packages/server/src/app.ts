@@ -13,7 +13,9 @@ import { registerErrorHandling } from './http/errors.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { LoginThrottle } from './lib/login-throttle.js';
 import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
+import { SecretBox } from './lib/secret-box.js';
 import { Repositories } from './repositories/repositories.js';
+import { adminStorageRoutes } from './routes/admin-storage.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import type { RouteContext } from './routes/context.js';
 import { fileRoutes } from './routes/files.routes.js';
@@ -25,6 +27,7 @@ import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 import { AuthService } from './services/auth.service.js';
+import { DiscordService } from './services/discord.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
@@ -63,6 +66,7 @@ export interface RouteInfo {
 export interface DriveApp {
   app: FastifyInstance;
   routes: RouteInfo[];
+  discord: DiscordService;
   context: RouteContext;
   maintenance: MaintenanceService;
   repos: Repositories;
@@ -133,6 +137,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     masterKey.deriveKey('idrive/upload-staging/v1'),
     config.uploadExpiryHours,
   );
+  const discord = new DiscordService(
+    repos,
+    stores,
+    new SecretBox(masterKey.deriveKey('idrive/discord-tokens/v1')),
+    { apiBase: config.discordApiBase, cdnBase: config.discordCdnBase },
+    config.chunkSize,
+    log,
+  );
+  if (!overrides.stores) await discord.resume();
   const maintenance = new MaintenanceService(
     repos,
     items,
@@ -192,6 +205,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
       await api.register(uploadRoutes(context));
+      await api.register(adminStorageRoutes(discord));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
       );
@@ -211,5 +225,5 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await app.ready();
 
-  return { app, routes, context, maintenance, repos, stores, close: () => app.close() };
+  return { app, routes, discord, context, maintenance, repos, stores, close: () => app.close() };
 }

@@ -38,6 +38,8 @@ const envSchema = z.object({
   IDRIVE_LOGIN_WINDOW_MINUTES: positiveInt.default(15),
   IDRIVE_WEB_DIR: z.string().optional(),
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
+  DISCORD_API_BASE: z.url().default('https://discord.com/api/v10'),
+  DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -61,6 +63,9 @@ export interface Config {
   loginWindowMinutes: number;
   webDir: string;
   jobIntervalSeconds: number;
+  /** Discord's API and CDN; the emulator's in tests and the demo. */
+  discordApiBase: string;
+  discordCdnBase: string;
   logLevel: string;
 }
 
@@ -104,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginWindowMinutes: e.IDRIVE_LOGIN_WINDOW_MINUTES,
     webDir: e.IDRIVE_WEB_DIR ? path.resolve(e.IDRIVE_WEB_DIR) : defaultWebDir,
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
+    discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
+    discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -6,3 +6,4 @@ export * from './schemas/users.js';
 export * from './schemas/auth.js';
 export * from './schemas/items.js';
 export * from './schemas/system.js';
+export * from './schemas/storage.js';

@@ -1,11 +1,13 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DbHandle } from './database.js';
 import { initial } from './migrations/0001-initial.js';
+import { discord } from './migrations/0002-discord.js';
 
 /** Migrations in order; a name, once released, never changes. */
 function migrations(handle: DbHandle): Record<string, Migration> {
   return {
     '0001-initial': initial(handle.dialect),
+    '0002-discord': discord,
   };
 }
 

@@ -105,6 +105,16 @@ export interface UploadsTable {
   expires_at: number;
 }
 
+export interface DiscordCredentialsTable {
+  /** The webhook's or bot's Discord id. */
+  id: string;
+  kind: 'bot' | 'webhook';
+  guild_id: string;
+  channel_id: string | null;
+  sealed_token: string;
+  created_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -113,6 +123,7 @@ export interface Database {
   chunks: ChunksTable;
   garbage_chunks: GarbageChunksTable;
   uploads: UploadsTable;
+  discord_credentials: DiscordCredentialsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -124,3 +135,4 @@ export type NewItemRow = Insertable<ItemsTable>;
 export type FileVersionRow = Selectable<FileVersionsTable>;
 export type ChunkRow = Selectable<ChunksTable>;
 export type UploadRow = Selectable<UploadsTable>;
+export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;

@@ -1,4 +1,5 @@
 import type { Db, DbHandle, Tx } from '../db/database.js';
+import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { UploadRepository } from './upload.repository.js';
@@ -15,6 +16,7 @@ export class Repositories {
   readonly items: ItemRepository;
   readonly versions: VersionRepository;
   readonly uploads: UploadRepository;
+  readonly discordCredentials: DiscordCredentialRepository;
 
   readonly dialect: DbHandle['dialect'];
 
@@ -29,6 +31,7 @@ export class Repositories {
     this.items = new ItemRepository(db);
     this.versions = new VersionRepository(db);
     this.uploads = new UploadRepository(db);
+    this.discordCredentials = new DiscordCredentialRepository(db);
   }
 
   /**

@@ -18,6 +18,12 @@ export class StoreRegistry {
     return store;
   }
 
+  /** Adds (or replaces) a store and makes it where new chunks go, e.g. once Discord is connected. */
+  writeToStore(store: ChunkStore): void {
+    this.stores.set(store.name, store);
+    this.writeTo = store.name;
+  }
+
   /** Where new chunks go. Old chunks stay readable from whichever store holds them. */
   current(): ChunkStore {
     return this.get(this.writeTo);

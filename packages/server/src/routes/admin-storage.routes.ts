@@ -1,0 +1,37 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { connectDiscordBody, storageStatus } from '@idrive/shared';
+import { z } from 'zod';
+import type { DiscordService } from '../services/discord.service.js';
+
+const tags = ['admin'];
+const config = { permission: 'admin' as const };
+
+export function adminStorageRoutes(discord: DiscordService) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.get('/admin/storage', { config, schema: { tags, response: { 200: storageStatus } } }, async () =>
+      discord.status(),
+    );
+
+    app.post(
+      '/admin/storage/discord',
+      { config, schema: { tags, body: connectDiscordBody, response: { 200: storageStatus } } },
+      async (request) => discord.connect(request.body),
+    );
+
+    app.post(
+      '/admin/storage/discord/credentials/:id/reenable',
+      {
+        config,
+        schema: {
+          tags,
+          params: z.object({ id: z.string().regex(/^\d{1,20}$/) }),
+          response: { 200: storageStatus },
+        },
+      },
+      async (request) => discord.reenable(request.params.id),
+    );
+  };
+}

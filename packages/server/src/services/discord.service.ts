@@ -1,0 +1,175 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ConnectDiscordBody, StorageStatus } from '@idrive/shared';
+import type { DiscordCredentialRow } from '../db/schema.js';
+import { AppError, conflict } from '../lib/app-error.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { Repositories } from '../repositories/repositories.js';
+import {
+  createDiscordStore,
+  type DiscordEndpoints,
+  type DiscordStoreParts,
+} from '../storage/discord/create-discord-store.js';
+import { DiscordRequestError, DiscordUnavailableError } from '../storage/discord/discord-http.js';
+import type { DiscordScheduler } from '../storage/discord/discord-scheduler.js';
+import type { StoreRegistry } from '../storage/store-registry.js';
+
+interface Created {
+  id: string;
+  token?: string;
+}
+
+/**
+ * Connecting Discord: checks a bot token and a guild, creates the storage channels and their
+ * webhooks, keeps the tokens sealed in the database, and from then on sends new chunks to Discord
+ * (files already on local disk stay readable there). Tokens never leave the server.
+ */
+export class DiscordService {
+  private parts: (DiscordStoreParts & { guildId: string; channels: number }) | null = null;
+
+  constructor(
+    private readonly repos: Repositories,
+    private readonly stores: StoreRegistry,
+    private readonly box: SecretBox,
+    private readonly endpoints: DiscordEndpoints,
+    private readonly chunkSize: number,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** On start: use the stored credentials, if Discord was connected before. */
+  async resume(): Promise<void> {
+    const rows = await this.repos.discordCredentials.list();
+    if (rows.length > 0) this.activate(rows);
+  }
+
+  async connect(body: ConnectDiscordBody): Promise<StorageStatus> {
+    if (this.parts) throw conflict('Discord is already connected');
+    // A scheduler with just this bot: setup goes through the same limits and retries as everything else.
+    const { scheduler } = createDiscordStore({
+      endpoints: this.endpoints,
+      bots: [{ id: 'setup', token: body.botToken }],
+      webhooks: [],
+      chunkSize: this.chunkSize,
+      log: this.log,
+    });
+    const call = async (what: string, method: 'GET' | 'POST', path: string, json?: object) => {
+      try {
+        const res = await scheduler.bot(what, `setup:${path}`, (bot) => ({
+          method,
+          path,
+          authorization: `Bot ${bot.token}`,
+          ...(json ? { body: () => json } : {}),
+        }));
+        return res.json as Created & Record<string, unknown>;
+      } catch (err) {
+        throw this.explain(err, scheduler, what);
+      }
+    };
+
+    const bot = await call('checking the bot token', 'GET', '/users/@me');
+    await call('reading the server', 'GET', `/guilds/${body.guildId}/channels`);
+    const now = Date.now();
+    const rows: DiscordCredentialRow[] = [this.row(bot.id, 'bot', body.guildId, null, body.botToken, now)];
+    for (let i = 1; i <= body.channels; i++) {
+      const channel = await call('creating a storage channel', 'POST', `/guilds/${body.guildId}/channels`, {
+        name: `idrive-storage-${i}`,
+        type: 0,
+        topic: 'I Drive keeps encrypted file chunks here. Do not post or delete messages.',
+      });
+      for (let w = 1; w <= body.webhooksPerChannel; w++) {
+        const webhook = await call('creating a webhook', 'POST', `/channels/${channel.id}/webhooks`, {
+          name: `I Drive ${w}`,
+        });
+        if (!webhook.token) throw new AppError(502, 'internal', 'Discord created a webhook without a token');
+        rows.push(this.row(webhook.id, 'webhook', body.guildId, channel.id, webhook.token, now));
+      }
+    }
+    await this.repos.transaction((r) => r.discordCredentials.insertMany(rows));
+    this.activate(rows);
+    this.log.info(
+      { guildId: body.guildId, channels: body.channels },
+      'Discord connected; new uploads go there',
+    );
+    return this.status();
+  }
+
+  status(): StorageStatus {
+    const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+    return {
+      writeTo: this.stores.current().name,
+      discord: this.parts && {
+        guildId: this.parts.guildId,
+        channels: this.parts.channels,
+        credentials: this.parts.scheduler.healthReport().map((h) => ({
+          ...h,
+          quarantined: h.quarantined && { reason: h.quarantined.reason, since: iso(h.quarantined.since)! },
+          lastUsed: iso(h.lastUsed),
+        })),
+      },
+    };
+  }
+
+  /** Puts a quarantined credential back in use. */
+  reenable(id: string): StorageStatus {
+    if (!this.parts?.scheduler.reenable(id))
+      throw new AppError(404, 'not_found', 'No quarantined Discord credential with that id');
+    return this.status();
+  }
+
+  private activate(rows: DiscordCredentialRow[]): void {
+    const open = (row: DiscordCredentialRow) => this.box.open(row.sealed_token, row.id);
+    const webhooks = rows
+      .filter((r) => r.kind === 'webhook')
+      .map((r) => ({ id: r.id, token: open(r), channelId: r.channel_id! }));
+    const parts = createDiscordStore({
+      endpoints: this.endpoints,
+      bots: rows.filter((r) => r.kind === 'bot').map((r) => ({ id: r.id, token: open(r) })),
+      webhooks,
+      chunkSize: this.chunkSize,
+      log: this.log,
+    });
+    this.parts = {
+      ...parts,
+      guildId: rows[0]!.guild_id,
+      channels: new Set(webhooks.map((w) => w.channelId)).size,
+    };
+    this.stores.writeToStore(parts.store);
+  }
+
+  private row(
+    id: string,
+    kind: DiscordCredentialRow['kind'],
+    guildId: string,
+    channelId: string | null,
+    token: string,
+    now: number,
+  ): DiscordCredentialRow {
+    return {
+      id,
+      kind,
+      guild_id: guildId,
+      channel_id: channelId,
+      sealed_token: this.box.seal(token, id),
+      created_at: now,
+    };
+  }
+
+  /** What went wrong during setup, in words an admin can act on. */
+  private explain(err: unknown, scheduler: DiscordScheduler, what: string): AppError {
+    const quarantine = scheduler.healthReport()[0]?.quarantined;
+    if (err instanceof DiscordUnavailableError && quarantine) {
+      return new AppError(
+        400,
+        'bad_request',
+        `Discord refused the bot while ${what}: ${quarantine.reason}. Check the token, that the bot is in the server, and that it has Manage Channels, Manage Webhooks, Manage Messages and Read Message History.`,
+      );
+    }
+    if (err instanceof DiscordRequestError && err.status < 500) {
+      return new AppError(400, 'bad_request', `${err.message} (while ${what})`);
+    }
+    return new AppError(
+      502,
+      'internal',
+      `Discord could not be reached while ${what}: ${(err as Error).message}`,
+    );
+  }
+}

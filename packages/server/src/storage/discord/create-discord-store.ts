@@ -1,0 +1,57 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { sealedSize } from '../segment-cipher.js';
+import { DiscordHttp } from './discord-http.js';
+import { DiscordScheduler } from './discord-scheduler.js';
+import type { BotCredential, WebhookCredential } from './discord-types.js';
+import { DiscordChunkStore } from './discord.store.js';
+import { MemoryRateLimitState } from './rate-limit-state.js';
+import { SignedUrlCache } from './signed-url-cache.js';
+
+export interface DiscordEndpoints {
+  /** e.g. https://discord.com/api/v10 (or the emulator's). */
+  apiBase: string;
+  /** e.g. https://cdn.discordapp.com (refresh-urls wants the CDN form of a URL). */
+  cdnBase: string;
+}
+
+export interface DiscordStoreParts {
+  scheduler: DiscordScheduler;
+  store: DiscordChunkStore;
+}
+
+/**
+ * The Discord store and the scheduler behind it, with Discord's limits: 10 MiB per attachment, and
+ * self-pacing at 30 webhook messages a minute per channel and 50 requests a second per bot (the
+ * scheduler also learns what Discord announces, and backs off on what it does not).
+ */
+export function createDiscordStore(options: {
+  endpoints: DiscordEndpoints;
+  bots: BotCredential[];
+  webhooks: WebhookCredential[];
+  chunkSize: number;
+  log: FastifyBaseLogger;
+  /** Discord's clock; the emulator's in tests. */
+  now?: () => number;
+}): DiscordStoreParts {
+  const now = options.now ?? Date.now;
+  const scheduler = new DiscordScheduler({
+    http: new DiscordHttp(options.endpoints.apiBase, 30_000),
+    webhooks: options.webhooks,
+    bots: options.bots,
+    state: new MemoryRateLimitState({
+      channel: { limit: 30, windowMs: 60_000 },
+      global: { limit: 50, windowMs: 1_000 },
+      invalidWindowMs: 600_000,
+    }),
+    log: options.log,
+    now,
+  });
+  const store = new DiscordChunkStore({
+    scheduler,
+    urls: new SignedUrlCache(scheduler, options.endpoints.cdnBase, now),
+    maxAttachmentBytes: 10 * 1024 * 1024,
+    typicalChunkBytes: sealedSize(options.chunkSize),
+    now,
+  });
+  return { scheduler, store };
+}
