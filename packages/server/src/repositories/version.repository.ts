@@ -161,4 +161,15 @@ export class VersionRepository {
       .execute();
     return rows.map((r) => r.id);
   }
+
+  /** Of these chunk keys, those that a chunk record (stored, pending or queued for deletion) knows. */
+  async knownKeys(keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const chunks = await this.db
+      .selectFrom('chunks')
+      .select('chunk_key')
+      .where('chunk_key', 'in', keys)
+      .execute();
+    return new Set(chunks.map((c) => c.chunk_key));
+  }
 }

@@ -13,7 +13,11 @@ export interface MaintenanceReport {
   versionsDiscarded: number;
   chunksDeleted: number;
   chunkDeletesFailed: number;
+  /** Stored objects that no chunk record knows (left by a crash), deleted by the daily sweep. */
+  orphansDeleted: number;
 }
+
+const SWEEP_INTERVAL_MS = 24 * HOUR_MS;
 
 /**
  * The housekeeping that keeps storage honest: purge old trash, drop abandoned uploads, and delete
@@ -21,6 +25,8 @@ export interface MaintenanceReport {
  * repeat after a crash, because what to delete is recorded in the same transaction that made it garbage.
  */
 export class MaintenanceService {
+  private lastSweep = Number.NEGATIVE_INFINITY;
+
   constructor(
     private readonly repos: Repositories,
     private readonly items: ItemService,
@@ -37,13 +43,32 @@ export class MaintenanceService {
     const versionsDiscarded = await this.discardStaleVersions(now);
     await this.repos.sessions.deleteExpired(now);
     const { deleted, failed } = await this.collectGarbage();
+    const orphansDeleted = now - this.lastSweep >= SWEEP_INTERVAL_MS ? await this.sweep(now) : 0;
     return {
       trashPurged,
       uploadsExpired,
       versionsDiscarded,
       chunksDeleted: deleted,
       chunkDeletesFailed: failed,
+      orphansDeleted,
     };
+  }
+
+  /**
+   * Asks each store that can list its objects to delete those no chunk record knows. Objects younger
+   * than the upload expiry are left alone: their upload may still be running.
+   */
+  async sweep(now: number): Promise<number> {
+    this.lastSweep = now;
+    let deleted = 0;
+    for (const store of this.stores.all()) {
+      if (!store.sweep) continue;
+      deleted += await store.sweep(
+        (keys) => this.repos.versions.knownKeys(keys),
+        now - this.uploadExpiryHours * HOUR_MS,
+      );
+    }
+    return deleted;
   }
 
   /** Versions of plain uploads whose request (or server) died before the commit. */

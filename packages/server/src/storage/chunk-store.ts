@@ -39,4 +39,10 @@ export interface ChunkStore {
    * delete). Returns the error for each locator that could not be deleted; the rest are gone.
    */
   deleteMany?(locators: string[]): Promise<Map<string, Error>>;
+  /**
+   * Deletes objects that nothing refers to: chunks sent before a crash kept their record from being
+   * written. `referenced` says which of an object's chunk keys are still known; objects younger than
+   * `before` are left alone (their upload may still be running). Returns how many were deleted.
+   */
+  sweep?(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number>;
 }

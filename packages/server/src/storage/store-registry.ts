@@ -24,6 +24,10 @@ export class StoreRegistry {
     this.writeTo = store.name;
   }
 
+  all(): ChunkStore[] {
+    return [...this.stores.values()];
+  }
+
   /** Where new chunks go. Old chunks stay readable from whichever store holds them. */
   current(): ChunkStore {
     return this.get(this.writeTo);

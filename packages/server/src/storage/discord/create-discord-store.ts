@@ -52,6 +52,7 @@ export function createDiscordStore(options: {
     maxAttachmentBytes: 10 * 1024 * 1024,
     typicalChunkBytes: sealedSize(options.chunkSize),
     now,
+    channels: () => [...new Set(options.webhooks.map((w) => w.channelId))],
   });
   return { scheduler, store };
 }

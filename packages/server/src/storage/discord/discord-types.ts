@@ -45,6 +45,11 @@ export function formatLocator(ref: DiscordChunkRef): string {
   return [ref.channelId, ref.messageId, ref.attachmentId, ref.filename].join('/');
 }
 
+/** Whether a string is a Discord chunk locator (and not, say, a bare chunk key). */
+export function isLocator(locator: string): boolean {
+  return /^\d{1,20}\/\d{1,20}\/\d{1,20}\/[\w.-]+$/.test(locator);
+}
+
 export function parseLocator(locator: string): DiscordChunkRef {
   const parts = locator.split('/');
   if (

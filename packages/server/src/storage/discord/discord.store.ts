@@ -2,7 +2,7 @@ import type { ByteRange, ChunkStore, ChunkStoreLimits } from '../chunk-store.js'
 import { ChunkMissingError, IntegrityError } from '../errors.js';
 import { DiscordRequestError } from './discord-http.js';
 import type { DiscordScheduler } from './discord-scheduler.js';
-import { formatLocator, parseLocator, type DiscordMessage } from './discord-types.js';
+import { formatLocator, isLocator, parseLocator, type DiscordMessage } from './discord-types.js';
 import type { SignedUrlCache } from './signed-url-cache.js';
 
 /** Discord's JSON code for "Unknown Message". */
@@ -36,6 +36,8 @@ export interface DiscordStoreOptions {
   lingerMs?: number;
   /** Discord's clock (message ages are judged by it). */
   now: () => number;
+  /** The channels chunks are stored in (the sweep lists them). */
+  channels: () => string[];
   cdnTimeoutMs?: number;
 }
 
@@ -242,6 +244,9 @@ export class DiscordChunkStore implements ChunkStore {
   }
 
   async delete(locator: string): Promise<void> {
+    // A chunk whose message id was never recorded (the process died between Discord's answer and our
+    // write) is queued under its bare key; the sweep finds such messages by their file names.
+    if (!isLocator(locator)) return;
     const ref = parseLocator(locator);
     try {
       await this.options.scheduler.bot('deleting a chunk', `delete:channel:${ref.channelId}`, (bot) => ({
@@ -263,7 +268,7 @@ export class DiscordChunkStore implements ChunkStore {
   async deleteMany(locators: string[]): Promise<Map<string, Error>> {
     const errors = new Map<string, Error>();
     const byChannel = new Map<string, { messageId: string; locators: string[] }[]>();
-    for (const locator of locators) {
+    for (const locator of locators.filter(isLocator)) {
       const ref = parseLocator(locator);
       const messages = byChannel.get(ref.channelId) ?? [];
       const message = messages.find((m) => m.messageId === ref.messageId);
@@ -302,6 +307,43 @@ export class DiscordChunkStore implements ChunkStore {
       }
     }
     return errors;
+  }
+
+  async sweep(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number> {
+    let deleted = 0;
+    for (const channelId of this.options.channels()) {
+      const orphans: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const res = await this.options.scheduler.bot(
+          'listing stored messages',
+          `messages:channel:${channelId}`,
+          (bot) => ({
+            method: 'GET',
+            path: `/channels/${channelId}/messages?limit=100${cursor ? `&before=${cursor}` : ''}`,
+            authorization: `Bot ${bot.token}`,
+          }),
+        );
+        const page = res.json as DiscordMessage[];
+        if (page.length === 0) break;
+        cursor = page[page.length - 1]!.id;
+        const old = page.filter((m) => snowflakeTime(m.id) < before && m.attachments.length > 0);
+        const keys = old.flatMap((m) => m.attachments.map((a) => a.filename.replace(/\.bin$/, '')));
+        const known = await referenced(keys);
+        // A message goes only when none of its chunks is known: one live chunk keeps the whole message.
+        for (const m of old) {
+          if (m.attachments.some((a) => known.has(a.filename.replace(/\.bin$/, '')))) continue;
+          const a = m.attachments[0]!;
+          orphans.push(
+            formatLocator({ channelId, messageId: m.id, attachmentId: a.id, filename: a.filename }),
+          );
+        }
+        if (page.length < 100) break;
+      }
+      const failed = await this.deleteMany(orphans);
+      deleted += orphans.length - failed.size;
+    }
+    return deleted;
   }
 
   private fetchCdn(url: string, range: ByteRange | undefined): Promise<Response> {
