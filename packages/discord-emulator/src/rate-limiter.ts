@@ -77,15 +77,10 @@ export class RateLimiter {
    * user-scope 429 (which does not use up a request).
    */
   take(caller: string, bucket: BucketName, major: string): Record<string, string> {
-    if (!this.enabled) return {};
-    const spec = this.limits.rateLimits.buckets[bucket];
-    const window = this.window(`route:${caller}:${bucket}:${major}`, spec.windowMs);
-    const now = this.clock.now();
-    if (window.used >= spec.limit) {
-      throw new RateLimitedError('user', window.resetAt - now, this.headers(bucket, spec, window, now));
-    }
-    window.used += 1;
-    return spec.sendHeaders ? this.headers(bucket, spec, window, now) : {};
+    const open = this.check(caller, bucket, major);
+    if (!open) return {};
+    open.window.used += 1;
+    return open.spec.sendHeaders ? this.headers(bucket, open.spec, open.window, open.now) : {};
   }
 
   /**
@@ -93,14 +88,21 @@ export class RateLimiter {
    * Lets a request be checked against two limits before either is used up.
    */
   peek(caller: string, bucket: BucketName, major: string): Record<string, string> {
-    if (!this.enabled) return {};
+    const open = this.check(caller, bucket, major);
+    if (!open) return {};
+    return open.spec.sendHeaders ? this.headers(bucket, open.spec, open.window, open.now) : {};
+  }
+
+  /** The bucket's window if a request may go now (null when limits are off); else the 429. */
+  private check(caller: string, bucket: BucketName, major: string) {
+    if (!this.enabled) return null;
     const spec = this.limits.rateLimits.buckets[bucket];
     const window = this.window(`route:${caller}:${bucket}:${major}`, spec.windowMs);
     const now = this.clock.now();
     if (window.used >= spec.limit) {
       throw new RateLimitedError('user', window.resetAt - now, this.headers(bucket, spec, window, now));
     }
-    return spec.sendHeaders ? this.headers(bucket, spec, window, now) : {};
+    return { spec, window, now };
   }
 
   /** The global per-caller limit; a 429 here carries no bucket headers. */

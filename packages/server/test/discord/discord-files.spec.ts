@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Item, Listing } from '@idrive/shared';
-import { emulatedDiscord, type EmulatedDiscord } from '../helpers/discord.js';
+import type { Item } from '@idrive/shared';
+import { startDiscordApp, type EmulatedDiscord } from '../helpers/discord.js';
 import { Pattern } from '../helpers/pattern.js';
-import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { bearer, type TestApp } from '../helpers/test-app.js';
 
 const MiB = 1024 * 1024;
 
@@ -12,21 +12,12 @@ describe('files stored on Discord', { timeout: 300_000 }, () => {
   let discord: EmulatedDiscord;
   let t: TestApp;
   let rootId: string;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    discord = await emulatedDiscord();
-    t = await startTestApp({ overrides: { stores: [discord.store], writeTo: 'discord' } });
-    const root = await t.drive.app.inject({
-      method: 'GET',
-      url: '/api/v1/folders/root',
-      headers: bearer(t.adminToken),
-    });
-    rootId = root.json<Listing>().folder.id;
+    ({ discord, t, rootId, close } = await startDiscordApp());
   });
-  afterAll(async () => {
-    await t.close();
-    await discord.close();
-  });
+  afterAll(() => close());
 
   it('round-trips a 200 MiB file, also after the clock moves 25 hours', async () => {
     const source = new Pattern('discord 200', 200 * MiB);

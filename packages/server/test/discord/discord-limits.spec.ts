@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Item, Listing } from '@idrive/shared';
-import { emulatedDiscord, type EmulatedDiscord } from '../helpers/discord.js';
+import type { Item } from '@idrive/shared';
+import { startDiscordApp, type EmulatedDiscord } from '../helpers/discord.js';
 import { receive, send } from '../helpers/http-client.js';
 import { Pattern } from '../helpers/pattern.js';
-import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { bearer, type TestApp } from '../helpers/test-app.js';
 
 const MiB = 1024 * 1024;
 
@@ -15,27 +15,18 @@ describe('uploading within Discord limits', { timeout: 600_000 }, () => {
   let t: TestApp;
   let rootId: string;
   let base: string;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    discord = await emulatedDiscord({
+    ({ discord, t, rootId, close } = await startDiscordApp({
       channels: ['c1', 'c2', 'c3', 'c4'],
       webhooksPerChannel: 2,
       bots: [{}],
-    });
-    t = await startTestApp({ overrides: { stores: [discord.store], writeTo: 'discord' } });
-    const root = await t.drive.app.inject({
-      method: 'GET',
-      url: '/api/v1/folders/root',
-      headers: bearer(t.adminToken),
-    });
-    rootId = root.json<Listing>().folder.id;
+    }));
     await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}`;
   });
-  afterAll(async () => {
-    await t.close();
-    await discord.close();
-  });
+  afterAll(() => close());
 
   /** Streams the file up and back over a real connection (a gibibyte does not fit in one string). */
   async function uploadAndCheck(name: string, source: Pattern): Promise<void> {

@@ -1,10 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { DEFAULT_CHUNK_SIZE } from '@idrive/shared';
+import { DEFAULT_CHUNK_SIZE, type Listing } from '@idrive/shared';
 import { createDiscordEmulator, type DiscordEmulator, type SeedRequest } from '@idrive/discord-emulator';
 import { createDiscordStore } from '../../src/storage/discord/create-discord-store.js';
 import type { DiscordScheduler } from '../../src/storage/discord/discord-scheduler.js';
 import type { DiscordChunkStore } from '../../src/storage/discord/discord.store.js';
+import { bearer, startTestApp, type TestApp } from './test-app.js';
 
 export interface EmulatedDiscord {
   emulator: DiscordEmulator;
@@ -34,4 +35,26 @@ export async function emulatedDiscord(
     now: () => emulator.control.now(),
   });
   return { emulator, base, scheduler, store, close: () => emulator.app.close() };
+}
+
+/** An app whose new chunks go to an emulated Discord, with the admin's root folder id. */
+export async function startDiscordApp(
+  seed?: SeedRequest,
+): Promise<{ discord: EmulatedDiscord; t: TestApp; rootId: string; close(): Promise<void> }> {
+  const discord = await emulatedDiscord(seed);
+  const t = await startTestApp({ overrides: { stores: [discord.store], writeTo: 'discord' } });
+  const root = await t.drive.app.inject({
+    method: 'GET',
+    url: '/api/v1/folders/root',
+    headers: bearer(t.adminToken),
+  });
+  return {
+    discord,
+    t,
+    rootId: root.json<Listing>().folder.id,
+    close: async () => {
+      await t.close();
+      await discord.close();
+    },
+  };
 }
