@@ -17,3 +17,10 @@ export function folderIdFromHash(hash: string): string | null {
     return null;
   }
 }
+
+export const STORAGE_ADMIN_HREF = '#/admin/storage';
+
+/** Which page a location hash shows. */
+export function pageFromHash(hash: string): 'storage' | 'files' {
+  return hash.startsWith(STORAGE_ADMIN_HREF) ? 'storage' : 'files';
+}

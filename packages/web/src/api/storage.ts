@@ -1,0 +1,11 @@
+import type { ConnectDiscordBody, StorageStatus } from '@idrive/shared';
+import { http } from './http';
+
+export function getStorageStatus(): Promise<StorageStatus> {
+  return http.get<StorageStatus>('/admin/storage');
+}
+
+/** Checks the bot and server, creates the storage channels and webhooks; new uploads then go to Discord. */
+export function connectDiscord(body: ConnectDiscordBody): Promise<StorageStatus> {
+  return http.post<StorageStatus>('/admin/storage/discord', body);
+}
