@@ -5,17 +5,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { nameKey, SEGMENT_SIZE, type Listing, type User } from '@idrive/shared';
+import type { AddressInfo } from 'node:net';
+import { DEFAULT_CHUNK_SIZE, nameKey, SEGMENT_SIZE, type Listing, type User } from '@idrive/shared';
+import { createDiscordEmulator } from '@idrive/discord-emulator';
 import { openDatabase } from '../packages/server/src/db/database.js';
 import { ItemRepository } from '../packages/server/src/repositories/item.repository.js';
 import { SegmentCipher } from '../packages/server/src/storage/segment-cipher.js';
 import { loginOver, receive, send } from '../packages/server/test/helpers/http-client.js';
-import { startServerProcess } from '../packages/server/test/helpers/server-process.js';
+import { startServerProcess, type ServerProcess } from '../packages/server/test/helpers/server-process.js';
 
 const MiB = 1024 * 1024;
 const FILE_SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
 const LISTING_ENTRIES = 50_000;
 const PASSWORD = 'bench-password-1';
+const DISCORD_CHANNELS = 4;
+/** Discord seconds per real second in the limited run: slow enough that Discord's limits bind. */
+const DISCORD_TIME_SCALE = 0.25;
 
 interface Row {
   metric: string;
@@ -73,6 +78,193 @@ async function diskCeiling(dir: string): Promise<number> {
   return result;
 }
 
+interface Session {
+  auth: { authorization: string };
+  rootId: string;
+}
+
+async function signIn(server: ServerProcess): Promise<Session> {
+  const token = await loginOver(server.baseUrl, 'admin', PASSWORD);
+  const auth = { authorization: `Bearer ${token}` };
+  const root = (await (
+    await fetch(`${server.baseUrl}/api/v1/folders/root`, { headers: auth })
+  ).json()) as Listing;
+  return { auth, rootId: root.folder.id };
+}
+
+// One random 16 MiB block repeated, so the client spends no CPU making data.
+const block = randomBytes(16 * MiB);
+
+/** Uploads `size` bytes over HTTP; returns the time taken and the new file's id. */
+async function timedUpload(server: ServerProcess, session: Session, name: string, size: number) {
+  const pieces = function* () {
+    for (let sent = 0; sent < size; sent += block.length)
+      yield block.subarray(0, Math.min(block.length, size - sent));
+  };
+  const started = performance.now();
+  const uploaded = await send(`${server.baseUrl}/api/v1/folders/${session.rootId}/files/${name}`, {
+    method: 'PUT',
+    headers: { ...session.auth, 'content-type': 'application/octet-stream', 'content-length': String(size) },
+    body: pieces(),
+  });
+  const ms = performance.now() - started;
+  if (uploaded.status !== 201)
+    throw new Error(`upload failed: ${uploaded.status} ${uploaded.body.toString()}`);
+  return { ms, fileId: (JSON.parse(uploaded.body.toString()) as { id: string }).id };
+}
+
+async function timedDownload(server: ServerProcess, session: Session, fileId: string) {
+  const started = performance.now();
+  const got = await receive(
+    `${server.baseUrl}/api/v1/files/${fileId}/content`,
+    session.auth,
+    () => undefined,
+  );
+  return { ms: performance.now() - started, bytes: got.bytes };
+}
+
+/** A server of ours on an emulated Discord (connected, 4 channels), for the Discord rows. */
+async function onDiscord(options: { limits: boolean; timeScale: number }) {
+  const emulator = createDiscordEmulator({
+    timeScale: options.timeScale,
+    ...(options.limits ? {} : { limits: { rateLimits: { enabled: false } } }),
+  });
+  await emulator.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(emulator.app.server.address() as AddressInfo).port}`;
+  const seed = emulator.control.seed({ channels: [], bots: [{}] });
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-bench-discord-'));
+  const server = await startServerProcess(
+    {
+      IDRIVE_DATA_DIR: dataDir,
+      IDRIVE_ADMIN_PASSWORD: PASSWORD,
+      DISCORD_API_BASE: `${base}/api/v10`,
+      DISCORD_CDN_BASE: base,
+      DISCORD_TIME_SCALE: String(options.timeScale),
+    },
+    { built: true },
+  );
+  const session = await signIn(server);
+  const connected = await fetch(`${server.baseUrl}/api/v1/admin/storage/discord`, {
+    method: 'POST',
+    headers: { ...session.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      botToken: seed.bots[0]!.token,
+      guildId: seed.guild.id,
+      channels: DISCORD_CHANNELS,
+    }),
+  });
+  if (!connected.ok) throw new Error(`connecting the emulator failed: ${await connected.text()}`);
+  return {
+    emulator,
+    server,
+    session,
+    close: async () => {
+      await server.stop();
+      await emulator.app.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The least time Discord's limits allow for `messages` webhook messages spread over the channels
+ * (one webhook each): per webhook `limit` per `windowMs`, per channel 30 a minute, fixed windows
+ * that open at their first request, as the emulator (and, as observed, Discord) count them.
+ */
+function minimalSendMs(messages: number, webhook: { limit: number; windowMs: number }): number {
+  const channels = Array.from({ length: DISCORD_CHANNELS }, () => ({
+    hook: { start: -Infinity, used: 0 },
+    channel: { start: -Infinity, used: 0 },
+  }));
+  const nextFree = (w: { start: number; used: number }, limit: number, windowMs: number, t: number) =>
+    t >= w.start + windowMs || w.used < limit ? t : w.start + windowMs;
+  const take = (w: { start: number; used: number }, windowMs: number, t: number) => {
+    if (t >= w.start + windowMs) Object.assign(w, { start: t, used: 0 });
+    w.used++;
+  };
+  let last = 0;
+  for (let i = 0; i < messages; i++) {
+    const options = channels.map((c) => ({
+      c,
+      t: Math.max(nextFree(c.hook, webhook.limit, webhook.windowMs, 0), nextFree(c.channel, 30, 60_000, 0)),
+    }));
+    const best = options.reduce((a, b) => (b.t < a.t ? b : a));
+    take(best.c.hook, webhook.windowMs, best.t);
+    take(best.c.channel, 60_000, best.t);
+    last = Math.max(last, best.t);
+  }
+  return last;
+}
+
+async function discordRows(localUp: number, localDown: number): Promise<void> {
+  // Limits off: what the Discord path itself costs, next to the local store.
+  const free = await onDiscord({ limits: false, timeScale: 1 });
+  try {
+    const up = await timedUpload(free.server, free.session, 'discord.bin', FILE_SIZE);
+    const down = await timedDownload(free.server, free.session, up.fileId);
+    rows.push({
+      metric: `Discord path, limits off: upload ${FILE_SIZE / MiB} MiB`,
+      value: mbps(FILE_SIZE, up.ms),
+      unit: 'MB/s',
+      target: '-',
+      ceiling: `local store ${localUp.toFixed(0)} MB/s`,
+    });
+    rows.push({
+      metric: `Discord path, limits off: download ${FILE_SIZE / MiB} MiB`,
+      value: mbps(down.bytes, down.ms),
+      unit: 'MB/s',
+      target: '-',
+      ceiling: `local store ${localDown.toFixed(0)} MB/s`,
+    });
+  } finally {
+    await free.close();
+  }
+
+  // Discord's limits, with the emulator's clock slowed so that they, not this machine, set the pace.
+  const limited = await onDiscord({ limits: true, timeScale: DISCORD_TIME_SCALE });
+  try {
+    const startedAt = limited.emulator.control.now();
+    await timedUpload(limited.server, limited.session, 'limited.bin', FILE_SIZE);
+    const discordMs = limited.emulator.control.now() - startedAt;
+    const stats = limited.emulator.control.stats();
+    const chunks = Math.ceil(FILE_SIZE / DEFAULT_CHUNK_SIZE);
+    const fewestMessages = Math.ceil(chunks / 3);
+    const floorMs = minimalSendMs(fewestMessages, { limit: 5, windowMs: 2_000 });
+    const achieved = mbps(FILE_SIZE, discordMs);
+    const ceiling = mbps(FILE_SIZE, floorMs);
+    rows.push({
+      metric: `Discord limits, ${DISCORD_CHANNELS} channels: upload (Discord time)`,
+      value: achieved,
+      unit: 'MB/s',
+      target: '≥ 90% of what the limits allow',
+      // A small upload fits in Discord's first rate windows: then no limit binds and there is no ceiling.
+      ...(floorMs > 0
+        ? {
+            ceiling: `limits allow ${ceiling.toFixed(0)} MB/s: ${((100 * achieved) / ceiling).toFixed(0)}%`,
+            pass: achieved >= 0.9 * ceiling,
+          }
+        : { ceiling: 'too small for the limits to bind; bench 1 GiB' }),
+    });
+    rows.push({
+      metric: 'Discord messages per GiB',
+      value: (stats.messages * 1024 * MiB) / FILE_SIZE,
+      unit: 'msgs',
+      target: '-',
+      ceiling: `fewest possible ${((fewestMessages * 1024 * MiB) / FILE_SIZE).toFixed(0)}`,
+    });
+    rows.push({
+      metric: 'Discord 429s (user / global / shared), invalid requests',
+      value: stats.rateLimited.user + stats.rateLimited.global + stats.rateLimited.shared,
+      unit: '',
+      target: '0 invalid',
+      ceiling: `${stats.rateLimited.user} / ${stats.rateLimited.global} / ${stats.rateLimited.shared}, invalid ${stats.invalidRequests}`,
+      pass: stats.invalidRequests === 0,
+    });
+  } finally {
+    await limited.close();
+  }
+}
+
 async function main(): Promise<void> {
   console.log(
     `I Drive bench: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
@@ -99,29 +291,11 @@ async function main(): Promise<void> {
     { built: true },
   );
   try {
-    const token = await loginOver(server.baseUrl, 'admin', PASSWORD);
-    const auth = { authorization: `Bearer ${token}` };
-    const root = (await (
-      await fetch(`${server.baseUrl}/api/v1/folders/root`, { headers: auth })
-    ).json()) as Listing;
-
-    // Upload: one random 16 MiB block repeated, so the client spends no CPU making data.
-    const block = randomBytes(16 * MiB);
-    const pieces = function* () {
-      for (let sent = 0; sent < FILE_SIZE; sent += block.length)
-        yield block.subarray(0, Math.min(block.length, FILE_SIZE - sent));
-    };
+    const session = await signIn(server);
+    const { auth } = session;
+    const root = { folder: { id: session.rootId } };
     const rssBefore = server.peakRss();
-    let started = performance.now();
-    const uploaded = await send(`${server.baseUrl}/api/v1/folders/${root.folder.id}/files/bench.bin`, {
-      method: 'PUT',
-      headers: { ...auth, 'content-type': 'application/octet-stream', 'content-length': String(FILE_SIZE) },
-      body: pieces(),
-    });
-    const uploadMs = performance.now() - started;
-    if (uploaded.status !== 201)
-      throw new Error(`upload failed: ${uploaded.status} ${uploaded.body.toString()}`);
-    const fileId = (JSON.parse(uploaded.body.toString()) as { id: string }).id;
+    const { ms: uploadMs, fileId } = await timedUpload(server, session, 'bench.bin', FILE_SIZE);
     const peakRss = server.peakRss();
     const up = mbps(FILE_SIZE, uploadMs);
     rows.push({
@@ -141,9 +315,8 @@ async function main(): Promise<void> {
       pass: peakRss <= 250e6,
     });
 
-    started = performance.now();
-    const got = await receive(`${server.baseUrl}/api/v1/files/${fileId}/content`, auth, () => undefined);
-    const down = mbps(got.bytes, performance.now() - started);
+    const got = await timedDownload(server, session, fileId);
+    const down = mbps(got.bytes, got.ms);
     rows.push({
       metric: `download ${FILE_SIZE / MiB} MiB over HTTP`,
       value: down,
@@ -256,6 +429,9 @@ async function main(): Promise<void> {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+
+  const local = rows.filter((r) => r.metric.startsWith('upload ') || r.metric.startsWith('download '));
+  await discordRows(local[0]!.value, local[1]!.value);
 
   console.log('');
   const width = Math.max(...rows.map((r) => r.metric.length));

@@ -141,7 +141,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     repos,
     stores,
     new SecretBox(masterKey.deriveKey('idrive/discord-tokens/v1')),
-    { apiBase: config.discordApiBase, cdnBase: config.discordCdnBase },
+    { apiBase: config.discordApiBase, cdnBase: config.discordCdnBase, timeScale: config.discordTimeScale },
     config.chunkSize,
     log,
   );

@@ -40,6 +40,7 @@ const envSchema = z.object({
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
   DISCORD_API_BASE: z.url().default('https://discord.com/api/v10'),
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
+  DISCORD_TIME_SCALE: z.coerce.number().positive().default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -66,6 +67,8 @@ export interface Config {
   /** Discord's API and CDN; the emulator's in tests and the demo. */
   discordApiBase: string;
   discordCdnBase: string;
+  /** Discord seconds per real second: 1 with Discord; the emulator can run its clock at another speed. */
+  discordTimeScale: number;
   logLevel: string;
 }
 
@@ -111,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
     discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
+    discordTimeScale: e.DISCORD_TIME_SCALE,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -12,6 +12,8 @@ export interface DiscordEndpoints {
   apiBase: string;
   /** e.g. https://cdn.discordapp.com (refresh-urls wants the CDN form of a URL). */
   cdnBase: string;
+  /** Discord seconds per real second (1 against Discord; the emulator's clock may run faster or slower). */
+  timeScale?: number;
 }
 
 export interface DiscordStoreParts {
@@ -34,14 +36,16 @@ export function createDiscordStore(options: {
   now?: () => number;
 }): DiscordStoreParts {
   const now = options.now ?? Date.now;
+  const scale = options.endpoints.timeScale ?? 1;
   const scheduler = new DiscordScheduler({
+    timeScale: scale,
     http: new DiscordHttp(options.endpoints.apiBase, 30_000),
     webhooks: options.webhooks,
     bots: options.bots,
     state: new MemoryRateLimitState({
-      channel: { limit: 30, windowMs: 60_000 },
-      global: { limit: 50, windowMs: 1_000 },
-      invalidWindowMs: 600_000,
+      channel: { limit: 30, windowMs: 60_000 / scale },
+      global: { limit: 50, windowMs: 1_000 / scale },
+      invalidWindowMs: 600_000 / scale,
     }),
     log: options.log,
     now,
