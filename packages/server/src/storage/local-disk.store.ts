@@ -1,4 +1,4 @@
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { ByteRange, ChunkStore, ChunkStoreLimits } from './chunk-store.js';
 import { isErrnoCode, writeFileAtomic } from './durable-fs.js';
@@ -35,6 +35,33 @@ export class LocalDiskStore implements ChunkStore {
     }
     await writeFileAtomic(file, data);
     return key;
+  }
+
+  /**
+   * Deletes chunk files no record knows (their key was lost with a crash) and temporary files a
+   * crash left mid-write, once older than `before`.
+   */
+  async sweep(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number> {
+    let deleted = 0;
+    const entries = await readdir(this.dir, { withFileTypes: true }).catch((err: unknown) => {
+      if (isErrnoCode(err, 'ENOENT')) return [];
+      throw err;
+    });
+    for (const entry of entries.filter((e) => e.isDirectory())) {
+      const dir = path.join(this.dir, entry.name);
+      const old: { name: string; file: string }[] = [];
+      for (const name of await readdir(dir)) {
+        const file = path.join(dir, name);
+        if ((await stat(file)).mtimeMs < before) old.push({ name, file });
+      }
+      const known = await referenced(old.map((o) => o.name).filter((name) => LOCATOR.test(name)));
+      for (const { name, file } of old) {
+        if (known.has(name)) continue;
+        await unlink(file).catch(() => undefined);
+        deleted++;
+      }
+    }
+    return deleted;
   }
 
   /**
