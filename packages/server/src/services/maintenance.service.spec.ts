@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Item, Listing } from '@idrive/shared';
-import { bearer, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
+import { driveClient } from '../../test/helpers/drive-client.js';
+import { startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 
 const HOUR = 3_600_000;
 
@@ -15,17 +15,9 @@ describe('maintenance sweep of the local store', () => {
   afterAll(() => t.close());
 
   it('deletes chunk files no record knows and stale temporary files, and keeps everything else', async () => {
-    const root = (
-      await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: bearer(t.adminToken) })
-    ).json<Listing>();
+    const admin = driveClient(t, t.adminToken);
     const body = randomBytes(10_000);
-    const up = await t.drive.app.inject({
-      method: 'PUT',
-      url: `/api/v1/folders/${root.folder.id}/files/kept.bin`,
-      headers: bearer(t.adminToken),
-      payload: body,
-    });
-    const kept = up.json<Item>().id;
+    const kept = (await admin.upload(await admin.rootId(), 'kept.bin', body)).id;
 
     // What a power cut can leave: a chunk whose pending record was lost, and a half-written temp file.
     const chunks = path.join(t.dataDir, 'chunks');
@@ -48,11 +40,6 @@ describe('maintenance sweep of the local store', () => {
 
     const left = (await readdir(chunks, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
     expect(left).toHaveLength(stored.length - 2);
-    const still = await t.drive.app.inject({
-      method: 'GET',
-      url: `/api/v1/files/${kept}/content`,
-      headers: bearer(t.adminToken),
-    });
-    expect(still.rawPayload.equals(body)).toBe(true);
+    expect((await admin.content(kept)).equals(body)).toBe(true);
   });
 });

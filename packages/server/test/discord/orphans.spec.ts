@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Item, Listing } from '@idrive/shared';
 import { ChunkMissingError } from '../../src/storage/errors.js';
 import { emulatedDiscord, type EmulatedDiscord } from '../helpers/discord.js';
-import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
+import { driveClient } from '../helpers/drive-client.js';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
 
 const HOUR = 3_600_000;
 
@@ -22,17 +22,9 @@ describe('the orphan sweep on Discord', { timeout: 120_000 }, () => {
   });
 
   it('deletes unrecorded and unacknowledged chunks once old enough, and keeps committed files', async () => {
-    const root = (
-      await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: bearer(t.adminToken) })
-    ).json<Listing>();
+    const admin = driveClient(t, t.adminToken);
     const body = randomBytes(100_000);
-    const up = await t.drive.app.inject({
-      method: 'PUT',
-      url: `/api/v1/folders/${root.folder.id}/files/kept.bin`,
-      headers: bearer(t.adminToken),
-      payload: body,
-    });
-    const kept = up.json<Item>().id;
+    const kept = (await admin.upload(await admin.rootId(), 'kept.bin', body)).id;
 
     // A chunk sent just before a crash kept its record from being written.
     const unrecorded = await discord.store.put(randomUUID(), randomBytes(1000));
@@ -65,11 +57,6 @@ describe('the orphan sweep on Discord', { timeout: 120_000 }, () => {
     for (const locator of [unrecorded, unacknowledged, recent]) {
       await expect(discord.store.get(locator)).rejects.toBeInstanceOf(ChunkMissingError);
     }
-    const still = await t.drive.app.inject({
-      method: 'GET',
-      url: `/api/v1/files/${kept}/content`,
-      headers: bearer(t.adminToken),
-    });
-    expect(still.rawPayload.equals(body)).toBe(true);
+    expect((await admin.content(kept)).equals(body)).toBe(true);
   });
 });

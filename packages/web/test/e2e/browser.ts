@@ -1,5 +1,10 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { startServerProcess, type ServerProcess } from '../../../server/test/helpers/server-process.js';
 
 /** Debian's Chromium; `npx playwright install` cannot download browsers on these machines. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -21,4 +26,33 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+const webDist = fileURLToPath(new URL('../../dist', import.meta.url));
+
+export interface WebServer {
+  server: ServerProcess;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * The real server serving the built web app on a fresh data folder, and a browser to drive it.
+ * `env` adds to the server's environment (the admin password is set by the caller).
+ */
+export async function startWebServer(env: Record<string, string>): Promise<WebServer> {
+  if (!existsSync(path.join(webDist, 'index.html')))
+    throw new Error('Build the web app first: npm run build');
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-e2e-'));
+  const server = await startServerProcess({ IDRIVE_DATA_DIR: dataDir, IDRIVE_WEB_DIR: webDist, ...env });
+  const browser = await launchBrowser();
+  return {
+    server,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,33 +1,21 @@
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item, Listing } from '@idrive/shared';
 import { loginOver } from '../../../server/test/helpers/http-client.js';
-import { startServerProcess, type ServerProcess } from '../../../server/test/helpers/server-process.js';
-import { launchBrowser } from './browser.js';
+import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
+import { startWebServer, type WebServer } from './browser.js';
 
-const webDist = fileURLToPath(new URL('../../dist', import.meta.url));
 const PASSWORD = 'browser-test-password';
 
 /** The built web app, served by the real server, driven by a real browser as a person would. */
 describe('the web app in Chromium', { timeout: 120_000 }, () => {
-  let dataDir: string;
+  let web: WebServer;
   let server: ServerProcess;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(path.join(webDist, 'index.html')))
-      throw new Error('Build the web app first: npm run build');
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-e2e-'));
-    server = await startServerProcess({
-      IDRIVE_DATA_DIR: dataDir,
-      IDRIVE_ADMIN_PASSWORD: PASSWORD,
-      IDRIVE_WEB_DIR: webDist,
-    });
+    web = await startWebServer({ IDRIVE_ADMIN_PASSWORD: PASSWORD });
+    ({ server, browser } = web);
     const token = await loginOver(server.baseUrl, 'admin', PASSWORD);
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const root = (await (
@@ -51,14 +39,9 @@ describe('the web app in Chromium', { timeout: 120_000 }, () => {
       });
       expect(res.status).toBe(201);
     }
-    browser = await launchBrowser();
   });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => web?.close());
 
   it('refuses a wrong password, signs in, lists and opens folders, downloads a file, signs out', async () => {
     const page = await browser.newPage();
