@@ -27,10 +27,12 @@ import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 import { AuthService } from './services/auth.service.js';
+import { BatchUploadService } from './services/batch-upload.service.js';
 import { DiscordService } from './services/discord.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
+import { PackService } from './services/pack.service.js';
 import { UploadService } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
 import type { ChunkStore } from './storage/chunk-store.js';
@@ -69,6 +71,7 @@ export interface DriveApp {
   discord: DiscordService;
   context: RouteContext;
   maintenance: MaintenanceService;
+  packs: PackService;
   repos: Repositories;
   stores: StoreRegistry;
   close(): Promise<void>;
@@ -130,6 +133,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // The main thread keeps HTTP, disk and SHA-256; the other cores encrypt and decrypt.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(1, os.availableParallelism() - 1));
   const files = new FileService(repos, items, stores, masterKey, config.chunkSize, pool);
+  const packs = new PackService(repos, files, stores, config.chunkSize);
+  const batches = new BatchUploadService(items, files, packs);
   const uploads = new UploadService(
     repos,
     files,
@@ -151,6 +156,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     items,
     files,
     uploads,
+    packs,
     stores,
     config.uploadExpiryHours,
     log,
@@ -164,7 +170,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     );
   }
 
-  const context: RouteContext = { config, auth, users, items, files, uploads };
+  const context: RouteContext = { config, auth, users, items, files, uploads, batches };
   // Requests are validated by their zod schemas. Responses are not re-validated at run time: the type
   // provider already checks each handler's return type against its schema at compile time, and
   // re-parsing a 10,000-item listing would cost more than the query that produced it.
@@ -225,5 +231,5 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   await app.ready();
 
-  return { app, routes, discord, context, maintenance, repos, stores, close: () => app.close() };
+  return { app, routes, discord, context, maintenance, packs, repos, stores, close: () => app.close() };
 }

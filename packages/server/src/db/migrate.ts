@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { DbHandle } from './database.js';
 import { initial } from './migrations/0001-initial.js';
 import { discord } from './migrations/0002-discord.js';
+import { packs } from './migrations/0003-packs.js';
 
 /** Migrations in order; a name, once released, never changes. */
 function migrations(handle: DbHandle): Record<string, Migration> {
   return {
     '0001-initial': initial(handle.dialect),
     '0002-discord': discord,
+    '0003-packs': packs,
   };
 }
 

@@ -81,6 +81,23 @@ export interface ChunksTable {
   locator: string | null;
   plain_size: number;
   sealed_size: number;
+  /**
+   * What the store deletes when it deletes this chunk (a Discord message, which may hold other
+   * chunks too; elsewhere the locator itself): an object goes only once no chunk is in it.
+   */
+  container: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The pack holding this chunk, and where in it, when the chunk shares one stored object with others. */
+  pack_id: ColumnType<string | null, string | null | undefined, string | null>;
+  pack_offset: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** One stored object holding the chunks of many small files, each sealed under its own file's key. */
+export interface PacksTable {
+  /** Also the key it is stored under. */
+  id: string;
+  store: string;
+  size: number;
+  created_at: number;
 }
 
 export interface GarbageChunksTable {
@@ -124,6 +141,7 @@ export interface Database {
   garbage_chunks: GarbageChunksTable;
   uploads: UploadsTable;
   discord_credentials: DiscordCredentialsTable;
+  packs: PacksTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -134,5 +152,7 @@ export type ItemRow = Selectable<ItemsTable>;
 export type NewItemRow = Insertable<ItemsTable>;
 export type FileVersionRow = Selectable<FileVersionsTable>;
 export type ChunkRow = Selectable<ChunksTable>;
+export type NewChunkRow = Insertable<ChunksTable>;
+export type PackRow = Selectable<PacksTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;

@@ -1,6 +1,6 @@
-import type { Insertable } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
-import type { ChunkRow, FileVersionRow, FileVersionsTable } from '../db/schema.js';
+import type { ChunkRow, FileVersionRow, FileVersionsTable, NewChunkRow, PackRow } from '../db/schema.js';
 
 /** File versions, the chunks that hold their bytes, and chunks waiting to be deleted from their store. */
 export class VersionRepository {
@@ -23,7 +23,9 @@ export class VersionRepository {
   }
 
   /** Records a chunk before it is sent to its store (locator still unknown). */
-  async insertPendingChunk(chunk: Omit<ChunkRow, 'locator'>): Promise<void> {
+  async insertPendingChunk(
+    chunk: Pick<ChunkRow, 'version_id' | 'idx' | 'store' | 'chunk_key' | 'plain_size' | 'sealed_size'>,
+  ): Promise<void> {
     await this.db
       .insertInto('chunks')
       .values({ ...chunk, locator: null })
@@ -33,7 +35,7 @@ export class VersionRepository {
   async setChunkStored(
     versionId: string,
     idx: number,
-    stored: { locator: string; plain_size: number; sealed_size: number },
+    stored: { locator: string; container: string; plain_size: number; sealed_size: number },
   ): Promise<void> {
     await this.db
       .updateTable('chunks')
@@ -81,8 +83,17 @@ export class VersionRepository {
     }
   }
 
+  /**
+   * Queues the stored objects of these chunks for deletion. Packed chunks share their pack's locator;
+   * the collector deletes an object only once no chunk is left in it.
+   */
   private async queueGarbage(rows: ChunkRow[], at: number): Promise<void> {
-    const garbage = rows.map((r) => ({ store: r.store, locator: r.locator ?? r.chunk_key, created_at: at }));
+    const unique = new Map<string, { store: string; locator: string; created_at: number }>();
+    for (const r of rows) {
+      const locator = r.locator ?? r.chunk_key;
+      unique.set(`${r.store}\n${locator}`, { store: r.store, locator, created_at: at });
+    }
+    const garbage = [...unique.values()];
     for (let i = 0; i < garbage.length; i += 300) {
       await this.db
         .insertInto('garbage_chunks')
@@ -91,10 +102,17 @@ export class VersionRepository {
     }
   }
 
-  garbage(limit: number): Promise<{ id: number; store: string; locator: string; attempts: number }[]> {
+  /** Queues one stored object for deletion (an emptied pack after compaction). */
+  async queueObject(store: string, locator: string, at: number): Promise<void> {
+    await this.db.insertInto('garbage_chunks').values({ store, locator, created_at: at }).execute();
+  }
+
+  garbage(
+    limit: number,
+  ): Promise<{ id: number; store: string; locator: string; attempts: number; created_at: number }[]> {
     return this.db
       .selectFrom('garbage_chunks')
-      .select(['id', 'store', 'locator', 'attempts'])
+      .select(['id', 'store', 'locator', 'attempts', 'created_at'])
       .orderBy('id')
       .limit(limit)
       .execute();
@@ -162,14 +180,109 @@ export class VersionRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Of these chunk keys, those that a chunk record (stored, pending or queued for deletion) knows. */
+  /** Of these stored keys, those that a chunk or pack record (stored or pending) knows. */
   async knownKeys(keys: string[]): Promise<Set<string>> {
     if (keys.length === 0) return new Set();
-    const chunks = await this.db
+    const rows = await this.db
       .selectFrom('chunks')
-      .select('chunk_key')
+      .select('chunk_key as key')
       .where('chunk_key', 'in', keys)
+      .union(this.db.selectFrom('packs').select('id as key').where('id', 'in', keys))
       .execute();
-    return new Set(chunks.map((c) => c.chunk_key));
+    return new Set(rows.map((r) => r.key));
+  }
+
+  /** Of these containers of a store, those that some chunk is still in. */
+  async containersInUse(store: string, containers: string[]): Promise<Set<string>> {
+    const used = new Set<string>();
+    for (let i = 0; i < containers.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('chunks')
+        .select('container')
+        .distinct()
+        .where('store', '=', store)
+        .where('container', 'in', containers.slice(i, i + 500))
+        .execute();
+      for (const r of rows) if (r.container !== null) used.add(r.container);
+    }
+    return used;
+  }
+
+  async insertPack(pack: PackRow): Promise<void> {
+    await this.db.insertInto('packs').values(pack).execute();
+  }
+
+  async deletePacks(ids: string[]): Promise<void> {
+    if (ids.length > 0) await this.db.deleteFrom('packs').where('id', 'in', ids).execute();
+  }
+
+  async insertVersions(rows: Insertable<FileVersionsTable>[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 100) {
+      await this.db
+        .insertInto('file_versions')
+        .values(rows.slice(i, i + 100))
+        .execute();
+    }
+  }
+
+  async insertChunks(rows: NewChunkRow[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += 100) {
+      await this.db
+        .insertInto('chunks')
+        .values(rows.slice(i, i + 100))
+        .execute();
+    }
+  }
+
+  /** Records where the store put a pack, on every chunk in it. */
+  async setPackStored(packId: string, locator: string, container: string): Promise<void> {
+    await this.db.updateTable('chunks').set({ locator, container }).where('pack_id', '=', packId).execute();
+  }
+
+  /**
+   * Packs created before `before` whose live chunks fill less than `maxLivePercent` % of them, with
+   * their live bytes (0 once every chunk in them is gone).
+   */
+  async sparsePacks(
+    before: number,
+    maxLivePercent: number,
+    limit: number,
+  ): Promise<(PackRow & { live: number })[]> {
+    const live = sql<number>`coalesce(sum(chunks.sealed_size), 0)`;
+    const rows = await this.db
+      .selectFrom('packs')
+      .leftJoin('chunks', 'chunks.pack_id', 'packs.id')
+      .select(['packs.id', 'packs.store', 'packs.size', 'packs.created_at', live.as('live')])
+      .where('packs.created_at', '<', before)
+      .groupBy(['packs.id', 'packs.store', 'packs.size', 'packs.created_at'])
+      .having(
+        sql<number>`coalesce(sum(chunks.sealed_size), 0) * 100`,
+        '<',
+        sql<number>`packs.size * ${Math.round(maxLivePercent)}`,
+      )
+      .orderBy('packs.created_at')
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ ...r, size: Number(r.size), live: Number(r.live) }));
+  }
+
+  /** The chunks still in a pack. */
+  packedChunks(packId: string): Promise<ChunkRow[]> {
+    return this.db.selectFrom('chunks').selectAll().where('pack_id', '=', packId).execute();
+  }
+
+  /** Moves a chunk to another pack, if it is still in the one it was read from; says whether it was. */
+  async moveChunk(
+    chunk: { version_id: string; idx: number; from: string },
+    to: { pack_id: string; pack_offset: number; locator: string; container: string },
+  ): Promise<boolean> {
+    const result = await this.db
+      .updateTable('chunks')
+      .set(to)
+      .where('version_id', '=', chunk.version_id)
+      .where('idx', '=', chunk.idx)
+      .where('pack_id', '=', chunk.from)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { AuthService } from '../services/auth.service.js';
+import type { BatchUploadService } from '../services/batch-upload.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { UploadService } from '../services/upload.service.js';
@@ -13,4 +14,5 @@ export interface RouteContext {
   items: ItemService;
   files: FileService;
   uploads: UploadService;
+  batches: BatchUploadService;
 }

@@ -1,9 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
-import type { ChunkRow, FileVersionRow, ItemRow, UserRow } from '../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { ChunkRow, FileVersionRow, FileVersionsTable, ItemRow, UserRow } from '../db/schema.js';
 import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { BufferPool } from '../storage/buffer-pool.js';
+import { containerOf } from '../storage/chunk-store.js';
 import type { CipherPool, CipherSession } from '../storage/cipher-pool.js';
 import { ChunkWriter } from '../storage/chunk-writer.js';
 import { readPlaintext } from '../storage/chunk-reader.js';
@@ -74,20 +76,30 @@ export class FileService {
     ownerId: string,
     r: Repositories = this.repos,
   ): Promise<{ versionId: string; cipher: SegmentCipher }> {
-    const versionId = randomUUID();
+    const { row, cipher } = this.newVersion(ownerId);
+    await r.versions.insert(row);
+    return { versionId: row.id, cipher };
+  }
+
+  /** A version row (not yet inserted) and its cipher: every version has its own random data key. */
+  newVersion(ownerId: string): {
+    row: Insertable<FileVersionsTable> & { id: string };
+    cipher: SegmentCipher;
+  } {
+    const id = randomUUID();
     const dataKey = randomBytes(32);
-    await r.versions.insert({
-      id: versionId,
+    const row = {
+      id,
       owner_id: ownerId,
-      status: 'uploading',
+      status: 'uploading' as const,
       size: 0,
       sha256: null,
-      wrapped_key: this.masterKey.wrap(dataKey, versionId).toString('base64'),
+      wrapped_key: this.masterKey.wrap(dataKey, id).toString('base64'),
       chunk_size: this.chunkSize,
       segment_size: SEGMENT_SIZE,
       created_at: Date.now(),
-    });
-    return { versionId, cipher: new SegmentCipher(dataKey, versionId) };
+    };
+    return { row, cipher: new SegmentCipher(dataKey, id) };
   }
 
   /** A session on the cipher threads for one file; with `hash`, it keeps the file's SHA-256. */
@@ -122,6 +134,7 @@ export class FileService {
       afterPut: (chunk) =>
         this.repos.versions.setChunkStored(versionId, chunk.index, {
           locator: chunk.locator,
+          container: containerOf(store, chunk.locator),
           plain_size: chunk.plainSize,
           sealed_size: chunk.sealedSize,
         }),
@@ -170,43 +183,57 @@ export class FileService {
     sha256: string,
     repos: Repositories = this.repos,
   ): Promise<ItemRow> {
-    return repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
-      const parent = await this.items.liveFolder(user, target.parentId, r);
-      const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
-      const now = Date.now();
+    return repos.transaction((r) => this.commitIn(r, user, target, versionId, size, sha256));
+  }
+
+  /**
+   * commit() inside the caller's transaction. A name conflict is thrown before anything is written,
+   * so a caller committing many files may catch it and go on with the others.
+   */
+  async commitIn(
+    r: Repositories,
+    user: UserRow,
+    target: UploadTarget,
+    versionId: string,
+    size: number,
+    sha256: string,
+  ): Promise<ItemRow> {
+    await r.users.lockTree(user.id);
+    const parent = await this.items.liveFolder(user, target.parentId, r);
+    const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
+    const now = Date.now();
+    if (existing && target.conflict === 'replace' && existing.type === 'file') {
       await r.versions.markCommitted(versionId, size, sha256);
-      if (existing && target.conflict === 'replace' && existing.type === 'file') {
-        await r.items.update(existing.id, {
-          version_id: versionId,
-          size,
-          mime_type: target.mimeType,
-          updated_at: now,
-        });
-        await r.items.addSizeToChain(parent.id, size - existing.size);
-        await r.users.addUsedBytes(user.id, size - existing.size);
-        if (existing.version_id) {
-          await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
-        }
-        return (await r.items.findById(existing.id))!;
-      }
-      if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
-      const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
-      const row = newItemRow({
-        owner_id: user.id,
-        parent_id: parent.id,
-        type: 'file',
-        name,
-        now,
+      await r.items.update(existing.id, {
+        version_id: versionId,
         size,
         mime_type: target.mimeType,
-        version_id: versionId,
+        updated_at: now,
       });
-      await r.items.insert(row);
-      await r.items.addSizeToChain(parent.id, size);
-      await r.users.addUsedBytes(user.id, size);
-      return (await r.items.findById(row.id))!;
+      await r.items.addSizeToChain(parent.id, size - existing.size);
+      await r.users.addUsedBytes(user.id, size - existing.size);
+      if (existing.version_id) {
+        await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
+      }
+      return (await r.items.findById(existing.id))!;
+    }
+    if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
+    await r.versions.markCommitted(versionId, size, sha256);
+    const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
+    const row = newItemRow({
+      owner_id: user.id,
+      parent_id: parent.id,
+      type: 'file',
+      name,
+      now,
+      size,
+      mime_type: target.mimeType,
+      version_id: versionId,
     });
+    await r.items.insert(row);
+    await r.items.addSizeToChain(parent.id, size);
+    await r.users.addUsedBytes(user.id, size);
+    return (await r.items.findById(row.id))!;
   }
 
   /** Drops an uncommitted version; its stored chunks are queued for deletion. */
@@ -295,7 +322,13 @@ export class FileService {
       size: file.version.size,
       chunks: file.chunks.map((c) => {
         if (c.locator === null) throw new IntegrityError(`Chunk ${c.idx} of this file was never stored`);
-        return { index: c.idx, store: c.store, locator: c.locator, plainSize: c.plain_size };
+        return {
+          index: c.idx,
+          store: c.store,
+          locator: c.locator,
+          plainSize: c.plain_size,
+          offset: c.pack_offset ?? 0,
+        };
       }),
       start,
       end,

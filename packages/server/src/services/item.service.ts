@@ -67,6 +67,26 @@ export class ItemService {
     });
   }
 
+  /** The live folder of this name in a folder, created when there is none (a folder upload's "mkdir -p"). */
+  async ensureFolder(user: UserRow, parentId: string, name: string): Promise<ItemRow> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const parent = await this.liveFolder(user, parentId, r);
+      const existing = await r.items.findLiveChild(parent.id, nameKey(name));
+      if (existing?.type === 'folder') return existing;
+      if (existing) throw nameConflict(name);
+      const row = newItemRow({
+        owner_id: user.id,
+        parent_id: parent.id,
+        type: 'folder',
+        name,
+        now: Date.now(),
+      });
+      await r.items.insert(row);
+      return (await r.items.findById(row.id))!;
+    });
+  }
+
   /** Renames and/or moves an item. Moving a folder into itself or below itself is refused. */
   async update(user: UserRow, id: string, changes: { name?: string; parentId?: string }): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {

@@ -1,8 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Repositories } from '../repositories/repositories.js';
+import { containerOf, type ChunkStore } from '../storage/chunk-store.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import type { FileService } from './file.service.js';
 import type { ItemService } from './item.service.js';
+import type { PackService } from './pack.service.js';
 import type { UploadService } from './upload.service.js';
 
 const HOUR_MS = 3_600_000;
@@ -11,6 +13,8 @@ export interface MaintenanceReport {
   trashPurged: number;
   uploadsExpired: number;
   versionsDiscarded: number;
+  /** Mostly-empty packs rewritten (their live chunks copied to a new pack) or dropped. */
+  packsCompacted: number;
   chunksDeleted: number;
   chunkDeletesFailed: number;
   /** Stored objects that no chunk record knows (left by a crash), deleted by the daily sweep. */
@@ -18,6 +22,7 @@ export interface MaintenanceReport {
 }
 
 const SWEEP_INTERVAL_MS = 24 * HOUR_MS;
+const CONTAINER_GRACE_MS = 60_000;
 
 /**
  * The housekeeping that keeps storage honest: purge old trash, drop abandoned uploads, and delete
@@ -32,6 +37,7 @@ export class MaintenanceService {
     private readonly items: ItemService,
     private readonly files: FileService,
     private readonly uploads: UploadService,
+    private readonly packs: PackService,
     private readonly stores: StoreRegistry,
     private readonly uploadExpiryHours: number,
     private readonly log: FastifyBaseLogger,
@@ -42,12 +48,14 @@ export class MaintenanceService {
     const uploadsExpired = await this.uploads.expire(now);
     const versionsDiscarded = await this.discardStaleVersions(now);
     await this.repos.sessions.deleteExpired(now);
-    const { deleted, failed } = await this.collectGarbage();
+    const packsCompacted = await this.packs.compact(now);
+    const { deleted, failed } = await this.collectGarbage(now);
     const orphansDeleted = now - this.lastSweep >= SWEEP_INTERVAL_MS ? await this.sweep(now) : 0;
     return {
       trashPurged,
       uploadsExpired,
       versionsDiscarded,
+      packsCompacted,
       chunksDeleted: deleted,
       chunkDeletesFailed: failed,
       orphansDeleted,
@@ -81,8 +89,13 @@ export class MaintenanceService {
     return stale.length;
   }
 
-  /** Deletes queued chunks from their stores; a failed delete stays queued for the next run. */
-  async collectGarbage(batch = 500): Promise<{ deleted: number; failed: number }> {
+  /**
+   * Deletes queued objects from their stores; a failed delete stays queued for the next run. An
+   * object that some chunk is still in (a pack, a Discord message shared with another file) is left:
+   * the deletion of its last chunk queues it again. Where containers are shared, an entry waits
+   * CONTAINER_GRACE_MS, so chunks stored in the same message have had time to record where they are.
+   */
+  async collectGarbage(now = Date.now(), batch = 500): Promise<{ deleted: number; failed: number }> {
     let deleted = 0;
     let failed = 0;
     const seen = new Set<number>();
@@ -92,15 +105,26 @@ export class MaintenanceService {
       const byStore = new Map<string, typeof rows>();
       for (const row of rows) byStore.set(row.store, [...(byStore.get(row.store) ?? []), row]);
       for (const [name, storeRows] of byStore) {
-        const errors = await this.deleteFrom(
+        const store = this.stores.get(name);
+        const due = storeRows.filter((row) => {
+          const waits = store.containerOf !== undefined && row.created_at > now - CONTAINER_GRACE_MS;
+          if (waits) seen.add(row.id);
+          return !waits;
+        });
+        const inUse = await this.repos.versions.containersInUse(
           name,
-          storeRows.map((row) => row.locator),
+          due.map((row) => containerOf(store, row.locator)),
         );
-        for (const row of storeRows) {
+        const deletable = due.filter((row) => !inUse.has(containerOf(store, row.locator)));
+        const errors = await this.deleteFrom(
+          store,
+          deletable.map((row) => row.locator),
+        );
+        for (const row of due) {
           const err = errors.get(row.locator);
           if (!err) {
             await this.repos.versions.deleteGarbage(row.id);
-            deleted++;
+            if (!inUse.has(containerOf(store, row.locator))) deleted++;
             continue;
           }
           seen.add(row.id);
@@ -116,8 +140,8 @@ export class MaintenanceService {
   }
 
   /** One store's deletes: in bulk where the store can, else one by one. */
-  private async deleteFrom(name: string, locators: string[]): Promise<Map<string, Error>> {
-    const store = this.stores.get(name);
+  private async deleteFrom(store: ChunkStore, locators: string[]): Promise<Map<string, Error>> {
+    if (locators.length === 0) return new Map();
     if (store.deleteMany) return store.deleteMany(locators);
     const errors = new Map<string, Error>();
     for (const locator of locators) {

@@ -13,6 +13,8 @@ export interface StoredChunkRef {
   store: string;
   locator: string;
   plainSize: number;
+  /** Where the chunk starts within its stored object (a pack holds many chunks); 0 when alone. */
+  offset?: number;
 }
 
 export interface ReadOptions {
@@ -171,9 +173,10 @@ async function fetchSealed(
 ): Promise<Buffer> {
   const wanted = p.sealedEnd - p.sealedStart;
   const into = buffers?.acquire(wanted);
+  const offset = p.ref.offset ?? 0;
   const sealed = await stores(p.ref.store).get(
     p.ref.locator,
-    { start: p.sealedStart, end: p.sealedEnd },
+    { start: offset + p.sealedStart, end: offset + p.sealedEnd },
     into,
   );
   if (sealed.length !== wanted) {

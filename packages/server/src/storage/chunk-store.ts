@@ -32,7 +32,13 @@ export interface ChunkStore {
    * reader can reuse its buffers. Throws ChunkMissingError when it is gone.
    */
   get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer>;
-  /** Deletes a chunk; a missing chunk is not an error (deletes are retried by jobs). */
+  /**
+   * What deleting `locator` really deletes, when that is more than the chunk: Discord deletes a
+   * message with every attachment in it, and chunks stored at about the same time share a message.
+   * A store without it deletes exactly the locator.
+   */
+  containerOf?(locator: string): string;
+  /** Deletes a chunk (its whole container); a missing chunk is not an error (deletes are retried by jobs). */
   delete(locator: string): Promise<void>;
   /**
    * Deletes many chunks at once where the backend can do better than one by one (Discord's bulk
@@ -45,4 +51,9 @@ export interface ChunkStore {
    * `before` are left alone (their upload may still be running). Returns how many were deleted.
    */
   sweep?(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number>;
+}
+
+/** What deleting `locator` from `store` deletes. */
+export function containerOf(store: ChunkStore, locator: string): string {
+  return store.containerOf?.(locator) ?? locator;
 }

@@ -1,5 +1,12 @@
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
-import type { Item, ItemDetails, Listing, MeResponse, TrashListing } from '@idrive/shared';
+import type {
+  BatchUploadResponse,
+  Item,
+  ItemDetails,
+  Listing,
+  MeResponse,
+  TrashListing,
+} from '@idrive/shared';
 import { bearer, type TestApp } from './test-app.js';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
@@ -17,6 +24,12 @@ export interface DriveClient {
   list(folderId: string, query?: string): Promise<Listing>;
   mkdir(parentId: string, name: string): Promise<Item>;
   upload(parentId: string, name: string, body: Buffer | string, query?: string): Promise<Item>;
+  /** Sends files in one multipart batch request; each `path` is relative to the folder. */
+  batch(
+    folderId: string,
+    files: { path: string; data: Buffer | string }[],
+    query?: string,
+  ): Promise<BatchUploadResponse['results']>;
   item(id: string): Promise<ItemDetails>;
   size(id: string): Promise<number>;
   usedBytes(): Promise<number>;
@@ -71,6 +84,13 @@ export function driveClient(t: TestApp, token: string): DriveClient {
       );
       return ok<Item>(res, 201);
     },
+    async batch(folderId, files, query = '') {
+      const { body, contentType } = await multipart(files);
+      const res = await request('POST', `/folders/${folderId}/batch${query}`, body, {
+        'content-type': contentType,
+      });
+      return (await ok<BatchUploadResponse>(res)).results;
+    },
     async item(id) {
       return ok<ItemDetails>(await request('GET', `/items/${id}`));
     },
@@ -102,4 +122,17 @@ export function driveClient(t: TestApp, token: string): DriveClient {
 export async function newDriveUser(t: TestApp): Promise<DriveClient & { userId: string; root: string }> {
   const { user, token } = await t.createUser(['upload', 'delete', 'share']);
   return Object.assign(driveClient(t, token), { userId: user.id, root: user.rootFolderId });
+}
+
+/** A multipart/form-data body, encoded the way a browser's FormData is. */
+export async function multipart(
+  files: { path: string; data: Buffer | string }[],
+): Promise<{ body: Buffer; contentType: string }> {
+  const form = new FormData();
+  for (const f of files) form.append('file', new Blob([f.data]), f.path);
+  const encoded = new Request('http://localhost/', { method: 'POST', body: form });
+  return {
+    body: Buffer.from(await encoded.arrayBuffer()),
+    contentType: encoded.headers.get('content-type')!,
+  };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../limits.js';
+import { errorEnvelope } from '../errors.js';
 import { id, itemName, timestamp } from './common.js';
 
 export const itemType = z.enum(['folder', 'file']);
@@ -85,6 +86,16 @@ export const conflictPolicy = z.enum(conflictPolicies);
 export type ConflictPolicy = z.infer<typeof conflictPolicy>;
 
 export const uploadFileParams = z.object({ id, name: itemName });
+
+export const batchUploadQuery = z.object({ conflict: conflictPolicy.default('fail') });
+/** One file of a batch upload: the item it became, or why it did not. */
+export const batchUploadResult = z.object({
+  path: z.string(),
+  item: item.optional(),
+  error: errorEnvelope.shape.error.optional(),
+});
+export const batchUploadResponse = z.object({ results: z.array(batchUploadResult) });
+export type BatchUploadResponse = z.infer<typeof batchUploadResponse>;
 export const uploadFileQuery = z.object({
   conflict: conflictPolicy.default('fail'),
   /** Optional SHA-256 (hex) of the body; a mismatch rejects the upload and stores nothing. */

@@ -50,6 +50,12 @@ export function isLocator(locator: string): boolean {
   return /^\d{1,20}\/\d{1,20}\/\d{1,20}\/[\w.-]+$/.test(locator);
 }
 
+/** The message a chunk is in: Discord deletes a message with all its attachments, never one alone. */
+export function containerOfLocator(locator: string): string {
+  const ref = parseLocator(locator);
+  return `${ref.channelId}/${ref.messageId}`;
+}
+
 export function parseLocator(locator: string): DiscordChunkRef {
   const parts = locator.split('/');
   if (

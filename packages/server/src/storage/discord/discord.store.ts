@@ -2,7 +2,13 @@ import type { ByteRange, ChunkStore, ChunkStoreLimits } from '../chunk-store.js'
 import { ChunkMissingError, IntegrityError } from '../errors.js';
 import { DiscordRequestError } from './discord-http.js';
 import type { DiscordScheduler } from './discord-scheduler.js';
-import { formatLocator, isLocator, parseLocator, type DiscordMessage } from './discord-types.js';
+import {
+  containerOfLocator,
+  formatLocator,
+  isLocator,
+  parseLocator,
+  type DiscordMessage,
+} from './discord-types.js';
 import type { SignedUrlCache } from './signed-url-cache.js';
 
 /** Discord's JSON code for "Unknown Message". */
@@ -241,6 +247,11 @@ export class DiscordChunkStore implements ChunkStore {
       }
       return bytes;
     }
+  }
+
+  containerOf(locator: string): string {
+    // A bare key (a chunk whose message id was never recorded) is its own container.
+    return isLocator(locator) ? containerOfLocator(locator) : locator;
   }
 
   async delete(locator: string): Promise<void> {

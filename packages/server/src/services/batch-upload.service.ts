@@ -1,0 +1,135 @@
+import { checkName, nameKey, type ConflictPolicy } from '@idrive/shared';
+import type { ItemRow, UserRow } from '../db/schema.js';
+import { AppError, badRequest } from '../lib/app-error.js';
+import { resolveMimeType } from '../lib/mime.js';
+import type { FileService } from './file.service.js';
+import type { ItemService } from './item.service.js';
+import { PACKED_FILE_MAX, type PackedFile, type PackService } from './pack.service.js';
+
+/** One file of a batch: its path below the target folder ('/'-separated) and its bytes. */
+export interface BatchFile {
+  path: string;
+  mimeType: string | undefined;
+  content: AsyncIterable<Buffer>;
+}
+
+export type BatchResult = { path: string; item: ItemRow } | { path: string; error: AppError };
+
+/**
+ * Many files in one request: a folder dropped on the page, or a thousand photos. Small files are
+ * sealed one by one and stored in packs; larger ones stream through the usual chunk pipeline. Paths
+ * may name subfolders, which are created as needed. Each file succeeds or fails on its own: a name
+ * conflict or a bad name is reported for that file and the rest go on.
+ */
+export class BatchUploadService {
+  constructor(
+    private readonly items: ItemService,
+    private readonly files: FileService,
+    private readonly packs: PackService,
+  ) {}
+
+  async upload(
+    user: UserRow,
+    folderId: string,
+    conflict: ConflictPolicy,
+    parts: AsyncIterable<BatchFile>,
+  ): Promise<BatchResult[]> {
+    await this.items.liveFolder(user, folderId);
+    const results: BatchResult[] = [];
+    let count = 0;
+    const folders = new Map<string, string>([['', folderId]]);
+    let pending: { file: PackedFile; index: number; path: string }[] = [];
+    let pendingBytes = 0;
+    const capacity = this.packs.capacity();
+
+    const flush = async () => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      pendingBytes = 0;
+      const stored = await this.packs.store(
+        user,
+        batch.map((p) => p.file),
+      );
+      batch.forEach((p, i) => {
+        const outcome = stored[i]!;
+        results[p.index] =
+          outcome instanceof AppError ? { path: p.path, error: outcome } : { path: p.path, item: outcome };
+      });
+    };
+
+    for await (const part of parts) {
+      const index = count++;
+      try {
+        const segments = part.path.split('/').filter((s) => s !== '');
+        const names = segments.map((segment) => {
+          const check = checkName(segment);
+          if (!check.ok) throw badRequest(`"${part.path}": ${check.reason}`);
+          return check.name;
+        });
+        if (names.length === 0) throw badRequest('A file in the batch has no name');
+        const name = names.pop()!;
+        const parentId = await this.folderFor(user, folders, names);
+        const target = { parentId, name, conflict, mimeType: resolveMimeType(name, part.mimeType) };
+        await this.files.checkTarget(user, target);
+
+        const iterator = part.content[Symbol.asyncIterator]();
+        const head: Buffer[] = [];
+        let headBytes = 0;
+        let ended = false;
+        while (headBytes <= PACKED_FILE_MAX) {
+          const next = await iterator.next();
+          if (next.done) {
+            ended = true;
+            break;
+          }
+          head.push(next.value);
+          headBytes += next.value.length;
+        }
+        if (!ended) {
+          const rest = { [Symbol.asyncIterator]: () => iterator };
+          const item = await this.files.upload(user, target, chain(head, rest));
+          results[index] = { path: part.path, item };
+          continue;
+        }
+        const file = this.packs.seal(user, target, Buffer.concat(head, headBytes));
+        if (pendingBytes + file.sealed.length > capacity) await flush();
+        pending.push({ file, index, path: part.path });
+        pendingBytes += file.sealed.length;
+      } catch (err) {
+        if (!(err instanceof AppError)) throw err;
+        results[index] = { path: part.path, error: err };
+        // The rest of this file's bytes are read and dropped, so the next part can be read.
+        for await (const _ of part.content) {
+          // draining
+        }
+      }
+    }
+    await flush();
+    return results;
+  }
+
+  /** The folder a path's parent segments name, created as needed; cached for the rest of the batch. */
+  private async folderFor(user: UserRow, folders: Map<string, string>, names: string[]): Promise<string> {
+    let id = folders.get('')!;
+    for (let i = 0; i < names.length; i++) {
+      const key = names
+        .slice(0, i + 1)
+        .map(nameKey)
+        .join('/');
+      const known = folders.get(key);
+      if (known) {
+        id = known;
+        continue;
+      }
+      id = (await this.items.ensureFolder(user, id, names[i]!)).id;
+      folders.set(key, id);
+    }
+    return id;
+  }
+}
+
+async function* chain(head: Buffer[], rest: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  yield* head;
+  yield* rest;
+}

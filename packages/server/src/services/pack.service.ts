@@ -1,0 +1,194 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { ChunkRow, ItemRow, UserRow } from '../db/schema.js';
+import { AppError } from '../lib/app-error.js';
+import type { Repositories } from '../repositories/repositories.js';
+import { containerOf, type ChunkStore } from '../storage/chunk-store.js';
+import { sealedSize } from '../storage/segment-cipher.js';
+import type { StoreRegistry } from '../storage/store-registry.js';
+import type { FileService, UploadTarget } from './file.service.js';
+
+/** Files up to this size are packed; larger ones get chunks of their own. */
+export const PACKED_FILE_MAX = 1024 * 1024;
+/** A pack is rewritten once less than this share (%) of it is still in use. */
+const COMPACT_BELOW_PERCENT = 50;
+/** Packs younger than this are left alone: most deletions come soon after an upload, if at all. */
+const COMPACT_MIN_AGE_MS = 3_600_000;
+
+/** A small file sealed under its own key, waiting for its pack to be stored. */
+export interface PackedFile {
+  target: UploadTarget;
+  version: ReturnType<FileService['newVersion']>['row'];
+  size: number;
+  sha256: string;
+  sealed: Buffer;
+}
+
+/**
+ * Small files share stored objects ("packs"): on Discord, a message per file would spend the
+ * per-channel message budget on a few bytes each. Each file is still sealed under its own data key
+ * as a one-chunk file, so a packed chunk reads exactly like any other, at an offset in the pack.
+ * Packs never change once stored; deleting a file leaves a hole that compaction reclaims by copying
+ * the live chunks (sealed, so without decrypting) into a new pack.
+ */
+export class PackService {
+  constructor(
+    private readonly repos: Repositories,
+    private readonly files: FileService,
+    private readonly stores: StoreRegistry,
+    private readonly chunkSize: number,
+  ) {}
+
+  /** The most sealed bytes a pack in the current store holds. */
+  capacity(): number {
+    return Math.min(sealedSize(this.chunkSize), this.stores.current().limits.maxChunkBytes);
+  }
+
+  /** Seals a small file (a whole one-chunk file, under a fresh key) for a pack. */
+  seal(user: UserRow, target: UploadTarget, plain: Buffer): PackedFile {
+    if (plain.length > PACKED_FILE_MAX) throw new RangeError(`${plain.length} bytes is too big to pack`);
+    const { row, cipher } = this.files.newVersion(user.id);
+    return {
+      target,
+      version: row,
+      size: plain.length,
+      sha256: createHash('sha256').update(plain).digest('hex'),
+      sealed: cipher.sealSegments(0, plain, true),
+    };
+  }
+
+  /**
+   * Stores files as one pack and commits them. The pack and its chunks are recorded before the put,
+   * so a crash leaves only uploading versions (discarded by maintenance) and a pack the sweep knows.
+   * Returns each file's item, or the error that kept it from being committed (a name conflict).
+   */
+  async store(user: UserRow, files: PackedFile[]): Promise<(ItemRow | AppError)[]> {
+    const store = this.stores.current();
+    const pack = { id: randomUUID(), store: store.name, size: 0, created_at: Date.now() };
+    const chunks: ChunkRow[] = files.map((file) => {
+      const chunk = {
+        version_id: file.version.id,
+        idx: 0,
+        store: store.name,
+        chunk_key: randomUUID(),
+        locator: null,
+        container: null,
+        plain_size: file.size,
+        sealed_size: file.sealed.length,
+        pack_id: pack.id,
+        pack_offset: pack.size,
+      };
+      pack.size += file.sealed.length;
+      return chunk;
+    });
+    await this.repos.transaction(async (r) => {
+      await r.versions.insertPack(pack);
+      await r.versions.insertVersions(files.map((f) => f.version));
+      await r.versions.insertChunks(chunks);
+    });
+    let locator: string;
+    try {
+      locator = await store.put(pack.id, Buffer.concat(files.map((f) => f.sealed)));
+    } catch (err) {
+      await this.repos.transaction((r) =>
+        r.versions.deleteVersions(
+          files.map((f) => f.version.id),
+          Date.now(),
+        ),
+      );
+      throw err;
+    }
+    return this.repos.transaction(async (r) => {
+      await r.versions.setPackStored(pack.id, locator, containerOf(store, locator));
+      const results: (ItemRow | AppError)[] = [];
+      for (const file of files) {
+        try {
+          results.push(
+            await this.files.commitIn(r, user, file.target, file.version.id, file.size, file.sha256),
+          );
+        } catch (err) {
+          if (!(err instanceof AppError)) throw err;
+          await r.versions.deleteVersions([file.version.id], Date.now());
+          results.push(err);
+        }
+      }
+      return results;
+    });
+  }
+
+  /**
+   * Rewrites packs that are mostly holes: their live chunks are copied into new packs and the old
+   * ones queued for deletion. Returns how many packs were rewritten or dropped.
+   */
+  async compact(now: number): Promise<number> {
+    const sparse = await this.repos.versions.sparsePacks(
+      now - COMPACT_MIN_AGE_MS,
+      COMPACT_BELOW_PERCENT,
+      200,
+    );
+    // An empty pack's object was queued for deletion with its last chunk: only the record is left.
+    await this.repos.versions.deletePacks(sparse.filter((p) => p.live === 0).map((p) => p.id));
+    let done = sparse.filter((p) => p.live === 0).length;
+    const byStore = new Map<string, typeof sparse>();
+    for (const pack of sparse.filter((p) => p.live > 0)) {
+      byStore.set(pack.store, [...(byStore.get(pack.store) ?? []), pack]);
+    }
+    for (const [name, packs] of byStore) {
+      const store = this.stores.get(name);
+      const capacity = Math.min(sealedSize(this.chunkSize), store.limits.maxChunkBytes);
+      // Several sparse packs merge into one, as long as their live chunks fit.
+      let group: typeof sparse = [];
+      let live = 0;
+      for (const pack of packs) {
+        if (group.length > 0 && live + pack.live > capacity) {
+          await this.rewrite(store, group, now);
+          done += group.length;
+          group = [];
+          live = 0;
+        }
+        group.push(pack);
+        live += pack.live;
+      }
+      if (group.length > 0) {
+        await this.rewrite(store, group, now);
+        done += group.length;
+      }
+    }
+    return done;
+  }
+
+  private async rewrite(store: ChunkStore, packs: { id: string }[], now: number): Promise<void> {
+    const chunks = (await Promise.all(packs.map((p) => this.repos.versions.packedChunks(p.id)))).flat();
+    // A chunk still waiting for its locator belongs to a batch that never finished: maintenance
+    // discards its version first.
+    if (chunks.some((c) => c.locator === null)) return;
+    const size = chunks.reduce((sum, c) => sum + c.sealed_size, 0);
+    const data = Buffer.alloc(size);
+    const moves: { chunk: ChunkRow; offset: number }[] = [];
+    let offset = 0;
+    for (const chunk of chunks) {
+      const start = chunk.pack_offset!;
+      const into = data.subarray(offset, offset + chunk.sealed_size);
+      const bytes = await store.get(chunk.locator!, { start, end: start + chunk.sealed_size }, into);
+      if (bytes !== into) bytes.copy(into);
+      moves.push({ chunk, offset });
+      offset += chunk.sealed_size;
+    }
+    const pack = { id: randomUUID(), store: store.name, size, created_at: now };
+    // Recorded first, so the sweep knows the new object even if we die before the chunks move.
+    await this.repos.versions.insertPack(pack);
+    const locator = await store.put(pack.id, data);
+    await this.repos.transaction(async (r) => {
+      const target = { pack_id: pack.id, locator, container: containerOf(store, locator) };
+      for (const { chunk, offset: at } of moves) {
+        // A chunk deleted meanwhile stays deleted: its bytes in the new pack are a hole.
+        await r.versions.moveChunk(
+          { version_id: chunk.version_id, idx: chunk.idx, from: chunk.pack_id! },
+          { ...target, pack_offset: at },
+        );
+      }
+      const oldLocators = new Set(chunks.map((c) => c.locator!));
+      for (const old of oldLocators) await r.versions.queueObject(store.name, old, now);
+      await r.versions.deletePacks(packs.map((p) => p.id));
+    });
+  }
+}
