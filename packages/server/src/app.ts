@@ -22,6 +22,7 @@ import { fileRoutes } from './routes/files.routes.js';
 import { folderRoutes } from './routes/folders.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { itemRoutes } from './routes/items.routes.js';
+import { lockRoutes } from './routes/locks.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
@@ -31,6 +32,7 @@ import { BatchUploadService } from './services/batch-upload.service.js';
 import { DiscordService } from './services/discord.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
+import { LockService } from './services/lock.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
 import { PackService } from './services/pack.service.js';
 import { UploadService } from './services/upload.service.js';
@@ -78,6 +80,8 @@ export interface DriveApp {
 }
 
 const API_PREFIX = '/api/v1';
+/** How long an unlocked folder stays open for the session that unlocked it. */
+const UNLOCK_GRANT_MS = 30 * 60_000;
 
 /** The composition root: builds every part from the config and wires them together. */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<DriveApp> {
@@ -130,6 +134,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const users = new UserService(repos, hasher);
   const auth = new AuthService(repos, hasher, new LoginThrottle(config.loginWindowMinutes * 60_000), config);
   const items = new ItemService(repos, config.trashRetentionDays);
+  const locks = new LockService(
+    repos,
+    items,
+    hasher,
+    new LoginThrottle(config.loginWindowMinutes * 60_000),
+    UNLOCK_GRANT_MS,
+  );
   // The main thread keeps HTTP, disk and SHA-256; the other cores encrypt and decrypt.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(1, os.availableParallelism() - 1));
   const files = new FileService(repos, items, stores, masterKey, config.chunkSize, pool);
@@ -170,7 +181,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     );
   }
 
-  const context: RouteContext = { config, auth, users, items, files, uploads, batches };
+  const context: RouteContext = { config, auth, users, items, files, uploads, batches, locks };
   // Requests are validated by their zod schemas. Responses are not re-validated at run time: the type
   // provider already checks each handler's return type against its schema at compile time, and
   // re-parsing a 10,000-item listing would cost more than the query that produced it.
@@ -208,6 +219,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       );
       await api.register(folderRoutes(context));
       await api.register(itemRoutes(context));
+      await api.register(lockRoutes(context));
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
       await api.register(uploadRoutes(context));

@@ -15,6 +15,8 @@ export const errorCodes = [
   'range_not_satisfiable',
   'too_many_requests',
   'integrity_failed',
+  'locked',
+  'wrong_password',
   'unsupported_media_type',
   'internal',
 ] as const;

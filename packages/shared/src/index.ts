@@ -7,3 +7,4 @@ export * from './schemas/auth.js';
 export * from './schemas/items.js';
 export * from './schemas/system.js';
 export * from './schemas/storage.js';
+export * from './schemas/locks.js';

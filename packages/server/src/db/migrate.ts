@@ -3,6 +3,7 @@ import type { DbHandle } from './database.js';
 import { initial } from './migrations/0001-initial.js';
 import { discord } from './migrations/0002-discord.js';
 import { packs } from './migrations/0003-packs.js';
+import { locks } from './migrations/0004-locks.js';
 
 /** Migrations in order; a name, once released, never changes. */
 function migrations(handle: DbHandle): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(handle: DbHandle): Record<string, Migration> {
     '0001-initial': initial(handle.dialect),
     '0002-discord': discord,
     '0003-packs': packs,
+    '0004-locks': locks,
   };
 }
 

@@ -132,6 +132,22 @@ export interface DiscordCredentialsTable {
   created_at: number;
 }
 
+/** A password-locked folder; everything below it is locked too (computed from the tree, not copied). */
+export interface FolderLocksTable {
+  folder_id: string;
+  owner_id: string;
+  /** argon2id; the password itself is never stored. */
+  password_hash: string;
+  created_at: number;
+}
+
+/** A locked folder opened for one session until `expires_at`. */
+export interface UnlockGrantsTable {
+  session_id: string;
+  folder_id: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -142,6 +158,8 @@ export interface Database {
   uploads: UploadsTable;
   discord_credentials: DiscordCredentialsTable;
   packs: PacksTable;
+  folder_locks: FolderLocksTable;
+  unlock_grants: UnlockGrantsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

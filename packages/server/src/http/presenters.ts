@@ -30,8 +30,10 @@ export function presentSession(row: SessionRow, currentId: string): Session {
   };
 }
 
-export function presentItem(row: ItemRow): Item {
+/** `locks`, when given, holds the ids of locked folders among the rows presented. */
+export function presentItem(row: ItemRow, locks?: ReadonlySet<string>): Item {
   return {
+    ...(locks?.has(row.id) ? { locked: true as const } : {}),
     id: row.id,
     type: row.type,
     name: row.name,
@@ -45,9 +47,14 @@ export function presentItem(row: ItemRow): Item {
 }
 
 /** The root folder's name is empty; clients label it themselves ("My Drive"). */
-export function presentDetails(row: ItemRow, path: ItemRow[], sha256: string | null = null): ItemDetails {
+export function presentDetails(
+  row: ItemRow,
+  path: ItemRow[],
+  sha256: string | null = null,
+  locks?: ReadonlySet<string>,
+): ItemDetails {
   return {
-    ...presentItem(row),
+    ...presentItem(row, locks),
     sha256,
     path: path.map((p) => ({ id: p.id, name: p.name })),
   };

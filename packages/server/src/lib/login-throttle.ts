@@ -1,3 +1,17 @@
+import { AppError } from './app-error.js';
+
+/** The 429 for a secret guessed too often: `wait` ms until the next try. */
+export function tooManyAttempts(wait: number, message: string): AppError {
+  const seconds = Math.ceil(wait / 1000);
+  return new AppError(
+    429,
+    'too_many_requests',
+    `${message}. Try again in ${seconds} seconds.`,
+    { retryAfterSeconds: seconds },
+    { 'retry-after': String(seconds) },
+  );
+}
+
 /**
  * Counts failed logins per key (an account, an IP) in a sliding window. Kept in process memory:
  * a restart forgets the counts, which only helps someone who can restart the server anyway.

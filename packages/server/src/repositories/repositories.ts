@@ -1,6 +1,7 @@
 import type { Db, DbHandle, Tx } from '../db/database.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { ItemRepository } from './item.repository.js';
+import { LockRepository } from './lock.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { UploadRepository } from './upload.repository.js';
 import { UserRepository } from './user.repository.js';
@@ -17,6 +18,7 @@ export class Repositories {
   readonly versions: VersionRepository;
   readonly uploads: UploadRepository;
   readonly discordCredentials: DiscordCredentialRepository;
+  readonly locks: LockRepository;
 
   readonly dialect: DbHandle['dialect'];
 
@@ -32,6 +34,7 @@ export class Repositories {
     this.versions = new VersionRepository(db);
     this.uploads = new UploadRepository(db);
     this.discordCredentials = new DiscordCredentialRepository(db);
+    this.locks = new LockRepository(db);
   }
 
   /**

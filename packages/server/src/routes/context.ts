@@ -3,6 +3,7 @@ import type { AuthService } from '../services/auth.service.js';
 import type { BatchUploadService } from '../services/batch-upload.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
+import type { LockService } from '../services/lock.service.js';
 import type { UploadService } from '../services/upload.service.js';
 import type { UserService } from '../services/user.service.js';
 
@@ -15,4 +16,5 @@ export interface RouteContext {
   files: FileService;
   uploads: UploadService;
   batches: BatchUploadService;
+  locks: LockService;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { contentQuery, fileInfo, idParams } from '@idrive/shared';
-import { currentUser } from '../http/auth.js';
+import { currentAuth, currentUser } from '../http/auth.js';
 import { sendContent } from '../http/content.js';
 import { presentDetails } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
@@ -19,6 +19,7 @@ export function fileRoutes(ctx: RouteContext) {
       exposeHeadRoute: false,
       schema: { tags, params: idParams, querystring: contentQuery },
       handler: async (request, reply) => {
+        await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
         const file = await ctx.files.open(currentUser(request), request.params.id);
         return sendContent(request, reply, ctx.files, file, request.query.disposition);
       },
@@ -29,6 +30,7 @@ export function fileRoutes(ctx: RouteContext) {
       { schema: { tags, params: idParams, response: { 200: fileInfo } } },
       async (request) => {
         const user = currentUser(request);
+        await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
         const file = await ctx.files.open(user, request.params.id);
         const { path } = await ctx.items.details(user, file.item.id);
         return {

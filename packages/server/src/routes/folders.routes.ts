@@ -13,7 +13,7 @@ import {
   uploadFileQuery,
 } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
-import { currentUser, requirePermission } from '../http/auth.js';
+import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
 import { AppError } from '../lib/app-error.js';
 import { resolveMimeType } from '../lib/mime.js';
@@ -25,10 +25,10 @@ const tags = ['folders'];
 /** Files one batch request may carry: a big folder drop is sent as several batches. */
 const BATCH_FILES_MAX = 10_000;
 
-function presentListing(result: FolderListing, offset: number, limit: number) {
+function presentListing(result: FolderListing, offset: number, limit: number, locked: ReadonlySet<string>) {
   return {
-    folder: presentDetails(result.folder, result.path),
-    items: result.items.map(presentItem),
+    folder: presentDetails(result.folder, result.path, null, locked),
+    items: result.items.map((row) => presentItem(row, locked)),
     total: result.total,
     offset,
     limit,
@@ -62,7 +62,8 @@ export function folderRoutes(ctx: RouteContext) {
       async (request) => {
         const user = currentUser(request);
         const result = await ctx.items.list(user, user.root_folder_id, request.query);
-        return presentListing(result, request.query.offset, request.query.limit);
+        const locked = await ctx.locks.lockedAmong(result.items);
+        return presentListing(result, request.query.offset, request.query.limit, locked);
       },
     );
 
@@ -70,8 +71,10 @@ export function folderRoutes(ctx: RouteContext) {
       '/folders/:id/children',
       { schema: { tags, params: idParams, querystring: listQuery, response: { 200: listing } } },
       async (request) => {
+        await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
         const result = await ctx.items.list(currentUser(request), request.params.id, request.query);
-        return presentListing(result, request.query.offset, request.query.limit);
+        const locked = await ctx.locks.lockedAmong([result.folder, ...result.items]);
+        return presentListing(result, request.query.offset, request.query.limit, locked);
       },
     );
 
@@ -79,6 +82,7 @@ export function folderRoutes(ctx: RouteContext) {
       '/folders',
       { config: { permission: 'upload' }, schema: { tags, body: createFolderBody, response: { 201: item } } },
       async (request, reply) => {
+        await ctx.locks.check(currentAuth(request), request.body.parentId, 'contents');
         const folder = await ctx.items.createFolder(
           currentUser(request),
           request.body.parentId,
@@ -109,6 +113,7 @@ export function folderRoutes(ctx: RouteContext) {
         async (request) => {
           const user: UserRow = currentUser(request);
           if (request.query.conflict === 'replace') requirePermission(user, 'delete');
+          await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
           const results = await ctx.batches.upload(
             user,
             request.params.id,
@@ -143,6 +148,7 @@ export function folderRoutes(ctx: RouteContext) {
         async (request, reply) => {
           const user: UserRow = currentUser(request);
           if (request.query.conflict === 'replace') requirePermission(user, 'delete');
+          await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
           const file = await ctx.files.upload(
             user,
             {

@@ -10,7 +10,7 @@ import {
   okResponse,
   updateItemBody,
 } from '@idrive/shared';
-import { currentUser } from '../http/auth.js';
+import { currentAuth, currentUser } from '../http/auth.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
 
@@ -24,9 +24,9 @@ export function itemRoutes(ctx: RouteContext) {
       '/items/:id',
       { schema: { tags, params: idParams, response: { 200: itemDetails } } },
       async (request) => {
+        await ctx.locks.check(currentAuth(request), request.params.id, 'item');
         const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
-        const version = row.version_id ? await ctx.files.openVersion(row.version_id) : null;
-        return presentDetails(row, path, version?.version.sha256 ?? null);
+        return presentDetails(row, path, await ctx.files.sha256Of(row), await ctx.locks.lockedAmong([row]));
       },
     );
 
@@ -36,16 +36,26 @@ export function itemRoutes(ctx: RouteContext) {
         config: { permission: 'upload' },
         schema: { tags, params: idParams, body: updateItemBody, response: { 200: item } },
       },
-      async (request) =>
-        presentItem(await ctx.items.update(currentUser(request), request.params.id, request.body)),
+      async (request) => {
+        const auth = currentAuth(request);
+        await ctx.locks.check(auth, request.params.id, 'item');
+        if (request.body.parentId) await ctx.locks.check(auth, request.body.parentId, 'contents');
+        const row = await ctx.items.update(auth.user, request.params.id, request.body);
+        return presentItem(row, await ctx.locks.lockedAmong([row]));
+      },
     );
 
     app.post(
       '/items/copy',
       { config: { permission: 'upload' }, schema: { tags, body: copyBody, response: { 201: itemList } } },
       async (request, reply) => {
-        const copies = await ctx.items.copy(currentUser(request), request.body.ids, request.body.parentId);
-        return reply.code(201).send({ items: copies.map(presentItem) });
+        const auth = currentAuth(request);
+        // Copying reads what is inside: a locked source must be unlocked first (the copy stays locked).
+        for (const id of request.body.ids) await ctx.locks.check(auth, id, 'contents');
+        await ctx.locks.check(auth, request.body.parentId, 'contents');
+        const copies = await ctx.items.copy(auth.user, request.body.ids, request.body.parentId);
+        const locked = await ctx.locks.lockedAmong(copies);
+        return reply.code(201).send({ items: copies.map((row) => presentItem(row, locked)) });
       },
     );
 
@@ -53,7 +63,9 @@ export function itemRoutes(ctx: RouteContext) {
       '/items/trash',
       { config: { permission: 'delete' }, schema: { tags, body: idsBody, response: { 200: okResponse } } },
       async (request) => {
-        await ctx.items.trash(currentUser(request), request.body.ids);
+        const auth = currentAuth(request);
+        for (const id of request.body.ids) await ctx.locks.check(auth, id, 'item');
+        await ctx.items.trash(auth.user, request.body.ids);
         return { ok: true as const };
       },
     );

@@ -22,16 +22,19 @@ export function trashRoutes(ctx: RouteContext) {
           request.query.offset,
           request.query.limit,
         );
-        return { items: items.map(presentItem), total };
+        const locked = await ctx.locks.lockedAmong(items);
+        return { items: items.map((row) => presentItem(row, locked)), total };
       },
     );
 
     app.post(
       '/trash/restore',
       { config: { permission: 'upload' }, schema: { tags, body: idsBody, response: { 200: itemList } } },
-      async (request) => ({
-        items: (await ctx.items.restore(currentUser(request), request.body.ids)).map(presentItem),
-      }),
+      async (request) => {
+        const restored = await ctx.items.restore(currentUser(request), request.body.ids);
+        const locked = await ctx.locks.lockedAmong(restored);
+        return { items: restored.map((row) => presentItem(row, locked)) };
+      },
     );
 
     app.post(

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { checkName, conflictPolicy, idParams } from '@idrive/shared';
 import { z } from 'zod';
-import { currentUser, requirePermission } from '../http/auth.js';
+import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
 import { AppError, badRequest } from '../lib/app-error.js';
 import { resolveMimeType } from '../lib/mime.js';
 import type { UploadTarget } from '../services/file.service.js';
@@ -84,6 +84,7 @@ export function uploadRoutes(ctx: RouteContext) {
       const size = headerInt(request, 'upload-length');
       const target = uploadTarget(request, user.root_folder_id);
       if (target.conflict === 'replace') requirePermission(user, 'delete');
+      await ctx.locks.check(currentAuth(request), target.parentId, 'contents');
       const { upload, fileId } = await ctx.uploads.create(user, target, size);
       if (fileId) reply.header(FILE_ID_HEADER, fileId);
       return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send();

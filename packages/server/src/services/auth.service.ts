@@ -2,7 +2,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ChangePasswordBody, CreateTokenBody } from '@idrive/shared';
 import type { SessionRow, UserRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
-import type { LoginThrottle } from '../lib/login-throttle.js';
+import { tooManyAttempts, type LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
 
@@ -54,16 +54,7 @@ export class AuthService {
       this.throttle.retryAfter(accountKey, this.policy.loginAttemptsPerAccount),
       this.throttle.retryAfter(ipKey, this.policy.loginAttemptsPerIp),
     );
-    if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
-      throw new AppError(
-        429,
-        'too_many_requests',
-        `Too many failed sign-in attempts. Try again in ${seconds} seconds.`,
-        { retryAfterSeconds: seconds },
-        { 'retry-after': String(seconds) },
-      );
-    }
+    if (wait > 0) throw tooManyAttempts(wait, 'Too many failed sign-in attempts');
 
     const user = await this.repos.users.findByUsername(username);
     // Unknown users still cost one hash check, so response time does not reveal which names exist.

@@ -148,6 +148,8 @@ export class ItemService {
           updated_at: now,
         }));
         await r.items.insertMany(rows);
+        // A copy of a locked folder is locked with the same password: copying must not open it.
+        await r.locks.copyLocks(newIds, now);
         await r.items.addSizeToChain(target.id, source.size);
         await r.users.addUsedBytes(user.id, fileBytes(subtree));
         copies.push((await r.items.findById(newIds.get(source.id)!))!);

@@ -48,6 +48,7 @@ export class MaintenanceService {
     const uploadsExpired = await this.uploads.expire(now);
     const versionsDiscarded = await this.discardStaleVersions(now);
     await this.repos.sessions.deleteExpired(now);
+    await this.repos.locks.deleteExpiredGrants(now);
     const packsCompacted = await this.packs.compact(now);
     const { deleted, failed } = await this.collectGarbage(now);
     const orphansDeleted = now - this.lastSweep >= SWEEP_INTERVAL_MS ? await this.sweep(now) : 0;

@@ -17,6 +17,8 @@ export const item = z.object({
   createdAt: timestamp,
   updatedAt: timestamp,
   trashedAt: timestamp.nullable(),
+  /** Present (true) on a folder that carries a password lock, in listings and details. */
+  locked: z.literal(true).optional(),
 });
 export type Item = z.infer<typeof item>;
 
