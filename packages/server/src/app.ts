@@ -23,6 +23,8 @@ import { folderRoutes } from './routes/folders.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { itemRoutes } from './routes/items.routes.js';
 import { lockRoutes } from './routes/locks.routes.js';
+import { shareLinkRoutes } from './routes/share-links.routes.js';
+import { shareRoutes } from './routes/shares.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
@@ -33,6 +35,7 @@ import { DiscordService } from './services/discord.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
 import { LockService } from './services/lock.service.js';
+import { ShareService } from './services/share.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
 import { PackService } from './services/pack.service.js';
 import { UploadService } from './services/upload.service.js';
@@ -146,6 +149,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const files = new FileService(repos, items, stores, masterKey, config.chunkSize, pool);
   const packs = new PackService(repos, files, stores, config.chunkSize);
   const batches = new BatchUploadService(items, files, packs);
+  const shares = new ShareService(
+    repos,
+    items,
+    files,
+    batches,
+    hasher,
+    new LoginThrottle(config.loginWindowMinutes * 60_000),
+    masterKey.deriveKey('idrive/share-access/v1'),
+  );
   const uploads = new UploadService(
     repos,
     files,
@@ -181,7 +193,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     );
   }
 
-  const context: RouteContext = { config, auth, users, items, files, uploads, batches, locks };
+  const context: RouteContext = { config, auth, users, items, files, uploads, batches, locks, shares };
   // Requests are validated by their zod schemas. Responses are not re-validated at run time: the type
   // provider already checks each handler's return type against its schema at compile time, and
   // re-parsing a 10,000-item listing would cost more than the query that produced it.
@@ -220,6 +232,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(folderRoutes(context));
       await api.register(itemRoutes(context));
       await api.register(lockRoutes(context));
+      await api.register(shareRoutes(context));
+      await api.register(shareLinkRoutes(context));
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
       await api.register(uploadRoutes(context));

@@ -17,6 +17,8 @@ export const errorCodes = [
   'integrity_failed',
   'locked',
   'wrong_password',
+  'password_required',
+  'gone',
   'unsupported_media_type',
   'internal',
 ] as const;

@@ -8,3 +8,4 @@ export * from './schemas/items.js';
 export * from './schemas/system.js';
 export * from './schemas/storage.js';
 export * from './schemas/locks.js';
+export * from './schemas/shares.js';

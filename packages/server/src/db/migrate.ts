@@ -4,6 +4,7 @@ import { initial } from './migrations/0001-initial.js';
 import { discord } from './migrations/0002-discord.js';
 import { packs } from './migrations/0003-packs.js';
 import { locks } from './migrations/0004-locks.js';
+import { shares } from './migrations/0008-shares.js';
 
 /** Migrations in order; a name, once released, never changes. */
 function migrations(handle: DbHandle): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(handle: DbHandle): Record<string, Migration> {
     '0002-discord': discord,
     '0003-packs': packs,
     '0004-locks': locks,
+    '0008-shares': shares(handle.dialect),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ShareMode } from '@idrive/shared';
 
 /**
  * Table types. Times are epoch milliseconds and flags are 0/1 integers in both SQLite and PostgreSQL,
@@ -148,6 +149,34 @@ export interface UnlockGrantsTable {
   expires_at: number;
 }
 
+/** A link that lets anyone holding it see (or, for 'upload', drop files into) one item. */
+export interface SharesTable {
+  id: string;
+  /** The unguessable part of the link. */
+  token: string;
+  owner_id: string;
+  item_id: string;
+  mode: ShareMode;
+  /** argon2id of the link's password, when it has one. */
+  password_hash: string | null;
+  expires_at: number | null;
+  max_downloads: number | null;
+  downloads: ColumnType<number, number | undefined, number>;
+  revoked_at: number | null;
+  created_at: number;
+}
+
+export interface ShareVisitsTable {
+  id: Generated<number>;
+  share_id: string;
+  at: number;
+  action: 'open' | 'download' | 'zip' | 'upload';
+  item_id: string | null;
+  item_name: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -160,6 +189,8 @@ export interface Database {
   packs: PacksTable;
   folder_locks: FolderLocksTable;
   unlock_grants: UnlockGrantsTable;
+  shares: SharesTable;
+  share_visits: ShareVisitsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -172,5 +203,7 @@ export type FileVersionRow = Selectable<FileVersionsTable>;
 export type ChunkRow = Selectable<ChunksTable>;
 export type NewChunkRow = Insertable<ChunksTable>;
 export type PackRow = Selectable<PacksTable>;
+export type ShareRow = Selectable<SharesTable>;
+export type ShareVisitRow = Selectable<ShareVisitsTable>;
 export type UploadRow = Selectable<UploadsTable>;
 export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;

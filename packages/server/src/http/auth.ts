@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Permission } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
-import type { AuthService, Authenticated } from '../services/auth.service.js';
+import type { AuthService, Authenticated, ClientInfo } from '../services/auth.service.js';
 import { hasPermission } from '../services/user.service.js';
 
 export const SESSION_COOKIE = 'idrive_session';
@@ -105,4 +105,9 @@ export function setSessionCookie(
 
 export function clearSessionCookie(reply: FastifyReply): void {
   reply.clearCookie(SESSION_COOKIE, { path: '/' });
+}
+
+/** Who is calling, as sessions and share visits record it. */
+export function clientInfo(request: FastifyRequest): ClientInfo {
+  return { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
 }

@@ -1,5 +1,6 @@
-import type { Item, ItemDetails, Session, User } from '@idrive/shared';
-import type { ItemRow, SessionRow, UserRow } from '../db/schema.js';
+import type { Item, ItemDetails, Session, Share, User } from '@idrive/shared';
+import type { ItemRow, SessionRow, ShareRow, ShareVisitRow, UserRow } from '../db/schema.js';
+import type { BatchResult } from '../services/batch-upload.service.js';
 import { permissionsOf } from '../services/user.service.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -58,4 +59,42 @@ export function presentDetails(
     sha256,
     path: path.map((p) => ({ id: p.id, name: p.name })),
   };
+}
+
+export function presentShare(row: ShareRow, item: ItemRow): Share {
+  return {
+    id: row.id,
+    token: row.token,
+    url: `/s/${row.token}`,
+    itemId: row.item_id,
+    itemName: item.name,
+    itemType: item.type,
+    mode: row.mode,
+    hasPassword: row.password_hash !== null,
+    expiresAt: row.expires_at === null ? null : iso(row.expires_at),
+    maxDownloads: row.max_downloads,
+    downloads: row.downloads,
+    revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function presentVisit(row: ShareVisitRow) {
+  return {
+    at: iso(row.at),
+    action: row.action,
+    itemId: row.item_id,
+    itemName: row.item_name,
+    ip: row.ip,
+    userAgent: row.user_agent,
+  };
+}
+
+/** A batch upload's outcome per file; `showItems` is false for link visitors, who see nothing stored. */
+export function presentBatchResults(results: BatchResult[], showItems: boolean) {
+  return results.map((r) =>
+    'item' in r
+      ? { path: r.path, ...(showItems ? { item: presentItem(r.item) } : {}) }
+      : { path: r.path, error: { code: r.error.code, message: r.error.message, details: r.error.details } },
+  );
 }

@@ -3,6 +3,7 @@ import { DiscordCredentialRepository } from './discord-credential.repository.js'
 import { ItemRepository } from './item.repository.js';
 import { LockRepository } from './lock.repository.js';
 import { SessionRepository } from './session.repository.js';
+import { ShareRepository } from './share.repository.js';
 import { UploadRepository } from './upload.repository.js';
 import { UserRepository } from './user.repository.js';
 import { VersionRepository } from './version.repository.js';
@@ -19,6 +20,7 @@ export class Repositories {
   readonly uploads: UploadRepository;
   readonly discordCredentials: DiscordCredentialRepository;
   readonly locks: LockRepository;
+  readonly shares: ShareRepository;
 
   readonly dialect: DbHandle['dialect'];
 
@@ -35,6 +37,7 @@ export class Repositories {
     this.uploads = new UploadRepository(db);
     this.discordCredentials = new DiscordCredentialRepository(db);
     this.locks = new LockRepository(db);
+    this.shares = new ShareRepository(db);
   }
 
   /**

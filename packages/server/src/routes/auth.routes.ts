@@ -11,16 +11,11 @@ import {
   okResponse,
   sessionList,
 } from '@idrive/shared';
-import { clearSessionCookie, currentAuth, setSessionCookie } from '../http/auth.js';
+import { clearSessionCookie, clientInfo, currentAuth, setSessionCookie } from '../http/auth.js';
 import { presentSession, presentUser } from '../http/presenters.js';
-import type { ClientInfo } from '../services/auth.service.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['auth'];
-
-function clientInfo(request: FastifyRequest): ClientInfo {
-  return { ip: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null };
-}
 
 export function authRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {

@@ -4,6 +4,7 @@ import type { BatchUploadService } from '../services/batch-upload.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { LockService } from '../services/lock.service.js';
+import type { ShareService } from '../services/share.service.js';
 import type { UploadService } from '../services/upload.service.js';
 import type { UserService } from '../services/user.service.js';
 
@@ -17,4 +18,5 @@ export interface RouteContext {
   uploads: UploadService;
   batches: BatchUploadService;
   locks: LockService;
+  shares: ShareService;
 }

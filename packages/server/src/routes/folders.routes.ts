@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import fastifyMultipart from '@fastify/multipart';
 import {
   batchUploadQuery,
   batchUploadResponse,
@@ -14,16 +13,13 @@ import {
 } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
-import { presentDetails, presentItem } from '../http/presenters.js';
-import { AppError } from '../lib/app-error.js';
+import { acceptFileBatches, filesOf } from '../http/multipart.js';
+import { presentBatchResults, presentDetails, presentItem } from '../http/presenters.js';
 import { resolveMimeType } from '../lib/mime.js';
-import type { BatchFile } from '../services/batch-upload.service.js';
 import type { FolderListing } from '../services/item.service.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['folders'];
-/** Files one batch request may carry: a big folder drop is sent as several batches. */
-const BATCH_FILES_MAX = 10_000;
 
 function presentListing(result: FolderListing, offset: number, limit: number, locked: ReadonlySet<string>) {
   return {
@@ -39,17 +35,6 @@ function presentListing(result: FolderListing, offset: number, limit: number, lo
 function declaredLength(request: FastifyRequest): number | undefined {
   const header = request.headers['content-length'];
   return header !== undefined && !request.headers['transfer-encoding'] ? Number(header) : undefined;
-}
-
-/** The files of a multipart request, one at a time, as the batch service reads them. */
-async function* filesOf(request: FastifyRequest): AsyncGenerator<BatchFile> {
-  // Checked when the first file is wanted, after the target folder: another user's folder is a 404.
-  if (!request.isMultipart()) {
-    throw new AppError(415, 'unsupported_media_type', 'A batch upload is a multipart/form-data request');
-  }
-  for await (const part of request.files()) {
-    yield { path: part.filename, mimeType: part.mimetype, content: part.file };
-  }
 }
 
 export function folderRoutes(ctx: RouteContext) {
@@ -94,11 +79,7 @@ export function folderRoutes(ctx: RouteContext) {
 
     // Many files in one multipart request; each part's file name is its path below the folder.
     await app.register(async (batch) => {
-      await batch.register(fastifyMultipart, {
-        preservePath: true,
-        // Files of any size: the big ones stream through the chunk pipeline like any upload.
-        limits: { files: BATCH_FILES_MAX, fields: 0, parts: BATCH_FILES_MAX, fileSize: Infinity },
-      });
+      await acceptFileBatches(batch);
       batch.withTypeProvider<ZodTypeProvider>().post(
         '/folders/:id/batch',
         {
@@ -120,16 +101,7 @@ export function folderRoutes(ctx: RouteContext) {
             request.query.conflict,
             filesOf(request),
           );
-          return {
-            results: results.map((r) =>
-              'item' in r
-                ? { path: r.path, item: presentItem(r.item) }
-                : {
-                    path: r.path,
-                    error: { code: r.error.code, message: r.error.message, details: r.error.details },
-                  },
-            ),
-          };
+          return { results: presentBatchResults(results, true) };
         },
       );
     });

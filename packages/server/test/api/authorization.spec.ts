@@ -17,6 +17,7 @@ describeEachDb('authorisation on every route', (dialect) => {
     uploadId: string;
     sessionId: string;
     userId: string;
+    shareId: string;
   };
   let stranger: string;
   let apiRoutes: RouteInfo[];
@@ -51,6 +52,12 @@ describeEachDb('authorisation on every route', (dialect) => {
       },
     });
     const sessions = await t.drive.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: auth });
+    const share = await t.drive.app.inject({
+      method: 'POST',
+      url: '/api/v1/shares',
+      headers: auth,
+      payload: { itemId: folder.json<Item>().id },
+    });
     owner = {
       token: a.token,
       folderId: folder.json<Item>().id,
@@ -58,6 +65,7 @@ describeEachDb('authorisation on every route', (dialect) => {
       uploadId: (upload.headers.location as string).split('/').pop()!,
       sessionId: sessions.json<SessionList>().sessions[0]!.id,
       userId: a.user.id,
+      shareId: share.json<{ id: string }>().id,
     };
     stranger = (await t.createUser(['upload', 'delete', 'share'])).token;
     apiRoutes = t.drive.routes.filter((r) => r.url.startsWith('/api/v1/'));
@@ -73,6 +81,7 @@ describeEachDb('authorisation on every route', (dialect) => {
     if (url.startsWith('/api/v1/uploads/')) return owner.uploadId;
     if (url.startsWith('/api/v1/auth/sessions/')) return owner.sessionId;
     if (url.startsWith('/api/v1/users/')) return owner.userId;
+    if (url.startsWith('/api/v1/shares/')) return owner.shareId;
     // Admin routes: the permission check comes first, any well-formed id will do.
     if (url.startsWith('/api/v1/admin/')) return '123456789012345678';
     throw new Error(`No owner id known for ${url}: add it to this test`);

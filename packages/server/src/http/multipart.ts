@@ -1,0 +1,27 @@
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../lib/app-error.js';
+import type { BatchFile } from '../services/batch-upload.service.js';
+
+/** Files one batch request may carry: a big folder drop is sent as several batches. */
+const BATCH_FILES_MAX = 10_000;
+
+/** Lets the routes of this plugin scope read multipart batches of files (and nothing else). */
+export async function acceptFileBatches(scope: FastifyInstance): Promise<void> {
+  await scope.register(fastifyMultipart, {
+    preservePath: true,
+    // Files of any size: the big ones stream through the chunk pipeline like any upload.
+    limits: { files: BATCH_FILES_MAX, fields: 0, parts: BATCH_FILES_MAX, fileSize: Infinity },
+  });
+}
+
+/** The files of a multipart request, one at a time; each part's file name is its path. */
+export async function* filesOf(request: FastifyRequest): AsyncGenerator<BatchFile> {
+  // Checked when the first file is wanted, after the target: another user's folder is a 404.
+  if (!request.isMultipart()) {
+    throw new AppError(415, 'unsupported_media_type', 'A batch upload is a multipart/form-data request');
+  }
+  for await (const part of request.files()) {
+    yield { path: part.filename, mimeType: part.mimetype, content: part.file };
+  }
+}
