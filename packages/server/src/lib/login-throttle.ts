@@ -1,4 +1,5 @@
 import { AppError } from './app-error.js';
+import type { PasswordHasher } from './password-hasher.js';
 
 /** The 429 for a secret guessed too often: `wait` ms until the next try. */
 export function tooManyAttempts(wait: number, message: string): AppError {
@@ -49,4 +50,22 @@ export class LoginThrottle {
     if (list.length === 0) this.failures.delete(key);
     return list;
   }
+}
+
+/**
+ * Checks a password against its hash, allowing `limit` wrong ones per `key` within the throttle's
+ * window: 429 past that, 403 `wrong_password` for a wrong one. A right one clears the count.
+ */
+export async function verifyThrottled(
+  hasher: PasswordHasher,
+  throttle: LoginThrottle,
+  check: { key: string; limit: number; hash: string; password: string; tooMany: string },
+): Promise<void> {
+  const wait = throttle.retryAfter(check.key, check.limit);
+  if (wait > 0) throw tooManyAttempts(wait, check.tooMany);
+  if (!(await hasher.verify(check.hash, check.password))) {
+    throttle.recordFailure(check.key);
+    throw new AppError(403, 'wrong_password', 'The password is wrong');
+  }
+  throttle.reset(check.key);
 }

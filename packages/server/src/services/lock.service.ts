@@ -1,6 +1,6 @@
 import type { ItemRow, UserRow } from '../db/schema.js';
 import { AppError, badRequest, conflict } from '../lib/app-error.js';
-import { tooManyAttempts, type LoginThrottle } from '../lib/login-throttle.js';
+import { verifyThrottled, type LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { Authenticated } from './auth.service.js';
@@ -100,14 +100,13 @@ export class LockService {
 
   private async verify(user: UserRow, folderId: string, password: string): Promise<void> {
     const lock = await this.lockedFolder(user, folderId);
-    const key = `lock:${user.id}:${folderId}`;
-    const wait = this.throttle.retryAfter(key, ATTEMPTS_PER_FOLDER);
-    if (wait > 0) throw tooManyAttempts(wait, 'Too many wrong passwords for this folder');
-    if (!(await this.hasher.verify(lock.password_hash, password))) {
-      this.throttle.recordFailure(key);
-      throw new AppError(403, 'wrong_password', 'The password is wrong');
-    }
-    this.throttle.reset(key);
+    await verifyThrottled(this.hasher, this.throttle, {
+      key: `lock:${user.id}:${folderId}`,
+      limit: ATTEMPTS_PER_FOLDER,
+      hash: lock.password_hash,
+      password,
+      tooMany: 'Too many wrong passwords for this folder',
+    });
   }
 
   private async lockableFolder(user: UserRow, folderId: string): Promise<ItemRow> {

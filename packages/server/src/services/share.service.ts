@@ -2,7 +2,7 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import type { CreateShareBody, ListQuery, UpdateShareBody } from '@idrive/shared';
 import type { ItemRow, ShareRow, ShareVisitsTable, UserRow } from '../db/schema.js';
 import { AppError, badRequest, forbidden, notFound } from '../lib/app-error.js';
-import { tooManyAttempts, type LoginThrottle } from '../lib/login-throttle.js';
+import { verifyThrottled, type LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { ClientInfo } from './auth.service.js';
@@ -157,14 +157,13 @@ export class ShareService {
   ): Promise<{ token: string; expiresAt: number }> {
     const { share } = open;
     if (share.password_hash === null) throw badRequest('This link has no password');
-    const key = `share:${share.id}:${client.ip ?? 'unknown'}`;
-    const wait = this.throttle.retryAfter(key, ATTEMPTS_PER_LINK);
-    if (wait > 0) throw tooManyAttempts(wait, 'Too many wrong passwords for this link');
-    if (!(await this.hasher.verify(share.password_hash, password))) {
-      this.throttle.recordFailure(key);
-      throw new AppError(403, 'wrong_password', 'The password is wrong');
-    }
-    this.throttle.reset(key);
+    await verifyThrottled(this.hasher, this.throttle, {
+      key: `share:${share.id}:${client.ip ?? 'unknown'}`,
+      limit: ATTEMPTS_PER_LINK,
+      hash: share.password_hash,
+      password,
+      tooMany: 'Too many wrong passwords for this link',
+    });
     const expiresAt = this.now() + ACCESS_MS;
     return { token: `${expiresAt}.${this.mac(share, expiresAt)}`, expiresAt };
   }
