@@ -6,13 +6,22 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_CHUNK_SIZE, nameKey, SEGMENT_SIZE, type Listing, type User } from '@idrive/shared';
+import {
+  DEFAULT_CHUNK_SIZE,
+  nameKey,
+  SEGMENT_SIZE,
+  type DriveEvent,
+  type Listing,
+  type User,
+} from '@idrive/shared';
 import { createDiscordEmulator } from '@idrive/discord-emulator';
 import { openDatabase } from '../packages/server/src/db/database.js';
 import { ItemRepository } from '../packages/server/src/repositories/item.repository.js';
 import { SegmentCipher } from '../packages/server/src/storage/segment-cipher.js';
+import { openEventSocket } from '../packages/server/test/helpers/event-socket.js';
 import { loginOver, receive, send } from '../packages/server/test/helpers/http-client.js';
 import { startServerProcess, type ServerProcess } from '../packages/server/test/helpers/server-process.js';
+import { searchRows } from './bench-search.js';
 
 const MiB = 1024 * 1024;
 const FILE_SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
@@ -265,10 +274,171 @@ async function discordRows(localUp: number, localDown: number): Promise<void> {
   }
 }
 
+/**
+ * Live events: from an API call that creates a folder to its event arriving on another socket of
+ * the same user, next to that API call's own latency in the same run.
+ */
+async function eventRows(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-bench-events-'));
+  const server = await startServerProcess(
+    { IDRIVE_DATA_DIR: dataDir, IDRIVE_ADMIN_PASSWORD: PASSWORD },
+    { built: true },
+  );
+  try {
+    const session = await signIn(server);
+    const socket = await openEventSocket(
+      `${server.baseUrl.replace(/^http/, 'ws')}/api/v1/events`,
+      session.auth,
+    );
+    await socket.waitFor((e) => e.type === 'ready');
+    const arrivals = new Map<string, number>();
+    socket.ws.on('message', (data: Buffer) => {
+      const event = JSON.parse(data.toString()) as DriveEvent;
+      if (event.type === 'item.created') arrivals.set(event.item.name, performance.now());
+    });
+    const warmUp = 20;
+    const call: number[] = [];
+    const delivered: number[] = [];
+    for (let i = 0; i < warmUp + 200; i++) {
+      const name = `event-bench-${i}`;
+      const started = performance.now();
+      const res = await fetch(`${server.baseUrl}/api/v1/folders`, {
+        method: 'POST',
+        headers: { ...session.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ parentId: session.rootId, name }),
+      });
+      if (res.status !== 201) throw new Error(`creating a folder answered ${res.status}`);
+      const answered = performance.now();
+      await socket.waitFor((e) => e.type === 'item.created' && e.item.name === name, 5_000);
+      if (i < warmUp) continue;
+      call.push(answered - started);
+      delivered.push(arrivals.get(name)! - started);
+    }
+    await socket.close();
+    rows.push({
+      metric: 'live event: folder created → another socket (p50)',
+      value: median(delivered),
+      unit: 'ms',
+      target: '≤ 1,000 ms (p95)',
+      ceiling: `p95 ${p95(delivered).toFixed(1)} ms; the API call itself p50 ${median(call).toFixed(1)}, p95 ${p95(call).toFixed(1)} ms`,
+      pass: p95(delivered) <= 1000,
+    });
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Small files zipped per run: an archive bound by per-file work, not bytes. */
+const ZIP_SMALL_FILES = 10_000;
+const ZIP_SMALL_FILE_BYTES = 10_000;
+
+/**
+ * Zip downloads: one large file (bound by bytes) and many small ones (bound by per-file work, here
+ * packed as a batch upload packs them), next to the plain download of the same large file and
+ * one-by-one downloads of the same small files, measured on the same server in the same run.
+ */
+async function zipRows(): Promise<void> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-bench-zip-'));
+  const server = await startServerProcess(
+    { IDRIVE_DATA_DIR: dataDir, IDRIVE_ADMIN_PASSWORD: PASSWORD },
+    { built: true },
+  );
+  const newFolder = async (session: Session, name: string) =>
+    (
+      (await (
+        await fetch(`${server.baseUrl}/api/v1/folders`, {
+          method: 'POST',
+          headers: { ...session.auth, 'content-type': 'application/json' },
+          body: JSON.stringify({ parentId: session.rootId, name }),
+        })
+      ).json()) as { id: string }
+    ).id;
+  const timedZip = async (session: Session, folderId: string) => {
+    const started = performance.now();
+    const got = await receive(
+      `${server.baseUrl}/api/v1/folders/${folderId}/zip`,
+      session.auth,
+      () => undefined,
+    );
+    if (got.status !== 200) throw new Error(`zip answered ${got.status}`);
+    return { ms: performance.now() - started, bytes: got.bytes };
+  };
+  try {
+    const session = await signIn(server);
+    const big = await newFolder(session, 'zip-large');
+    const { fileId } = await timedUpload(server, { ...session, rootId: big }, 'large.bin', FILE_SIZE);
+    const plain = await timedDownload(server, session, fileId);
+    const plainMbps = mbps(plain.bytes, plain.ms);
+    const large = await timedZip(session, big);
+    rows.push({
+      metric: `zip: one ${FILE_SIZE / MiB} MiB file`,
+      value: mbps(large.bytes, large.ms),
+      unit: 'MB/s',
+      target: '-',
+      ceiling: `plain download ${plainMbps.toFixed(0)} MB/s: ${((100 * mbps(large.bytes, large.ms)) / plainMbps).toFixed(0)}%`,
+    });
+
+    const small = await newFolder(session, 'zip-small');
+    const ids: string[] = [];
+    for (let first = 0; first < ZIP_SMALL_FILES; first += 1000) {
+      const form = new FormData();
+      for (let i = first; i < first + 1000; i++) {
+        form.append(
+          'file',
+          new Blob([randomBytes(ZIP_SMALL_FILE_BYTES)]),
+          `d${Math.floor(i / 1000)}/f${i}.bin`,
+        );
+      }
+      const encoded = new Request('http://localhost/', { method: 'POST', body: form });
+      const res = await fetch(`${server.baseUrl}/api/v1/folders/${small}/batch`, {
+        method: 'POST',
+        headers: { ...session.auth, 'content-type': encoded.headers.get('content-type')! },
+        body: Buffer.from(await encoded.arrayBuffer()),
+      });
+      const { results } = (await res.json()) as { results: { item?: { id: string } }[] };
+      for (const r of results) if (r.item) ids.push(r.item.id);
+    }
+    if (ids.length !== ZIP_SMALL_FILES) throw new Error(`batch upload stored ${ids.length} files`);
+    const first = await timedZip(session, small);
+    const again = await timedZip(session, small);
+    const oneByOne = performance.now();
+    for (const id of ids.slice(0, 1000)) {
+      await receive(`${server.baseUrl}/api/v1/files/${id}/content`, session.auth, () => undefined);
+    }
+    const perFile = 1000 / ((performance.now() - oneByOne) / 1000);
+    rows.push({
+      metric: `zip: ${ZIP_SMALL_FILES.toLocaleString('en')} files of ${ZIP_SMALL_FILE_BYTES / 1000} kB (CRCs known)`,
+      value: ZIP_SMALL_FILES / (again.ms / 1000),
+      unit: 'entries/s',
+      target: '-',
+      ceiling: `${mbps(again.bytes, again.ms).toFixed(1)} MB/s; first zip (CRCs computed) ${(ZIP_SMALL_FILES / (first.ms / 1000)).toFixed(0)} entries/s; one GET per file ${perFile.toFixed(0)} files/s`,
+    });
+  } finally {
+    await server.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log(
     `I Drive bench: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
   );
+  // BENCH_ONLY=zip runs just the zip rows.
+  if (process.env.BENCH_ONLY === 'zip') {
+    await zipRows();
+    return report();
+  }
+  // BENCH_ONLY=events runs just the live event rows.
+  if (process.env.BENCH_ONLY === 'events') {
+    await eventRows();
+    return report();
+  }
+  // BENCH_ONLY=search runs just the search rows.
+  if (process.env.BENCH_ONLY === 'search') {
+    rows.push(...(await searchRows()));
+    return report();
+  }
   const ceiling = cryptoCeiling();
   rows.push({
     metric: 'crypto ceiling: seal + SHA-256 (1 core)',
@@ -432,7 +602,13 @@ async function main(): Promise<void> {
 
   const local = rows.filter((r) => r.metric.startsWith('upload ') || r.metric.startsWith('download '));
   await discordRows(local[0]!.value, local[1]!.value);
+  await eventRows();
+  await zipRows();
+  rows.push(...(await searchRows()));
+  report();
+}
 
+function report(): void {
   console.log('');
   const width = Math.max(...rows.map((r) => r.metric.length));
   for (const r of rows) {

@@ -2,44 +2,65 @@ import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
+import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { EventSockets } from './events/event-sockets.js';
+import { ItemEvents } from './events/item-events.js';
+import { MemoryEventBus } from './events/memory-event-bus.js';
+import { placeOf } from './events/place.js';
+import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
+import { JobWorker } from './jobs/job-worker.js';
 import { LoginThrottle } from './lib/login-throttle.js';
 import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { SecretBox } from './lib/secret-box.js';
 import { Repositories } from './repositories/repositories.js';
 import { adminStorageRoutes } from './routes/admin-storage.routes.js';
+import { archiveRoutes } from './routes/archive.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import type { RouteContext } from './routes/context.js';
+import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
 import { folderRoutes } from './routes/folders.routes.js';
 import { healthRoutes } from './routes/health.routes.js';
 import { itemRoutes } from './routes/items.routes.js';
 import { lockRoutes } from './routes/locks.routes.js';
+import { mediaRoutes } from './routes/media.routes.js';
+import { searchRoutes } from './routes/search.routes.js';
 import { shareLinkRoutes } from './routes/share-links.routes.js';
 import { shareRoutes } from './routes/shares.routes.js';
+import { tagRoutes } from './routes/tags.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './routes/web.routes.js';
+import { zipRoutes } from './routes/zip.routes.js';
+import { ArchiveService } from './services/archive.service.js';
 import { AuthService } from './services/auth.service.js';
 import { BatchUploadService } from './services/batch-upload.service.js';
 import { DiscordService } from './services/discord.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
 import { LockService } from './services/lock.service.js';
+import { MEDIA_JOB, MediaQueue } from './services/media-queue.js';
+import { MediaService } from './services/media.service.js';
+import { VideoTools } from './services/thumbnail-video.js';
+import { SearchService } from './services/search.service.js';
 import { ShareService } from './services/share.service.js';
+import { TagService } from './services/tag.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
 import { PackService } from './services/pack.service.js';
 import { UploadService } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
+import { ZipService } from './services/zip.service.js';
 import type { ChunkStore } from './storage/chunk-store.js';
 import { CipherPool } from './storage/cipher-pool.js';
 import { LocalDiskStore } from './storage/local-disk.store.js';
@@ -77,6 +98,10 @@ export interface DriveApp {
   context: RouteContext;
   maintenance: MaintenanceService;
   packs: PackService;
+  media: MediaService;
+  jobQueue: DbJobQueue;
+  /** Runs background jobs (started with the app unless `jobs` is false; tests drive it by hand). */
+  jobWorker: JobWorker;
   repos: Repositories;
   stores: StoreRegistry;
   close(): Promise<void>;
@@ -134,9 +159,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const staging = new UploadStaging(path.join(config.dataDir, 'staging'));
   const hasher = overrides.hasher ?? new Argon2PasswordHasher();
 
+  // Live events stay in this process; a Redis bus can take its place when instances share the load.
+  const bus = new MemoryEventBus({
+    onListenerError: (err) => log.error({ err }, 'an event listener failed'),
+  });
+  const itemEvents = new ItemEvents(bus);
   const users = new UserService(repos, hasher);
-  const auth = new AuthService(repos, hasher, new LoginThrottle(config.loginWindowMinutes * 60_000), config);
-  const items = new ItemService(repos, config.trashRetentionDays);
+  const auth = new AuthService(
+    repos,
+    hasher,
+    new LoginThrottle(config.loginWindowMinutes * 60_000),
+    config,
+    bus,
+  );
+  const items = new ItemService(repos, config.trashRetentionDays, itemEvents);
+  const tags = new TagService(repos, items);
+  const search = new SearchService(repos, items, tags);
   const locks = new LockService(
     repos,
     items,
@@ -146,9 +184,29 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   // The main thread keeps HTTP, disk and SHA-256; the other cores encrypt and decrypt.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(1, os.availableParallelism() - 1));
-  const files = new FileService(repos, items, stores, masterKey, config.chunkSize, pool);
+  const jobQueue = new DbJobQueue(repos);
+  const files = new FileService(
+    repos,
+    items,
+    stores,
+    masterKey,
+    config.chunkSize,
+    pool,
+    itemEvents,
+    new MediaQueue(jobQueue),
+  );
+  const media = new MediaService(
+    repos,
+    items,
+    files,
+    new VideoTools({ enabled: config.videoPosters, ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath }),
+    { imageMaxPixels: config.imageMaxPixels },
+  );
+  const jobWorker = new JobWorker(jobQueue, { [MEDIA_JOB]: media }, log);
   const packs = new PackService(repos, files, stores, config.chunkSize);
   const batches = new BatchUploadService(items, files, packs);
+  const zips = new ZipService(repos, files);
+  const archives = new ArchiveService(files);
   const shares = new ShareService(
     repos,
     items,
@@ -164,6 +222,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     staging,
     masterKey.deriveKey('idrive/upload-staging/v1'),
     config.uploadExpiryHours,
+    new UploadProgress(bus, (folderId) => placeOf(repos, folderId)),
   );
   const discord = new DiscordService(
     repos,
@@ -172,6 +231,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     { apiBase: config.discordApiBase, cdnBase: config.discordCdnBase, timeScale: config.discordTimeScale },
     config.chunkSize,
     log,
+    bus,
   );
   if (!overrides.stores) await discord.resume();
   const maintenance = new MaintenanceService(
@@ -185,6 +245,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     log,
   );
 
+  const eventSockets = new EventSockets(bus, auth, locks, log);
+
   const admin = await users.ensureAdmin(config.adminUsername, config.adminPassword);
   if (admin?.password) {
     log.warn(
@@ -193,13 +255,30 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     );
   }
 
-  const context: RouteContext = { config, auth, users, items, files, uploads, batches, locks, shares };
+  const context: RouteContext = {
+    config,
+    auth,
+    users,
+    items,
+    files,
+    uploads,
+    batches,
+    locks,
+    media,
+    shares,
+    tags,
+    search,
+    zips,
+    archives,
+  };
   // Requests are validated by their zod schemas. Responses are not re-validated at run time: the type
   // provider already checks each handler's return type against its schema at compile time, and
   // re-parsing a 10,000-item listing would cost more than the query that produced it.
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(fastifyCookie);
+  // Clients only listen on the events socket: whatever they send is small and ignored.
+  await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -232,12 +311,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(folderRoutes(context));
       await api.register(itemRoutes(context));
       await api.register(lockRoutes(context));
+      await api.register(tagRoutes(context));
+      await api.register(searchRoutes(context));
       await api.register(shareRoutes(context));
-      await api.register(shareLinkRoutes(context));
+      await api.register(shareLinkRoutes(context, eventSockets));
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
+      await api.register(archiveRoutes(context));
+      await api.register(zipRoutes(context));
+      await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
       await api.register(adminStorageRoutes(discord));
+      await api.register(eventRoutes(eventSockets));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
       );
@@ -248,14 +333,32 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const jobs = new JobRunner('maintenance', config.jobIntervalSeconds * 1000, () => maintenance.run(), log);
   app.addHook('onReady', async () => {
-    if (overrides.jobs !== false) jobs.start();
+    if (overrides.jobs !== false) {
+      jobs.start();
+      jobWorker.start();
+    }
   });
   app.addHook('onClose', async () => {
+    eventSockets.close();
     await jobs.stop();
+    await jobWorker.stop();
     await pool.close();
     await db.db.destroy();
   });
   await app.ready();
 
-  return { app, routes, discord, context, maintenance, packs, repos, stores, close: () => app.close() };
+  return {
+    app,
+    routes,
+    discord,
+    context,
+    maintenance,
+    packs,
+    media,
+    jobQueue,
+    jobWorker,
+    repos,
+    stores,
+    close: () => app.close(),
+  };
 }

@@ -38,6 +38,10 @@ const envSchema = z.object({
   IDRIVE_LOGIN_WINDOW_MINUTES: positiveInt.default(15),
   IDRIVE_WEB_DIR: z.string().optional(),
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
+  IDRIVE_VIDEO_POSTERS: bool.default(true),
+  IDRIVE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  IDRIVE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  IDRIVE_IMAGE_MAX_PIXELS: positiveInt.default(100_000_000),
   DISCORD_API_BASE: z.url().default('https://discord.com/api/v10'),
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
   DISCORD_TIME_SCALE: z.coerce.number().positive().default(1),
@@ -64,6 +68,12 @@ export interface Config {
   loginWindowMinutes: number;
   webDir: string;
   jobIntervalSeconds: number;
+  /** Video posters and durations with ffmpeg/ffprobe (names on PATH or paths); off, or missing, means none. */
+  videoPosters: boolean;
+  ffmpegPath: string;
+  ffprobePath: string;
+  /** Images with more pixels get no thumbnail. */
+  imageMaxPixels: number;
   /** Discord's API and CDN; the emulator's in tests and the demo. */
   discordApiBase: string;
   discordCdnBase: string;
@@ -112,6 +122,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginWindowMinutes: e.IDRIVE_LOGIN_WINDOW_MINUTES,
     webDir: e.IDRIVE_WEB_DIR ? path.resolve(e.IDRIVE_WEB_DIR) : defaultWebDir,
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
+    videoPosters: e.IDRIVE_VIDEO_POSTERS,
+    ffmpegPath: e.IDRIVE_FFMPEG_PATH,
+    ffprobePath: e.IDRIVE_FFPROBE_PATH,
+    imageMaxPixels: e.IDRIVE_IMAGE_MAX_PIXELS,
     discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
     discordTimeScale: e.DISCORD_TIME_SCALE,

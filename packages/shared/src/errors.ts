@@ -19,7 +19,13 @@ export const errorCodes = [
   'wrong_password',
   'password_required',
   'gone',
+  /** No thumbnail yet: the file's media job has not run. */
+  'thumbnail_pending',
+  /** No thumbnail, and none is coming (not an image or video, unreadable, or posters turned off). */
+  'thumbnail_unavailable',
   'unsupported_media_type',
+  /** A stored zip the archive viewer cannot or will not read (corrupt, hostile, encrypted). */
+  'bad_archive',
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

@@ -17,6 +17,8 @@ export interface DbHandle {
    * See openDatabase for why SQLite needs this.
    */
   durably<T>(fn: () => Promise<T>): Promise<T>;
+  /** The PostgreSQL schema the tables live in, when not the default one. */
+  pgSchema?: string;
 }
 
 export interface DbOptions {
@@ -49,6 +51,7 @@ export function openDatabase(options: DbOptions): DbHandle {
       db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
       dialect: 'postgres',
       durably: (fn) => fn(),
+      ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
     };
   }
   if (options.url !== ':memory:') mkdirSync(path.dirname(options.url), { recursive: true });

@@ -4,6 +4,9 @@ import { initial } from './migrations/0001-initial.js';
 import { discord } from './migrations/0002-discord.js';
 import { packs } from './migrations/0003-packs.js';
 import { locks } from './migrations/0004-locks.js';
+import { search } from './migrations/0005-search.js';
+import { media } from './migrations/0006-media.js';
+import { zip } from './migrations/0007-zip.js';
 import { shares } from './migrations/0008-shares.js';
 
 /** Migrations in order; a name, once released, never changes. */
@@ -13,15 +16,28 @@ function migrations(handle: DbHandle): Record<string, Migration> {
     '0002-discord': discord,
     '0003-packs': packs,
     '0004-locks': locks,
+    '0005-search': search(handle.dialect),
+    '0006-media': media,
+    '0007-zip': zip,
     '0008-shares': shares(handle.dialect),
   };
 }
 
+/** The migrator for a database (tests also use it to stop at an earlier migration). */
+export function migratorFor(handle: DbHandle): Migrator {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(handle)) };
+  // Named explicitly: otherwise Kysely looks for its own tables in every schema it can see, and
+  // another schema's migration table (another test run's) would be taken for this one's.
+  return new Migrator({
+    db: handle.db,
+    provider,
+    ...(handle.pgSchema ? { migrationTableSchema: handle.pgSchema } : {}),
+  });
+}
+
 /** Brings the schema up to date; runs on every start. */
 export async function migrateToLatest(handle: DbHandle): Promise<void> {
-  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(handle)) };
-  const migrator = new Migrator({ db: handle.db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migratorFor(handle).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const what = failed ? ` (migration ${failed.migrationName})` : '';

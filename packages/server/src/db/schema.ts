@@ -57,6 +57,8 @@ export interface ItemsTable {
   trash_root_id: string | null;
   /** Where a trashed item was, so restore can put it back. */
   original_parent_id: string | null;
+  /** The name folded for search (`foldForSearch`); the item repository derives it from `name`. */
+  search_name: ColumnType<string, string | undefined, string | undefined>;
 }
 
 export interface FileVersionsTable {
@@ -70,6 +72,8 @@ export interface FileVersionsTable {
   chunk_size: number;
   segment_size: number;
   created_at: number;
+  /** CRC-32 of the plaintext, once a zip download has computed it (zip entries need it). */
+  crc32: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface ChunksTable {
@@ -177,6 +181,63 @@ export interface ShareVisitsTable {
   user_agent: string | null;
 }
 
+/** A background job. A finished job is deleted; one given up on is kept with its last error. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  status: 'queued' | 'running' | 'failed';
+  /** Attempts started so far, counting the one running. */
+  attempts: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  /** Not before this time (a retry waits out its backoff). */
+  run_at: number;
+  /** While running: when the lease ends and another worker may take the job over. */
+  locked_until: number | null;
+  /** A random token per claim, so a worker that lost its lease cannot finish the job. */
+  lease: string | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** What a media job learnt about a stored image or video version. */
+export interface MediaTable {
+  version_id: string;
+  kind: 'image' | 'video';
+  status: 'pending' | 'ready' | 'failed' | 'skipped';
+  /** As displayed, after the orientation is applied. */
+  width: number | null;
+  height: number | null;
+  /** EXIF orientation (1-8). */
+  orientation: number | null;
+  duration_ms: number | null;
+  /** The thumbnail: a small version of its own (own data key), deleted with this one. */
+  thumbnail_version_id: string | null;
+  /** Why there is no thumbnail. */
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A user's label for files and folders; names are unique per user, ignoring case. */
+export interface TagsTable {
+  id: string;
+  owner_id: string;
+  name: string;
+  /** NFC + lower case (`nameKey`). */
+  name_key: string;
+  /** `#rrggbb`. */
+  color: string;
+  created_at: number;
+}
+
+export interface ItemTagsTable {
+  item_id: string;
+  tag_id: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -189,8 +250,12 @@ export interface Database {
   packs: PacksTable;
   folder_locks: FolderLocksTable;
   unlock_grants: UnlockGrantsTable;
+  jobs: JobsTable;
+  media: MediaTable;
   shares: SharesTable;
   share_visits: ShareVisitsTable;
+  tags: TagsTable;
+  item_tags: ItemTagsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -199,10 +264,13 @@ export type UserUpdate = Updateable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type ItemRow = Selectable<ItemsTable>;
 export type NewItemRow = Insertable<ItemsTable>;
+export type TagRow = Selectable<TagsTable>;
 export type FileVersionRow = Selectable<FileVersionsTable>;
 export type ChunkRow = Selectable<ChunksTable>;
 export type NewChunkRow = Insertable<ChunksTable>;
 export type PackRow = Selectable<PacksTable>;
+export type JobRow = Selectable<JobsTable>;
+export type MediaRow = Selectable<MediaTable>;
 export type ShareRow = Selectable<SharesTable>;
 export type ShareVisitRow = Selectable<ShareVisitsTable>;
 export type UploadRow = Selectable<UploadsTable>;

@@ -18,14 +18,36 @@ declare module 'fastify' {
     public?: boolean;
     /** Needed on top of a session. */
     permission?: Permission;
+    /** Also takes the bearer token as `?access_token=` (websockets from scripts that cannot set headers). */
+    queryToken?: boolean;
   }
 }
 
 function bearerToken(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (!header) return null;
+  if (!header) return queryToken(request);
   const match = /^Bearer\s+(\S+)$/i.exec(header);
   return match ? match[1]! : null;
+}
+
+function queryToken(request: FastifyRequest): string | null {
+  if (!request.routeOptions.config.queryToken) return null;
+  const value = (request.query as Record<string, unknown> | undefined)?.access_token;
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/**
+ * Browsers send the page's Origin on every websocket handshake and cannot be made to leave it out, so
+ * a cookie-signed upgrade from another site's page (cross-site websocket hijacking) is told apart here.
+ */
+function fromOwnOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (!origin) return false;
+  try {
+    return new URL(origin).host === request.host;
+  } catch {
+    return false;
+  }
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -62,6 +84,9 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
       if (typeof sent !== 'string' || !sameSecret(sent, request.auth.session.csrf_token)) {
         throw new AppError(403, 'csrf_failed', 'Missing or wrong X-CSRF-Token header');
       }
+    }
+    if (cookie && request.headers.upgrade?.toLowerCase() === 'websocket' && !fromOwnOrigin(request)) {
+      throw new AppError(403, 'forbidden', 'A websocket signed in by cookie must be opened from this site');
     }
     if (config.permission) requirePermission(request.auth.user, config.permission);
   });

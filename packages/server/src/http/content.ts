@@ -4,8 +4,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import { AppError } from '../lib/app-error.js';
 import type { FileService, OpenFile } from '../services/file.service.js';
+import type { ZipDownload } from '../services/zip.service.js';
 
 export type Disposition = 'inline' | 'attachment';
+
+/**
+ * For bytes a user stored: never sniffed into another type, and a user's HTML or SVG opened inline
+ * must not run as our origin.
+ */
+export const UNTRUSTED_CONTENT_HEADERS = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy':
+    "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+} as const;
 
 /** A strong validator: the same bytes always have the same SHA-256, different bytes never do. */
 function etagOf(file: OpenFile): string {
@@ -22,9 +33,10 @@ function matchesEtag(header: string, etag: string): boolean {
 /**
  * Decides which bytes to send: the whole file, one range (206), or none (416). If-Range that no longer
  * matches means the client's copy is stale, so it gets the whole new file rather than a spliced one.
- * Several ranges are answered with the whole file, which RFC 9110 allows.
+ * Several ranges are answered with the whole file, which RFC 9110 allows. Without `lastModified`,
+ * only the ETag can validate a resumed download.
  */
-function chooseRange(request: FastifyRequest, size: number, etag: string, lastModified: string) {
+function chooseRange(request: FastifyRequest, size: number, etag: string, lastModified?: string) {
   const header = request.headers.range;
   if (!header) return null;
   const ifRange = request.headers['if-range'];
@@ -56,20 +68,45 @@ export async function sendContent(
   file: OpenFile,
   disposition: Disposition,
 ): Promise<FastifyReply> {
-  const size = file.version.size;
-  const etag = etagOf(file);
-  const lastModified = new Date(file.item.updated_at).toUTCString();
+  return sendRanged(request, reply, {
+    size: file.version.size,
+    etag: etagOf(file),
+    lastModified: new Date(file.item.updated_at).toUTCString(),
+    headers: {
+      'cache-control': 'private, no-cache',
+      'content-type': file.item.mime_type ?? 'application/octet-stream',
+      'content-disposition': contentDisposition(file.item.name, disposition),
+      ...UNTRUSTED_CONTENT_HEADERS,
+    },
+    read: (start, end) => files.read(file, start, end),
+    release: (piece) => files.release(piece),
+  });
+}
+
+/** A body that can be produced from any byte on, with a strong validator. */
+export interface RangedBody {
+  size: number;
+  etag: string;
+  /** An HTTP date; without one, only the ETag validates a resumed download. */
+  lastModified?: string;
+  /** Everything but the validators and the lengths. */
+  headers: Record<string, string>;
+  read(start: number, end: number): AsyncGenerator<Buffer>;
+  release(piece: Buffer): void;
+}
+
+/** Answers GET or HEAD for a body with Range, If-Range and If-None-Match. */
+export async function sendRanged(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  body: RangedBody,
+): Promise<FastifyReply> {
+  const { size, etag, lastModified } = body;
   const headers = {
     'accept-ranges': 'bytes',
     etag,
-    'last-modified': lastModified,
-    'cache-control': 'private, no-cache',
-    'content-type': file.item.mime_type ?? 'application/octet-stream',
-    'content-disposition': contentDisposition(file.item.name, disposition),
-    'x-content-type-options': 'nosniff',
-    // A user's HTML or SVG opened inline must not run as our origin.
-    'content-security-policy':
-      "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+    ...(lastModified ? { 'last-modified': lastModified } : {}),
+    ...body.headers,
   };
 
   const ifNoneMatch = request.headers['if-none-match'];
@@ -89,24 +126,37 @@ export async function sendContent(
       .headers({ ...headers, ...lengths })
       .send();
 
-  // Read the first piece before any header goes out, so a damaged start of the range is a clean
-  // 500 with a message; damage found later can only cut the response short.
-  const pieces = files.read(file, start, end);
-  const first = await pieces.next();
+  return sendPieces(request, reply, status, { ...headers, ...lengths }, body.read(start, end), (piece) =>
+    body.release(piece),
+  );
+}
 
-  // The body is written here rather than through a stream, so that each piece can go back to the
-  // file service's buffer pool as soon as the socket has taken it.
+/**
+ * Sends a body produced piece by piece. The first piece is read before any header goes out, so a
+ * damaged start is a clean error response with a message; damage found later can only cut the
+ * response short. The body is written here rather than through a stream, so that each piece can go
+ * back to its buffer pool (`release`) as soon as the socket has taken it.
+ */
+export async function sendPieces(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  headers: Record<string, string>,
+  pieces: AsyncGenerator<Buffer>,
+  release: (piece: Buffer) => void,
+): Promise<FastifyReply> {
+  const first = await pieces.next();
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(status, { ...headers, ...lengths });
+  res.writeHead(status, headers);
   try {
     for (let next = first; !next.done; next = await pieces.next()) {
       if (!(await written(res, next.value))) return reply;
-      files.release(next.value);
+      release(next.value);
     }
     res.end();
   } catch (err) {
-    request.log.error({ err }, 'file read failed after the response started');
+    request.log.error({ err }, 'read failed after the response started');
     res.destroy(err as Error);
   } finally {
     await pieces.return(undefined);
@@ -124,5 +174,25 @@ function written(res: ServerResponse, piece: Buffer): Promise<boolean> {
       res.off('close', closed);
       resolve(!err);
     });
+  });
+}
+
+/** An archive with Range and If-Range, so that a dropped download resumes with the same bytes. */
+export function sendZip(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  zip: ZipDownload,
+): Promise<FastifyReply> {
+  return sendRanged(request, reply, {
+    size: zip.size,
+    etag: zip.etag,
+    headers: {
+      'cache-control': 'private, no-cache',
+      'content-type': 'application/zip',
+      'content-disposition': contentDisposition(zip.name, 'attachment'),
+      ...UNTRUSTED_CONTENT_HEADERS,
+    },
+    read: (start, end) => zip.read(start, end),
+    release: (piece) => zip.release(piece),
   });
 }

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { ListQuery } from '@idrive/shared';
+import { foldForSearch, type ListQuery } from '@idrive/shared';
 import type { Db, Tx } from '../db/database.js';
 import type { ItemRow, NewItemRow } from '../db/schema.js';
 import type { Updateable } from 'kysely';
@@ -83,7 +83,7 @@ export class ItemRepository {
   }
 
   async insert(row: NewItemRow): Promise<void> {
-    await this.db.insertInto('items').values(row).execute();
+    await this.db.insertInto('items').values(withSearchName(row)).execute();
   }
 
   async insertMany(rows: NewItemRow[]): Promise<void> {
@@ -91,13 +91,13 @@ export class ItemRepository {
     for (let i = 0; i < rows.length; i += 500) {
       await this.db
         .insertInto('items')
-        .values(rows.slice(i, i + 500))
+        .values(rows.slice(i, i + 500).map(withSearchName))
         .execute();
     }
   }
 
   async update(id: string, changes: Updateable<ItemsTable>): Promise<void> {
-    await this.db.updateTable('items').set(changes).where('id', '=', id).execute();
+    await this.db.updateTable('items').set(withSearchName(changes)).where('id', '=', id).execute();
   }
 
   /** The chain from the user's root down to the item itself. */
@@ -224,4 +224,12 @@ export class ItemRepository {
   async deleteForOwner(ownerId: string): Promise<void> {
     await this.db.deleteFrom('items').where('owner_id', '=', ownerId).execute();
   }
+}
+
+/**
+ * Every write that sets a name sets the search form with it, so the search index can never miss a
+ * rename, however the name was changed.
+ */
+function withSearchName<T extends { name?: string; search_name?: string }>(row: T): T {
+  return row.name === undefined ? row : { ...row, search_name: foldForSearch(row.name) };
 }

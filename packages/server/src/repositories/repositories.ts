@@ -1,12 +1,17 @@
 import type { Db, DbHandle, Tx } from '../db/database.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { ItemRepository } from './item.repository.js';
+import { JobRepository } from './job.repository.js';
 import { LockRepository } from './lock.repository.js';
+import { MediaRepository } from './media.repository.js';
+import { SearchRepository } from './search.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { ShareRepository } from './share.repository.js';
+import { TagRepository } from './tag.repository.js';
 import { UploadRepository } from './upload.repository.js';
 import { UserRepository } from './user.repository.js';
 import { VersionRepository } from './version.repository.js';
+import { ZipRepository } from './zip.repository.js';
 
 /**
  * Every repository over one connection or transaction. Services take this bundle and open a
@@ -20,9 +25,16 @@ export class Repositories {
   readonly uploads: UploadRepository;
   readonly discordCredentials: DiscordCredentialRepository;
   readonly locks: LockRepository;
+  readonly jobs: JobRepository;
+  readonly media: MediaRepository;
   readonly shares: ShareRepository;
+  readonly zip: ZipRepository;
+  readonly tags: TagRepository;
+  readonly search: SearchRepository;
 
   readonly dialect: DbHandle['dialect'];
+  /** What waits for this transaction to commit (see afterCommit). */
+  private readonly committed: (() => void)[] = [];
 
   constructor(
     private readonly handle: Pick<DbHandle, 'dialect' | 'durably'>,
@@ -37,16 +49,35 @@ export class Repositories {
     this.uploads = new UploadRepository(db);
     this.discordCredentials = new DiscordCredentialRepository(db);
     this.locks = new LockRepository(db);
+    this.jobs = new JobRepository(db, dialect);
+    this.media = new MediaRepository(db);
     this.shares = new ShareRepository(db);
+    this.tags = new TagRepository(db);
+    this.search = new SearchRepository(db, dialect);
+    this.zip = new ZipRepository(db);
   }
 
   /**
    * Runs `fn` in a transaction (or in the current one, when already inside a transaction) whose
    * commit is durable.
    */
-  transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (repos: Repositories) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return fn(this);
     const db = this.db as Db;
-    return this.handle.durably(() => db.transaction().execute((tx) => fn(new Repositories(this.handle, tx))));
+    let inner = undefined as Repositories | undefined;
+    const result = await this.handle.durably(() =>
+      db.transaction().execute((tx) => fn((inner = new Repositories(this.handle, tx)))),
+    );
+    for (const then of inner?.committed ?? []) then();
+    return result;
+  }
+
+  /**
+   * Runs `then` once the current transaction has committed (at once outside a transaction), so that
+   * what announces a change never announces one that was rolled back.
+   */
+  afterCommit(then: () => void): void {
+    if (this.db.isTransaction) this.committed.push(then);
+    else then();
   }
 }

@@ -76,11 +76,26 @@ export class VersionRepository {
   /** Deletes versions and queues all their chunks for deletion from the stores, in the caller's transaction. */
   async deleteVersions(versionIds: string[], at: number): Promise<void> {
     for (let i = 0; i < versionIds.length; i += 500) {
-      const ids = versionIds.slice(i, i + 500);
+      const ids = await this.withThumbnails(versionIds.slice(i, i + 500));
       const rows = await this.db.selectFrom('chunks').selectAll().where('version_id', 'in', ids).execute();
       await this.queueGarbage(rows, at);
       await this.db.deleteFrom('file_versions').where('id', 'in', ids).execute();
     }
+  }
+
+  /**
+   * These versions and their thumbnails (small versions of their own). The media rows are deleted
+   * rather than read: a thumbnail being recorded at this moment makes the delete wait and then
+   * return it, so none is left behind.
+   */
+  private async withThumbnails(ids: string[]): Promise<string[]> {
+    const media = await this.db
+      .deleteFrom('media')
+      .where('version_id', 'in', ids)
+      .returning('thumbnail_version_id')
+      .execute();
+    const thumbnails = media.flatMap((m) => (m.thumbnail_version_id ? [m.thumbnail_version_id] : []));
+    return thumbnails.length === 0 ? ids : [...new Set([...ids, ...thumbnails])];
   }
 
   /**

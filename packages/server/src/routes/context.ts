@@ -1,12 +1,17 @@
 import type { Config } from '../config.js';
+import type { ArchiveService } from '../services/archive.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { BatchUploadService } from '../services/batch-upload.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { LockService } from '../services/lock.service.js';
+import type { MediaService } from '../services/media.service.js';
+import type { SearchService } from '../services/search.service.js';
 import type { ShareService } from '../services/share.service.js';
+import type { TagService } from '../services/tag.service.js';
 import type { UploadService } from '../services/upload.service.js';
 import type { UserService } from '../services/user.service.js';
+import type { ZipService } from '../services/zip.service.js';
 
 /** What route plugins are given: the services and the few settings HTTP needs. */
 export interface RouteContext {
@@ -18,5 +23,10 @@ export interface RouteContext {
   uploads: UploadService;
   batches: BatchUploadService;
   locks: LockService;
+  media: MediaService;
   shares: ShareService;
+  tags: TagService;
+  search: SearchService;
+  zips: ZipService;
+  archives: ArchiveService;
 }

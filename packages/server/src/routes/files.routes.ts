@@ -36,6 +36,7 @@ export function fileRoutes(ctx: RouteContext) {
         return {
           ...presentDetails(file.item, path, file.version.sha256),
           storage: await ctx.files.storageInfo(file.version),
+          media: await ctx.media.info(file.version.id),
         };
       },
     );

@@ -12,6 +12,7 @@ import {
 } from '@idrive/shared';
 import { currentAuth, currentUser } from '../http/auth.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
+import { presentTagSummary } from '../http/search-presenters.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['items'];
@@ -26,7 +27,11 @@ export function itemRoutes(ctx: RouteContext) {
       async (request) => {
         await ctx.locks.check(currentAuth(request), request.params.id, 'item');
         const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
-        return presentDetails(row, path, await ctx.files.sha256Of(row), await ctx.locks.lockedAmong([row]));
+        const tagRows = (await ctx.tags.tagsOf([row.id])).get(row.id) ?? [];
+        return {
+          ...presentDetails(row, path, await ctx.files.sha256Of(row), await ctx.locks.lockedAmong([row])),
+          tags: tagRows.map(presentTagSummary),
+        };
       },
     );
 

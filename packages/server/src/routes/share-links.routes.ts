@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   batchUploadResponse,
   contentQuery,
+  eventsCloseCodes,
   publicShare,
   shareAccessBody,
   shareAccessResponse,
@@ -10,11 +11,17 @@ import {
   shareListing,
   shareListQueryVisitor,
   shareTokenParams,
+  shareZipQuery,
+  shareEventsQuery,
 } from '@idrive/shared';
 import { clientInfo } from '../http/auth.js';
-import { sendContent } from '../http/content.js';
+import { AppError, badRequest } from '../lib/app-error.js';
+import { sendContent, sendZip } from '../http/content.js';
 import { acceptFileBatches, filesOf } from '../http/multipart.js';
 import { presentBatchResults, presentItem } from '../http/presenters.js';
+import { shareView } from '../events/share-view.js';
+import type { EventSockets } from '../events/event-sockets.js';
+import { folderTopic } from '../events/topics.js';
 import type { OpenShare } from '../services/share.service.js';
 import type { RouteContext } from './context.js';
 
@@ -39,7 +46,7 @@ function startsDownload(request: FastifyRequest): boolean {
  * (read links), drop files in (upload links). No session: these routes are public and the link is the
  * credential.
  */
-export function shareLinkRoutes(ctx: RouteContext) {
+export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const config = { public: true };
@@ -138,6 +145,68 @@ export function shareLinkRoutes(ctx: RouteContext) {
           await ctx.shares.visit(open, 'download', clientInfo(request), file.item);
         }
         return sendContent(request, reply, ctx.files, file, request.query.disposition);
+      },
+    });
+
+    // The shared folder, or a folder below it, as a zip; the owner's locked folders are never in it.
+    app.route({
+      method: ['GET', 'HEAD'],
+      url: '/s/:token/zip',
+      exposeHeadRoute: false,
+      config,
+      schema: { tags, params: shareTokenParams, querystring: shareZipQuery },
+      handler: async (request, reply) => {
+        const open = await entered(request);
+        const { item: folder } = await ctx.shares.resolve(open, request.query.folder ?? open.root.id);
+        if (folder.type !== 'folder') throw badRequest('Only a folder can be downloaded as a zip');
+        const zip = await ctx.zips.ofFolder(open.owner.id, folder.id, await ctx.shares.closedFolders(open));
+        if (startsDownload(request)) {
+          await ctx.shares.countDownload(open);
+          await ctx.shares.visit(open, 'zip', clientInfo(request), folder);
+        }
+        return sendZip(request, reply, zip);
+      },
+    });
+
+    // Live changes inside a shared folder, for its visitors: the events of the owner's items below it,
+    // seen from the shared folder down, minus locked folders; closed when the link stops working.
+    app.route({
+      method: 'GET',
+      url: '/s/:token/events',
+      config,
+      schema: { tags, params: shareTokenParams, querystring: shareEventsQuery },
+      handler: async () => {
+        throw new AppError(426, 'bad_request', 'This is a websocket: connect with "Upgrade: websocket"');
+      },
+      wsHandler: async (socket, request) => {
+        const open = await ctx.shares.open(request.params.token).catch(() => null);
+        const token = request.query.access ?? accessToken(request);
+        if (
+          !open ||
+          !ctx.shares.mayEnter(open.share, token) ||
+          open.share.mode !== 'read' ||
+          open.root.type !== 'folder'
+        ) {
+          socket.close(eventsCloseCodes.sessionEnded, 'This link does not show live changes');
+          return;
+        }
+        await sockets.serveViewer(
+          socket,
+          {
+            topics: [folderTopic(open.root.id)],
+            access: {
+              sessionId: null,
+              closedFolders: () => ctx.shares.closedFolders(open),
+              view: shareView(open.root.id),
+            },
+            stillAllowed: () =>
+              ctx.shares.open(request.params.token).then(
+                (now) => ctx.shares.mayEnter(now.share, token),
+                () => false,
+              ),
+          },
+          request.query.since,
+        );
       },
     });
 

@@ -1,7 +1,12 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { BatchUploadResponse, PublicShare, Share, ShareListing } from '@idrive/shared';
 import { multipart, newDriveUser, type DriveClient } from '../../test/helpers/drive-client.js';
+import { openEventSocket } from '../../test/helpers/event-socket.js';
+import { unzipEntry, unzipNames, unzipTest } from '../../test/helpers/zip-check.js';
 import { errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
 
@@ -249,6 +254,76 @@ describeEachDb('share links', (dialect) => {
     ).toHaveLength(1);
   });
 
+  it('a visitor downloads the shared folder as a zip: only what is shared, never a locked folder', async () => {
+    const { owner, photos, trip, priv } = await tree();
+    const locked = await owner.mkdir(photos.id, 'Locked');
+    await owner.upload(locked.id, 'hidden.txt', 'hidden');
+    await owner.request('POST', `/folders/${locked.id}/lock`, { password: 'locked-pass-7' });
+    const link = await share(owner, { itemId: photos.id, maxDownloads: 2 });
+
+    const res = await visit(`${link.token}/zip`);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-length']).toBe(String(res.rawPayload.length));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'share-zip-'));
+    try {
+      const file = path.join(dir, 'photos.zip');
+      await writeFile(file, res.rawPayload);
+      expect(unzipTest(file).ok).toBe(true);
+      expect(unzipNames(file).sort()).toEqual(['Trip/', 'Trip/b.txt', 'a.txt']);
+      expect(unzipEntry(file, 'Trip/b.txt').toString()).toBe('bravo contents');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    // A folder outside the link, or a locked one inside, is not found; the limit counts zips too.
+    expect((await visit(`${link.token}/zip?folder=${priv.id}`)).statusCode).toBe(404);
+    expect((await visit(`${link.token}/zip?folder=${locked.id}`)).statusCode).toBe(404);
+    const inner = await visit(`${link.token}/zip?folder=${trip.id}`);
+    expect(inner.statusCode).toBe(200);
+    expect((await visit(`${link.token}/zip`)).statusCode).toBe(410);
+    const visits = (await owner.request('GET', `/shares/${link.id}/visits`)).json<{
+      visits: { action: string }[];
+    }>();
+    expect(visits.visits.filter((v) => v.action === 'zip')).toHaveLength(2);
+  });
+
+  it("a visitor's socket sees changes inside the shared folder, from the folder down, and nothing else", async () => {
+    const { owner, photos, trip, priv } = await tree();
+    const link = await share(owner, { itemId: photos.id });
+    const locked = await owner.mkdir(photos.id, 'Locked');
+    await owner.request('POST', `/folders/${locked.id}/lock`, { password: 'locked-pass-9' });
+    const address = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `${address.replace('http', 'ws')}/api/v1/s/${link.token}/events`;
+    const socket = await openEventSocket(base);
+    try {
+      await socket.waitFor((e) => e.type === 'ready');
+      const inside = await owner.upload(trip.id, 'new.txt', 'n');
+      const created = await socket.waitFor((e) => e.type === 'item.created' && e.item.id === inside.id);
+      expect('ancestorIds' in created && created.ancestorIds).toEqual([photos.id, trip.id]);
+      // Moved in from outside: news of a new item, naming nothing outside.
+      const outside = await owner.upload(priv.id, 'moved.txt', 'm');
+      await owner.request('PATCH', `/items/${outside.id}`, { parentId: photos.id });
+      const movedIn = await socket.waitFor((e) => 'item' in e && e.item.id === outside.id);
+      expect(movedIn.type).toBe('item.created');
+      expect(JSON.stringify(movedIn)).not.toContain(priv.id);
+      // Elsewhere, and inside the locked folder: nothing.
+      await owner.upload(priv.id, 'elsewhere.txt', 'e');
+      await owner.upload(locked.id, 'hidden.txt', 'h');
+      const last = await owner.upload(photos.id, 'last.txt', 'l');
+      await socket.waitFor((e) => 'item' in e && e.item.id === last.id);
+      const names = socket.received.flatMap((e) => ('item' in e ? [e.item.name] : []));
+      expect(names).not.toContain('elsewhere.txt');
+      expect(names).not.toContain('hidden.txt');
+      expect(JSON.stringify(socket.received)).not.toContain(owner.root);
+
+      // Revoking the link ends the socket at the next check; a revoked link cannot connect.
+      expect((await owner.request('DELETE', `/shares/${link.id}`)).statusCode).toBe(200);
+      const refused = await openEventSocket(base);
+      expect((await refused.closed).code).toBe(4401);
+    } finally {
+      await socket.close();
+    }
+  });
+
   it('keeps locked folders out of shares', async () => {
     const { owner, photos, trip, b, priv } = await tree();
     await owner.request('POST', `/folders/${priv.id}/lock`, { password: 'locked-pass-1' });
@@ -263,6 +338,13 @@ describeEachDb('share links', (dialect) => {
     expect(listing.total).toBe(1);
     expect((await visit(`${link.token}/items?folder=${trip.id}`)).statusCode).toBe(404);
     expect((await visit(`${link.token}/files/${b.id}/content`)).statusCode).toBe(404);
+
+    // A lock added later above the shared folder closes the link too.
+    const album = await owner.mkdir(owner.root, 'Album');
+    const albumLink = await share(owner, { itemId: album.id });
+    expect((await visit(`${albumLink.token}/items`)).statusCode).toBe(200);
+    await owner.request('PATCH', `/items/${album.id}`, { parentId: priv.id });
+    expect((await visit(`${albumLink.token}/items`)).statusCode).toBe(423);
 
     await owner.request('POST', `/folders/${photos.id}/lock`, { password: 'locked-pass-3' });
     const locked = await visit(`${link.token}/items`);

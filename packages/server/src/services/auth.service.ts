@@ -1,6 +1,8 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { ChangePasswordBody, CreateTokenBody } from '@idrive/shared';
 import type { SessionRow, UserRow } from '../db/schema.js';
+import type { EventBus } from '../events/event-bus.js';
+import { userTopic } from '../events/topics.js';
 import { AppError } from '../lib/app-error.js';
 import { tooManyAttempts, type LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
@@ -39,6 +41,7 @@ export class AuthService {
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly policy: AuthPolicy,
+    private readonly events: EventBus,
   ) {}
 
   /** Checks a username and password and opens a browser session (its token also works as a bearer token). */
@@ -80,8 +83,17 @@ export class AuthService {
   }
 
   /** Resolves a token to its live session and user, or null. Expired sessions are removed. */
-  async authenticate(token: string): Promise<Authenticated | null> {
-    const session = await this.repos.sessions.findByTokenHash(hashToken(token));
+  authenticate(token: string): Promise<Authenticated | null> {
+    return this.resolve(hashToken(token));
+  }
+
+  /** Whether a session resolved earlier is still signed in (a long-lived websocket asks now and then). */
+  async stillSignedIn(auth: Authenticated): Promise<boolean> {
+    return (await this.resolve(auth.session.token_hash))?.session.id === auth.session.id;
+  }
+
+  private async resolve(tokenHash: string): Promise<Authenticated | null> {
+    const session = await this.repos.sessions.findByTokenHash(tokenHash);
     if (!session) return null;
     const now = Date.now();
     if (session.expires_at !== null && session.expires_at <= now) {
@@ -104,10 +116,13 @@ export class AuthService {
   async revokeSession(userId: string, sessionId: string): Promise<void> {
     const deleted = await this.repos.sessions.deleteForUser(userId, sessionId);
     if (!deleted) throw new AppError(404, 'not_found', 'Session not found');
+    this.announceEnded(userId, [sessionId]);
   }
 
   async logoutEverywhere(userId: string): Promise<void> {
+    const ended = (await this.repos.sessions.listForUser(userId)).map((s) => s.id);
     await this.repos.sessions.deleteAllForUser(userId);
+    this.announceEnded(userId, ended);
   }
 
   /** A named bearer token for scripts, listed and revocable like any device. */
@@ -123,8 +138,18 @@ export class AuthService {
     const password_hash = await this.hasher.hash(body.newPassword);
     await this.repos.transaction(async (r) => {
       await r.users.update(user.id, { password_hash });
+      const ended = (await r.sessions.listForUser(user.id))
+        .map((s) => s.id)
+        .filter((id) => id !== currentSessionId);
       await r.sessions.deleteAllForUser(user.id, currentSessionId);
+      r.afterCommit(() => this.announceEnded(user.id, ended));
     });
+  }
+
+  /** Their open websockets close at once (the user's other devices hear of it too). */
+  private announceEnded(userId: string, sessionIds: string[]): void {
+    if (sessionIds.length === 0) return;
+    this.events.publish([userTopic(userId)], { type: 'session.ended', sessionIds }, { transient: true });
   }
 
   private async openSession(

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectDiscordBody, StorageStatus } from '@idrive/shared';
 import type { DiscordCredentialRow } from '../db/schema.js';
+import type { EventBus } from '../events/event-bus.js';
+import { ADMINS_TOPIC } from '../events/topics.js';
 import { AppError, conflict } from '../lib/app-error.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { Repositories } from '../repositories/repositories.js';
@@ -33,6 +35,7 @@ export class DiscordService {
     private readonly endpoints: DiscordEndpoints,
     private readonly chunkSize: number,
     private readonly log: FastifyBaseLogger,
+    private readonly events: EventBus,
   ) {}
 
   /** On start: use the stored credentials, if Discord was connected before. */
@@ -85,6 +88,7 @@ export class DiscordService {
     }
     await this.repos.transaction((r) => r.discordCredentials.insertMany(rows));
     this.activate(rows);
+    this.announceHealth();
     this.log.info(
       { guildId: body.guildId, channels: body.channels },
       'Discord connected; new uploads go there',
@@ -112,7 +116,12 @@ export class DiscordService {
   reenable(id: string): StorageStatus {
     if (!this.parts?.scheduler.reenable(id))
       throw new AppError(404, 'not_found', 'No quarantined Discord credential with that id');
+    this.announceHealth();
     return this.status();
+  }
+
+  private announceHealth(): void {
+    this.events.publish([ADMINS_TOPIC], { type: 'storage.health', storage: this.status() });
   }
 
   private activate(rows: DiscordCredentialRow[]): void {
@@ -126,6 +135,7 @@ export class DiscordService {
       webhooks,
       chunkSize: this.chunkSize,
       log: this.log,
+      onQuarantine: () => this.announceHealth(),
     });
     this.parts = {
       ...parts,

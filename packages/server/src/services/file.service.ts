@@ -2,6 +2,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
 import type { Insertable } from 'kysely';
 import type { ChunkRow, FileVersionRow, FileVersionsTable, ItemRow, UserRow } from '../db/schema.js';
+import type { ItemEvents } from '../events/item-events.js';
+import type { MediaQueue } from './media-queue.js';
 import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { BufferPool } from '../storage/buffer-pool.js';
@@ -51,6 +53,8 @@ export class FileService {
     private readonly masterKey: MasterKey,
     private readonly chunkSize: number,
     private readonly pool: CipherPool,
+    private readonly events: ItemEvents,
+    private readonly media: MediaQueue,
   ) {
     this.buffers = new BufferPool(sealedSize(chunkSize), 8);
     this.plainBuffers = new BufferPool(chunkSize, 4);
@@ -204,6 +208,7 @@ export class FileService {
     const now = Date.now();
     if (existing && target.conflict === 'replace' && existing.type === 'file') {
       await r.versions.markCommitted(versionId, size, sha256);
+      await this.media.queue(r, versionId, target.mimeType);
       await r.items.update(existing.id, {
         version_id: versionId,
         size,
@@ -215,10 +220,13 @@ export class FileService {
       if (existing.version_id) {
         await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
       }
-      return (await r.items.findById(existing.id))!;
+      const replaced = (await r.items.findById(existing.id))!;
+      await this.events.updated(r, replaced, 'content');
+      return replaced;
     }
     if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
     await r.versions.markCommitted(versionId, size, sha256);
+    await this.media.queue(r, versionId, target.mimeType);
     const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
     const row = newItemRow({
       owner_id: user.id,
@@ -233,7 +241,9 @@ export class FileService {
     await r.items.insert(row);
     await r.items.addSizeToChain(parent.id, size);
     await r.users.addUsedBytes(user.id, size);
-    return (await r.items.findById(row.id))!;
+    const created = (await r.items.findById(row.id))!;
+    await this.events.created(r, created);
+    return created;
   }
 
   /** Drops an uncommitted version; its stored chunks are queued for deletion. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { nameKey, numberedName, type ListQuery } from '@idrive/shared';
 import type { ItemRow, NewItemRow, UserRow } from '../db/schema.js';
+import type { ItemEvents } from '../events/item-events.js';
 import { badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
 
@@ -22,6 +23,7 @@ export class ItemService {
   constructor(
     private readonly repos: Repositories,
     private readonly trashRetentionDays: number,
+    private readonly events: ItemEvents,
   ) {}
 
   /** The user's item (file or folder, live or trashed); other users' ids are simply not found. */
@@ -63,7 +65,9 @@ export class ItemService {
       const now = Date.now();
       const row = newItemRow({ owner_id: user.id, parent_id: parent.id, type: 'folder', name, now });
       await r.items.insert(row);
-      return (await r.items.findById(row.id))!;
+      const created = (await r.items.findById(row.id))!;
+      await this.events.created(r, created);
+      return created;
     });
   }
 
@@ -83,7 +87,9 @@ export class ItemService {
         now: Date.now(),
       });
       await r.items.insert(row);
-      return (await r.items.findById(row.id))!;
+      const created = (await r.items.findById(row.id))!;
+      await this.events.created(r, created);
+      return created;
     });
   }
 
@@ -105,6 +111,7 @@ export class ItemService {
       }
       const clash = await r.items.findLiveChild(target.id, nameKey(name));
       if (clash && clash.id !== item.id) throw nameConflict(name);
+      const from = target.id !== item.parent_id ? await this.events.placeOf(r, item.parent_id) : null;
       await r.items.update(item.id, {
         name,
         name_key: nameKey(name),
@@ -115,7 +122,10 @@ export class ItemService {
         await r.items.addSizeToChain(item.parent_id, -item.size);
         await r.items.addSizeToChain(target.id, item.size);
       }
-      return (await r.items.findById(item.id))!;
+      const updated = (await r.items.findById(item.id))!;
+      if (from) await this.events.moved(r, updated, from);
+      else if (name !== item.name) await this.events.updated(r, updated, 'renamed');
+      return updated;
     });
   }
 
@@ -150,9 +160,12 @@ export class ItemService {
         await r.items.insertMany(rows);
         // A copy of a locked folder is locked with the same password: copying must not open it.
         await r.locks.copyLocks(newIds, now);
+        await r.tags.copyTags(newIds);
         await r.items.addSizeToChain(target.id, source.size);
         await r.users.addUsedBytes(user.id, fileBytes(subtree));
-        copies.push((await r.items.findById(newIds.get(source.id)!))!);
+        const copy = (await r.items.findById(newIds.get(source.id)!))!;
+        await this.events.copied(r, copy, source.id);
+        copies.push(copy);
       }
       return copies;
     });
@@ -169,6 +182,7 @@ export class ItemService {
         if (item.trashed_at !== null) continue;
         await r.items.addSizeToChain(item.parent_id, -item.size);
         await r.items.markTrashed(item.id, now);
+        await this.events.deleted(r, (await r.items.findById(item.id))!, 'trashed');
       }
     });
   }
@@ -192,7 +206,9 @@ export class ItemService {
         await r.items.update(item.id, { parent_id: targetId, name, name_key: nameKey(name) });
         await r.items.unmarkTrashed(item.id);
         await r.items.addSizeToChain(targetId, item.size);
-        restored.push((await r.items.findById(item.id))!);
+        const row = (await r.items.findById(item.id))!;
+        await this.events.restored(r, row);
+        restored.push(row);
       }
       return restored;
     });
@@ -276,6 +292,8 @@ export class ItemService {
    * restore puts it) instead of being deleted with the folder.
    */
   private async purge(r: Repositories, ownerId: string, roots: ItemRow[]): Promise<void> {
+    // Announced from where they were, which is read before anything is deleted.
+    for (const root of roots) await this.events.deleted(r, root, 'purged');
     const purging = new Set(roots.map((root) => root.id));
     const doomed = new Map<string, ItemRow>();
     const spared = new Set<string>();

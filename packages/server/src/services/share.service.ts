@@ -178,8 +178,9 @@ export class ShareService {
     const start = chain.findIndex((row) => row.id === open.root.id);
     const below = start === -1 ? [] : chain.slice(start);
     if (below.length === 0 || below.some((row) => row.trashed_at !== null)) throw notFound('Item');
-    const locked = await this.repos.locks.lockedAmong(below.map((row) => row.id));
-    if (locked.has(open.root.id)) {
+    // A lock on the shared item or above it (added after the link was made) closes the whole link.
+    const locked = await this.repos.locks.lockedAmong(chain.map((row) => row.id));
+    if (chain.slice(0, start + 1).some((row) => locked.has(row.id))) {
       throw new AppError(423, 'locked', 'The owner has locked this folder; it cannot be opened from a link');
     }
     if (locked.size > 0) throw notFound('Item');
@@ -209,6 +210,11 @@ export class ShareService {
     const { item } = await this.resolve(open, fileId);
     if (item.type !== 'file' || !item.version_id) throw badRequest('This is a folder, not a file');
     return { item, ...(await this.files.openVersion(item.version_id)) };
+  }
+
+  /** The owner's locked folders: a visitor never sees inside them, whatever the owner unlocked. */
+  async closedFolders(open: OpenShare): Promise<ReadonlySet<string>> {
+    return new Set(await this.repos.locks.closedFolders(open.owner.id, null, this.now()));
   }
 
   /** Counts a download against the link's limit; 410 when the limit was reached meanwhile. */

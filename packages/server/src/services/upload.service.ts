@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { UploadRow, UserRow } from '../db/schema.js';
+import type { UploadProgress } from '../events/upload-progress.js';
 import { AppError, notFound } from '../lib/app-error.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import type { Repositories } from '../repositories/repositories.js';
@@ -34,6 +35,7 @@ export class UploadService {
     private readonly staging: UploadStaging,
     private readonly stagingKey: Buffer,
     private readonly expiryHours: number,
+    private readonly progress: UploadProgress,
   ) {}
 
   /** Opens an upload. An empty file has nothing to send, so it is committed at once. */
@@ -158,6 +160,7 @@ export class UploadService {
         }
         received += piece.length;
         await writer.write(piece);
+        this.progress.report(upload, current + received);
       }
     } catch (err) {
       if (err instanceof AppError) {
@@ -171,6 +174,7 @@ export class UploadService {
     if (!dropped && current + received === upload.size) {
       const { size } = await writer.finish();
       this.sessions.delete(id);
+      this.progress.end(id);
       const sha256 = hashing ? await session.digest() : await this.files.hashStored(upload.version_id, size);
       const item = await this.repos.transaction(async (r) => {
         const committed = await this.files.commit(user, targetOf(upload), upload.version_id, size, sha256, r);
@@ -214,6 +218,7 @@ export class UploadService {
     });
     this.sessions.get(upload.id)?.drop();
     this.sessions.delete(upload.id);
+    this.progress.end(upload.id);
     await this.staging.remove(upload.id);
   }
 

@@ -14,11 +14,15 @@ export function testDialects(): DbDialect[] {
   return process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 }
 
-/** A fresh, migrated database: SQLite in memory, or a schema of its own on the test PostgreSQL server. */
-export async function openTestDb(dialect: DbDialect): Promise<TestDb> {
+/**
+ * A fresh database, migrated unless `migrate` is false: SQLite in memory, or a schema of its own on the
+ * test PostgreSQL server.
+ */
+export async function openTestDb(dialect: DbDialect, options: { migrate?: boolean } = {}): Promise<TestDb> {
+  const migrate = options.migrate ?? true;
   if (dialect === 'sqlite') {
     const handle = openDatabase({ url: ':memory:' });
-    await migrateToLatest(handle);
+    if (migrate) await migrateToLatest(handle);
     return { ...handle, drop: () => handle.db.destroy() };
   }
   const url = process.env.TEST_DATABASE_URL;
@@ -26,7 +30,7 @@ export async function openTestDb(dialect: DbDialect): Promise<TestDb> {
   const schema = `t_${randomBytes(6).toString('hex')}`;
   await adminQuery(url, `create schema ${schema}`);
   const handle = openDatabase({ url, pgSchema: schema });
-  await migrateToLatest(handle);
+  if (migrate) await migrateToLatest(handle);
   return {
     ...handle,
     drop: async () => {

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../limits.js';
 import { errorEnvelope } from '../errors.js';
 import { id, itemName, timestamp } from './common.js';
+import { mediaInfo } from './media.js';
+import { tagSummary } from './tags.js';
 
 export const itemType = z.enum(['folder', 'file']);
 export type ItemType = z.infer<typeof itemType>;
@@ -30,6 +32,8 @@ export const itemDetails = item.extend({
   path: z.array(pathEntry),
   /** SHA-256 (hex) of a file's content; null for folders. */
   sha256: z.string().nullable(),
+  /** The user's tags on the item (in `GET /items/{id}`). */
+  tags: z.array(tagSummary).optional(),
 });
 export type ItemDetails = z.infer<typeof itemDetails>;
 
@@ -120,5 +124,9 @@ export const storageInfo = z.object({
 });
 export type StorageInfo = z.infer<typeof storageInfo>;
 
-export const fileInfo = itemDetails.extend({ storage: storageInfo.nullable() });
+export const fileInfo = itemDetails.extend({
+  storage: storageInfo.nullable(),
+  /** Present for images and videos. */
+  media: mediaInfo.optional(),
+});
 export type FileInfo = z.infer<typeof fileInfo>;

@@ -82,6 +82,15 @@ export const publicShare = z.object({
 });
 export type PublicShare = z.infer<typeof publicShare>;
 
+/** A folder of a read link as a zip: the shared folder itself when `folder` is absent. */
+export const shareZipQuery = z.object({ folder: id.optional() });
+
+/** The visitor's live events: `since` as on /events, and the access token for a link with a password. */
+export const shareEventsQuery = z.object({
+  since: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  access: z.string().min(1).max(200).optional(),
+});
+
 export const shareAccessBody = z.object({ password: z.string().min(1).max(1024) });
 export const shareAccessResponse = z.object({ accessToken: z.string(), expiresAt: timestamp });
 

@@ -34,6 +34,7 @@ export function createDiscordStore(options: {
   log: FastifyBaseLogger;
   /** Discord's clock; the emulator's in tests. */
   now?: () => number;
+  onQuarantine?: (credentialId: string) => void;
 }): DiscordStoreParts {
   const now = options.now ?? Date.now;
   const scale = options.endpoints.timeScale ?? 1;
@@ -49,6 +50,7 @@ export function createDiscordStore(options: {
     }),
     log: options.log,
     now,
+    onQuarantine: options.onQuarantine,
   });
   const store = new DiscordChunkStore({
     scheduler,

@@ -26,6 +26,8 @@ export interface SchedulerOptions {
    * then every Retry-After and reset it announces is that much shorter in real time.
    */
   timeScale?: number;
+  /** Told when a credential is taken out of use, so that admins hear of it as it happens. */
+  onQuarantine?: (credentialId: string) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -262,6 +264,7 @@ export class DiscordScheduler {
     const health = this.health.get(c.cred.id)!;
     health.quarantined = { reason, since: this.now() };
     this.options.log.error({ credential: c.cred.id, kind: c.kind, reason }, 'Discord credential quarantined');
+    this.options.onQuarantine?.(c.cred.id);
   }
 
   private discordMs(seconds: number): number {

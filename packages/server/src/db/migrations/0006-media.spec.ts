@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDb, openTestDb, type TestDb } from '../../../test/helpers/test-db.js';
+import { Repositories } from '../../repositories/repositories.js';
+import { MEDIA_JOB } from '../../services/media-queue.js';
+import { queueStoredMedia } from './0006-media.js';
+
+describeEachDb('media migration', (dialect) => {
+  let db: TestDb;
+  beforeAll(async () => {
+    db = await openTestDb(dialect);
+  });
+  afterAll(() => db.drop());
+
+  it('queues one job per image or video version stored before it, and none twice', async () => {
+    const repos = new Repositories(db);
+    const now = Date.now();
+    const owner = randomUUID();
+    await db.db
+      .insertInto('users')
+      .values({
+        id: owner,
+        username: 'old',
+        username_key: 'old',
+        password_hash: 'x',
+        perm_upload: 1,
+        perm_delete: 1,
+        perm_share: 1,
+        perm_admin: 0,
+        disabled: 0,
+        root_folder_id: randomUUID(),
+        used_bytes: 0,
+        created_at: now,
+      })
+      .execute();
+    async function file(name: string, mimeType: string, versionId = randomUUID()) {
+      await db.db
+        .insertInto('file_versions')
+        .values({
+          id: versionId,
+          owner_id: owner,
+          status: 'committed',
+          size: 1,
+          sha256: null,
+          wrapped_key: 'k',
+          chunk_size: 65536,
+          segment_size: 65536,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.doNothing())
+        .execute();
+      await db.db
+        .insertInto('items')
+        .values({
+          id: randomUUID(),
+          owner_id: owner,
+          parent_id: null,
+          type: 'file',
+          name,
+          name_key: name,
+          size: 1,
+          mime_type: mimeType,
+          version_id: versionId,
+          created_at: now,
+          updated_at: now,
+          trashed_at: null,
+          trash_root_id: null,
+          original_parent_id: null,
+        })
+        .execute();
+      return versionId;
+    }
+    const photo = await file('a.jpg', 'image/jpeg');
+    const text = await file('b.txt', 'text/plain');
+    // A copy shares its version: one job for both.
+    const movie = await file('c.mp4', 'video/mp4');
+    await file('c copy.mp4', 'video/mp4', movie);
+    const done = await file('d.png', 'image/png');
+    await repos.media.insertPending(done, 'image', now);
+
+    await queueStoredMedia(db.db as unknown as Kysely<unknown>);
+
+    const jobs = (await repos.jobs.list(MEDIA_JOB)).map(
+      (j) => JSON.parse(j.payload) as { versionId: string },
+    );
+    expect(jobs.map((j) => j.versionId).sort()).toEqual([photo, movie].sort());
+    expect(await repos.media.find(photo)).toMatchObject({ kind: 'image', status: 'pending' });
+    expect(await repos.media.find(movie)).toMatchObject({ kind: 'video', status: 'pending' });
+    expect(await repos.media.find(text)).toBeUndefined();
+
+    // Running it again finds nothing left to queue.
+    await queueStoredMedia(db.db as unknown as Kysely<unknown>);
+    expect(await repos.jobs.list(MEDIA_JOB)).toHaveLength(2);
+  });
+});

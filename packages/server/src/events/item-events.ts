@@ -1,0 +1,63 @@
+import type { EventPlace, Item, ItemEvent } from '@idrive/shared';
+import type { ItemRow } from '../db/schema.js';
+import { presentItem } from '../http/presenters.js';
+import type { Repositories } from '../repositories/repositories.js';
+import type { EventBus, NewEvent } from './event-bus.js';
+import { placeOf } from './place.js';
+import { folderTopic, userTopic } from './topics.js';
+
+type ItemEventBase = { item: Item } & EventPlace;
+type NewItemEvent = Extract<NewEvent, { type: ItemEvent['type'] }>;
+
+/**
+ * Announces changes to items. Each call runs inside the change's transaction, where the item's place
+ * and lock are read as the change left them, and publishes once that transaction has committed, so a
+ * change that rolls back is never announced.
+ */
+export class ItemEvents {
+  constructor(private readonly bus: EventBus) {}
+
+  /** Where an item in `parentId` is now: read before a move, to say where it came from. */
+  placeOf(r: Repositories, parentId: string | null): Promise<EventPlace> {
+    return placeOf(r, parentId);
+  }
+
+  created(r: Repositories, row: ItemRow): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.created', ...base }));
+  }
+
+  updated(r: Repositories, row: ItemRow, change: 'renamed' | 'content'): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.updated', ...base, change }));
+  }
+
+  /** The subtree it left hears of it too. */
+  moved(r: Repositories, row: ItemRow, from: EventPlace): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.moved', ...base, from }), from.ancestorIds);
+  }
+
+  deleted(r: Repositories, row: ItemRow, reason: 'trashed' | 'purged'): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.deleted', ...base, reason }));
+  }
+
+  restored(r: Repositories, row: ItemRow): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.restored', ...base }));
+  }
+
+  copied(r: Repositories, row: ItemRow, sourceId: string): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.copied', ...base, sourceId }));
+  }
+
+  private async announce(
+    r: Repositories,
+    row: ItemRow,
+    build: (base: ItemEventBase) => NewItemEvent,
+    formerAncestorIds: string[] = [],
+  ): Promise<void> {
+    const place = await placeOf(r, row.parent_id);
+    const locks = row.type === 'folder' ? await r.locks.lockedAmong([row.id]) : undefined;
+    const event = build({ item: presentItem(row, locks), ...place });
+    const folders = new Set([...place.ancestorIds, ...formerAncestorIds]);
+    const topics = [userTopic(row.owner_id), ...[...folders].map(folderTopic)];
+    r.afterCommit(() => this.bus.publish(topics, event));
+  }
+}

@@ -1,0 +1,47 @@
+import type { DriveEvent, EventPlace } from '@idrive/shared';
+
+/** A place as seen from a shared folder: the folders above it are cut off; null when outside it. */
+function fromShare(place: EventPlace, rootId: string): EventPlace | null {
+  const at = place.ancestorIds.indexOf(rootId);
+  return at === -1 ? null : { parentId: place.parentId, ancestorIds: place.ancestorIds.slice(at) };
+}
+
+/**
+ * What a share link's visitor may see of an event published to the shared folder's topic: only
+ * item news inside the folder, with nothing that names a folder above it or elsewhere. A move in
+ * from outside looks like a new item, a move out like a deletion; a copy looks like a new item
+ * (its source may be outside).
+ */
+export function shareView(rootId: string): (event: DriveEvent) => DriveEvent | null {
+  return (event) => {
+    switch (event.type) {
+      case 'item.moved': {
+        const now = fromShare(event, rootId);
+        const was = fromShare(event.from, rootId);
+        const base = { id: event.id, at: event.at, item: event.item };
+        if (now && was) return { ...event, ...now, from: was };
+        if (now) return { type: 'item.created', ...base, ...now };
+        if (was) return { type: 'item.deleted', ...base, ...was, reason: 'trashed' };
+        return null;
+      }
+      case 'item.copied': {
+        const now = fromShare(event, rootId);
+        return now ? { type: 'item.created', id: event.id, at: event.at, item: event.item, ...now } : null;
+      }
+      case 'item.created':
+      case 'item.updated':
+      case 'item.deleted':
+      case 'item.restored':
+      case 'upload.progress': {
+        const now = fromShare(event, rootId);
+        return now ? { ...event, ...now } : null;
+      }
+      case 'ready':
+      case 'resync':
+        return event;
+      case 'session.ended':
+      case 'storage.health':
+        return null;
+    }
+  };
+}

@@ -1,0 +1,89 @@
+import type { EventPlace } from '@idrive/shared';
+import type { UploadRow } from '../db/schema.js';
+import type { EventBus } from './event-bus.js';
+import { folderTopic, userTopic } from './topics.js';
+
+interface Tracked {
+  upload: UploadRow;
+  received: number;
+  sentAt: number;
+  timer: NodeJS.Timeout | null;
+  /** Read once per upload: the target folder does not move often enough to look it up every time. */
+  place: Promise<EventPlace>;
+}
+
+/**
+ * How far resumable uploads have got. Bytes arrive in pieces of 64 KiB or so, far too often to
+ * announce each: an upload is announced at most once per interval, and its latest figure always
+ * goes out within one interval.
+ */
+export class UploadProgress {
+  private readonly tracked = new Map<string, Tracked>();
+
+  constructor(
+    private readonly bus: EventBus,
+    /** Where a folder is (see place.ts). */
+    private readonly placeOf: (folderId: string) => Promise<EventPlace>,
+    private readonly intervalMs = 250,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  report(upload: UploadRow, receivedBytes: number): void {
+    let tracked = this.tracked.get(upload.id);
+    if (!tracked) {
+      tracked = {
+        upload,
+        received: 0,
+        sentAt: -Infinity,
+        timer: null,
+        place: this.placeOf(upload.parent_id),
+      };
+      // A lookup that fails (the folder was just purged) costs only the progress events.
+      tracked.place.catch(() => undefined);
+      this.tracked.set(upload.id, tracked);
+    }
+    tracked.received = receivedBytes;
+    if (tracked.timer) return;
+    const wait = tracked.sentAt + this.intervalMs - this.now();
+    if (wait <= 0) {
+      this.send(tracked);
+      return;
+    }
+    const waiting = tracked;
+    tracked.timer = setTimeout(() => {
+      waiting.timer = null;
+      this.send(waiting);
+    }, wait);
+    tracked.timer.unref();
+  }
+
+  /** The upload completed or was dropped: nothing more is said about it (`item.created` follows a completion). */
+  end(uploadId: string): void {
+    const tracked = this.tracked.get(uploadId);
+    if (tracked?.timer) clearTimeout(tracked.timer);
+    this.tracked.delete(uploadId);
+  }
+
+  private send(tracked: Tracked): void {
+    tracked.sentAt = this.now();
+    const { upload, received } = tracked;
+    void tracked.place.then(
+      (place) => {
+        if (this.tracked.get(upload.id) !== tracked) return;
+        this.bus.publish(
+          [userTopic(upload.owner_id), ...place.ancestorIds.map(folderTopic)],
+          {
+            type: 'upload.progress',
+            ...place,
+            uploadId: upload.id,
+            name: upload.name,
+            receivedBytes: received,
+            totalBytes: upload.size,
+          },
+          { transient: true },
+        );
+      },
+      () => undefined,
+    );
+  }
+}

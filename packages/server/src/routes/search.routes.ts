@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { searchQuery, searchResponse } from '@idrive/shared';
+import { currentAuth } from '../http/auth.js';
+import { presentSearchHit } from '../http/search-presenters.js';
+import type { RouteContext } from './context.js';
+
+export function searchRoutes(ctx: RouteContext) {
+  return async (fastify: FastifyInstance): Promise<void> => {
+    const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+    app.get(
+      '/search',
+      { schema: { tags: ['search'], querystring: searchQuery, response: { 200: searchResponse } } },
+      async (request) => {
+        const auth = currentAuth(request);
+        const query = request.query;
+        // Searching inside a locked folder needs it open; elsewhere, closed locked folders' contents
+        // are simply not found.
+        if (query.in) await ctx.locks.check(auth, query.in, 'contents');
+        const closed = await ctx.locks.closedFolders(auth);
+        const { hits, total } = await ctx.search.search(auth.user, query, closed);
+        const locked = await ctx.locks.lockedAmong(hits.map((h) => h.item));
+        return {
+          items: hits.map((hit) => presentSearchHit(hit, locked)),
+          total,
+          offset: query.offset,
+          limit: query.limit,
+        };
+      },
+    );
+  };
+}

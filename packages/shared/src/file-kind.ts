@@ -1,0 +1,79 @@
+/** Coarse kinds of file, from the MIME type: what a person filters by ("images", "documents"). */
+export const fileKinds = ['image', 'video', 'audio', 'document', 'archive', 'text', 'other'] as const;
+export type FileKind = (typeof fileKinds)[number];
+
+/**
+ * What makes a MIME type (without parameters) one kind: a top-level type prefix, or one of the listed
+ * types. The kinds do not overlap, so the server can filter each with a plain SQL condition and
+ * `other` is simply "none of them".
+ */
+export const fileKindRules: Readonly<
+  Record<Exclude<FileKind, 'other'>, { prefixes: string[]; types: string[] }>
+> = {
+  image: { prefixes: ['image/'], types: [] },
+  video: { prefixes: ['video/'], types: [] },
+  audio: { prefixes: ['audio/'], types: [] },
+  document: {
+    prefixes: ['application/vnd.openxmlformats-officedocument.', 'application/vnd.oasis.opendocument.'],
+    types: [
+      'application/pdf',
+      'application/msword',
+      'application/rtf',
+      'application/vnd.ms-excel',
+      'application/vnd.ms-powerpoint',
+      'application/epub+zip',
+      'application/vnd.apple.pages',
+      'application/vnd.apple.numbers',
+      'application/vnd.apple.keynote',
+    ],
+  },
+  archive: {
+    prefixes: [],
+    types: [
+      'application/zip',
+      'application/x-zip-compressed',
+      'application/gzip',
+      'application/x-gzip',
+      'application/x-tar',
+      'application/x-7z-compressed',
+      'application/x-rar-compressed',
+      'application/vnd.rar',
+      'application/x-bzip',
+      'application/x-bzip2',
+      'application/x-xz',
+      'application/zstd',
+      'application/java-archive',
+      'application/vnd.ms-cab-compressed',
+      'application/x-iso9660-image',
+    ],
+  },
+  text: {
+    prefixes: ['text/'],
+    types: [
+      'application/json',
+      'application/ld+json',
+      'application/xml',
+      'application/javascript',
+      'application/x-sh',
+      'application/yaml',
+      'application/x-yaml',
+      'application/toml',
+      'application/sql',
+    ],
+  },
+};
+
+/** The MIME type without parameters, lower case: `Text/Plain; charset=utf-8` → `text/plain`. */
+export function mimeEssence(mimeType: string): string {
+  return mimeType.split(';')[0]!.trim().toLowerCase();
+}
+
+export function fileKind(mimeType: string | null): FileKind {
+  const essence = mimeEssence(mimeType ?? '');
+  for (const kind of fileKinds) {
+    if (kind === 'other') break;
+    const rule = fileKindRules[kind];
+    if (rule.types.includes(essence) || rule.prefixes.some((p) => essence.startsWith(p))) return kind;
+  }
+  return 'other';
+}

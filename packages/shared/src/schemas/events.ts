@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { id, timestamp } from './common.js';
+import { item } from './items.js';
+import { storageStatus } from './storage.js';
+
+/**
+ * Live events on the `/api/v1/events` websocket. Every message carries `id`, the cursor: a client that
+ * reconnects with `?since=<id of the last message it got>` is sent what it missed, or `resync` when
+ * that is no longer known. Ids grow with every event this server process publishes, so they have gaps
+ * (other users' events) and restart higher after a restart.
+ */
+const envelope = {
+  id: z.number().int().nonnegative(),
+  at: timestamp,
+};
+
+/**
+ * Where an item is: its folder, and every folder from the root down to that folder (the item itself
+ * is not included). A folder's subtree is every event whose `ancestorIds` contain it.
+ */
+export const eventPlace = z.object({
+  parentId: id.nullable(),
+  ancestorIds: z.array(id),
+});
+export type EventPlace = z.infer<typeof eventPlace>;
+
+/** The item as listings present it, and where it now is. */
+const itemFields = { ...envelope, item, ...eventPlace.shape };
+
+export const itemCreatedEvent = z.object({
+  type: z.literal('item.created'),
+  ...itemFields,
+});
+
+/** Renamed in place, or its content replaced by an upload (`conflict=replace`). */
+export const itemUpdatedEvent = z.object({
+  type: z.literal('item.updated'),
+  ...itemFields,
+  change: z.enum(['renamed', 'content']),
+});
+
+/** Moved to another folder (and maybe renamed on the way); `from` is where it was. */
+export const itemMovedEvent = z.object({
+  type: z.literal('item.moved'),
+  ...itemFields,
+  from: eventPlace,
+});
+
+/** Put in the trash (a folder takes its contents along), or deleted from the trash for good. */
+export const itemDeletedEvent = z.object({
+  type: z.literal('item.deleted'),
+  ...itemFields,
+  reason: z.enum(['trashed', 'purged']),
+});
+
+/** Back from the trash, in its old folder or in the root. */
+export const itemRestoredEvent = z.object({
+  type: z.literal('item.restored'),
+  ...itemFields,
+});
+
+/** A new copy (of a folder: with everything in it) of the item `sourceId`. */
+export const itemCopiedEvent = z.object({
+  type: z.literal('item.copied'),
+  ...itemFields,
+  sourceId: id,
+});
+
+/** A resumable upload is receiving bytes; a few of these a second at most, then `item.created`. */
+export const uploadProgressEvent = z.object({
+  type: z.literal('upload.progress'),
+  ...envelope,
+  ...eventPlace.shape,
+  uploadId: id,
+  name: z.string(),
+  receivedBytes: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative(),
+});
+
+/** A storage credential's health changed (sent to admins): the same status as GET /admin/storage. */
+export const storageHealthEvent = z.object({
+  type: z.literal('storage.health'),
+  ...envelope,
+  storage: storageStatus,
+});
+
+/** These sessions of the user were signed out or revoked; a socket of one of them closes next. */
+export const sessionEndedEvent = z.object({
+  type: z.literal('session.ended'),
+  ...envelope,
+  sessionIds: z.array(id),
+});
+
+/** Subscribed: anything missed since `since` has been sent before this; live events follow. */
+export const readyEvent = z.object({
+  type: z.literal('ready'),
+  ...envelope,
+});
+
+/** What happened since `since` is no longer known: reload the view, then carry on from this id. */
+export const resyncEvent = z.object({
+  type: z.literal('resync'),
+  ...envelope,
+});
+
+export const itemEvent = z.discriminatedUnion('type', [
+  itemCreatedEvent,
+  itemUpdatedEvent,
+  itemMovedEvent,
+  itemDeletedEvent,
+  itemRestoredEvent,
+  itemCopiedEvent,
+]);
+export type ItemEvent = z.infer<typeof itemEvent>;
+
+export const driveEvent = z.discriminatedUnion('type', [
+  itemCreatedEvent,
+  itemUpdatedEvent,
+  itemMovedEvent,
+  itemDeletedEvent,
+  itemRestoredEvent,
+  itemCopiedEvent,
+  uploadProgressEvent,
+  storageHealthEvent,
+  sessionEndedEvent,
+  readyEvent,
+  resyncEvent,
+]);
+export type DriveEvent = z.infer<typeof driveEvent>;
+export type DriveEventType = DriveEvent['type'];
+
+export const eventsQuery = z.object({
+  /** The id of the last message received before the connection dropped. */
+  since: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  /** A bearer token, for clients that cannot set headers on a websocket (not for browsers: use the cookie). */
+  access_token: z.string().min(1).max(200).optional(),
+});
+export type EventsQuery = z.infer<typeof eventsQuery>;
+
+/** Close codes of the events socket beyond the standard ones. */
+export const eventsCloseCodes = {
+  /** The session was signed out, revoked or has expired: sign in again rather than reconnect. */
+  sessionEnded: 4401,
+  /** The client read too slowly and fell behind: reconnect with `since`. */
+  fellBehind: 4408,
+} as const;
