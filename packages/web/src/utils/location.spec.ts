@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { folderHref, folderIdFromHash } from './location';
+import { folderPath } from './location';
 
-describe('folder location hash', () => {
-  const id = '0b8e2a3c-5d7f-4e21-9a6b-3c4d5e6f7a8b';
-
-  it('round-trips a folder id', () => {
-    expect(folderIdFromHash(folderHref(id))).toBe(id);
-  });
-
-  it('treats the root and anything unknown as the root', () => {
-    expect(folderHref(null)).toBe('#/');
-    expect(folderIdFromHash('#/')).toBeNull();
-    expect(folderIdFromHash('')).toBeNull();
-    expect(folderIdFromHash('#main')).toBeNull();
-    expect(folderIdFromHash('#/folders/%E0%A4%A')).toBeNull();
+describe('folderPath', () => {
+  it('gives the root its own path and encodes ids', () => {
+    expect(folderPath(null)).toBe('/');
+    expect(folderPath('1c0a5a1e-0000-4000-8000-000000000000')).toBe(
+      '/folders/1c0a5a1e-0000-4000-8000-000000000000',
+    );
+    expect(folderPath('a/b')).toBe('/folders/a%2Fb');
   });
 });

@@ -1,0 +1,28 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Reachable without signing in (a share link's visitor pages). */
+    public?: boolean;
+    /** Needs the admin permission. */
+    admin?: boolean;
+  }
+}
+
+/**
+ * The app's pages. Paths are real URLs (the server answers every non-API path with the app), so
+ * links can be shared, reloaded and bookmarked. Views load on first use.
+ */
+export const routes: RouteRecordRaw[] = [
+  { path: '/', name: 'home', component: () => import('../views/FolderView.vue') },
+  { path: '/folders/:id', name: 'folder', component: () => import('../views/FolderView.vue') },
+  {
+    path: '/admin/storage',
+    name: 'storage',
+    component: () => import('../views/StorageAdmin.vue'),
+    meta: { admin: true },
+  },
+  { path: '/:rest(.*)*', name: 'not-found', component: () => import('../views/NotFound.vue') },
+];
+
+export const router = createRouter({ history: createWebHistory(), routes });
