@@ -13,6 +13,8 @@ export const errorCodes = [
   'offset_mismatch',
   'payload_too_large',
   'range_not_satisfiable',
+  /** If-Match named a version of the file that is no longer the current one. */
+  'precondition_failed',
   'too_many_requests',
   'integrity_failed',
   'locked',

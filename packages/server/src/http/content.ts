@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { contentDisposition } from '../lib/content-disposition.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
+import type { FileVersionRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
 import type { FileService, OpenFile } from '../services/file.service.js';
 import type { ZipDownload } from '../services/zip.service.js';
@@ -19,11 +20,12 @@ export const UNTRUSTED_CONTENT_HEADERS = {
 } as const;
 
 /** A strong validator: the same bytes always have the same SHA-256, different bytes never do. */
-function etagOf(file: OpenFile): string {
-  return `"${file.version.sha256 ?? file.version.id}"`;
+export function versionEtag(version: Pick<FileVersionRow, 'id' | 'sha256'>): string {
+  return `"${version.sha256 ?? version.id}"`;
 }
 
-function matchesEtag(header: string, etag: string): boolean {
+/** Whether an If-Match or If-None-Match header names this ETag (or `*`). */
+export function matchesEtag(header: string, etag: string): boolean {
   return header.split(',').some((tag) => {
     const t = tag.trim();
     return t === '*' || t === etag || t === `W/${etag}`;
@@ -70,7 +72,7 @@ export async function sendContent(
 ): Promise<FastifyReply> {
   return sendRanged(request, reply, {
     size: file.version.size,
-    etag: etagOf(file),
+    etag: versionEtag(file.version),
     lastModified: new Date(file.item.updated_at).toUTCString(),
     headers: {
       'cache-control': 'private, no-cache',

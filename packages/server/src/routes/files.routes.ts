@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { contentQuery, fileInfo, idParams } from '@idrive/shared';
-import { currentAuth, currentUser } from '../http/auth.js';
-import { sendContent } from '../http/content.js';
-import { presentDetails } from '../http/presenters.js';
+import { contentQuery, fileInfo, idParams, item, replaceContentQuery } from '@idrive/shared';
+import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
+import { matchesEtag, sendContent, versionEtag } from '../http/content.js';
+import { declaredLength } from '../http/raw-body.js';
+import { presentDetails, presentItem } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['files'];
@@ -40,5 +41,32 @@ export function fileRoutes(ctx: RouteContext) {
         };
       },
     );
+
+    // New bytes for the same file (the editor's save), streamed like a raw upload: this route gets a
+    // parser that leaves the body unread, whatever its type. If-Match with the ETag the client read
+    // makes a save over someone else's newer edit fail with 412 instead of overwriting it.
+    await app.register(async (raw) => {
+      raw.removeAllContentTypeParsers();
+      raw.addContentTypeParser('*', (_request, _payload, done) => done(null));
+      raw.withTypeProvider<ZodTypeProvider>().put(
+        '/files/:id/content',
+        {
+          config: { permission: 'upload' },
+          schema: { tags, params: idParams, querystring: replaceContentQuery, response: { 200: item } },
+        },
+        async (request) => {
+          const user = currentUser(request);
+          requirePermission(user, 'delete');
+          await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
+          const ifMatch = request.headers['if-match'];
+          const file = await ctx.files.replaceContent(user, request.params.id, request.raw, {
+            declaredSize: declaredLength(request),
+            sha256: request.query.sha256,
+            accepts: ifMatch ? (version) => matchesEtag(ifMatch, versionEtag(version)) : undefined,
+          });
+          return presentItem(file);
+        },
+      );
+    });
   };
 }

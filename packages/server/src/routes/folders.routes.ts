@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   batchUploadQuery,
@@ -14,6 +14,7 @@ import {
 import type { UserRow } from '../db/schema.js';
 import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
 import { acceptFileBatches, filesOf } from '../http/multipart.js';
+import { declaredLength } from '../http/raw-body.js';
 import { presentBatchResults, presentDetails, presentItem } from '../http/presenters.js';
 import { resolveMimeType } from '../lib/mime.js';
 import type { FolderListing } from '../services/item.service.js';
@@ -29,12 +30,6 @@ function presentListing(result: FolderListing, offset: number, limit: number, lo
     offset,
     limit,
   };
-}
-
-/** Content-Length when the client sent one (a chunked body has none). */
-function declaredLength(request: FastifyRequest): number | undefined {
-  const header = request.headers['content-length'];
-  return header !== undefined && !request.headers['transfer-encoding'] ? Number(header) : undefined;
 }
 
 export function folderRoutes(ctx: RouteContext) {
@@ -67,12 +62,12 @@ export function folderRoutes(ctx: RouteContext) {
       '/folders',
       { config: { permission: 'upload' }, schema: { tags, body: createFolderBody, response: { 201: item } } },
       async (request, reply) => {
-        await ctx.locks.check(currentAuth(request), request.body.parentId, 'contents');
-        const folder = await ctx.items.createFolder(
-          currentUser(request),
-          request.body.parentId,
-          request.body.name,
-        );
+        const { parentId, name, reuse } = request.body;
+        await ctx.locks.check(currentAuth(request), parentId, 'contents');
+        const user = currentUser(request);
+        const folder = reuse
+          ? await ctx.items.ensureFolder(user, parentId, name)
+          : await ctx.items.createFolder(user, parentId, name);
         return reply.code(201).send(presentItem(folder));
       },
     );

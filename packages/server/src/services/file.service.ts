@@ -153,6 +153,21 @@ export class FileService {
     options: { declaredSize?: number; sha256?: string } = {},
   ): Promise<ItemRow> {
     await this.checkTarget(user, target);
+    return this.storeThen(user, body, options, ({ versionId, size, sha256 }) =>
+      this.commit(user, target, versionId, size, sha256),
+    );
+  }
+
+  /**
+   * Streams a body into a new version and hands it to `commit`. If anything fails (the body, the
+   * SHA-256 the client gave, the commit), the version and its stored chunks are dropped.
+   */
+  private async storeThen(
+    user: UserRow,
+    body: AsyncIterable<Buffer>,
+    options: { declaredSize?: number; sha256?: string },
+    commit: (stored: { versionId: string; size: number; sha256: string }) => Promise<ItemRow>,
+  ): Promise<ItemRow> {
     const { versionId, cipher } = await this.startVersion(user.id);
     const session = this.pool.session(true);
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
@@ -166,7 +181,7 @@ export class FileService {
           received: sha256,
         });
       }
-      return await this.commit(user, target, versionId, size, sha256);
+      return await commit({ versionId, size, sha256 });
     } catch (err) {
       await writer.abort();
       session.drop();
@@ -207,22 +222,7 @@ export class FileService {
     const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
     const now = Date.now();
     if (existing && target.conflict === 'replace' && existing.type === 'file') {
-      await r.versions.markCommitted(versionId, size, sha256);
-      await this.media.queue(r, versionId, target.mimeType);
-      await r.items.update(existing.id, {
-        version_id: versionId,
-        size,
-        mime_type: target.mimeType,
-        updated_at: now,
-      });
-      await r.items.addSizeToChain(parent.id, size - existing.size);
-      await r.users.addUsedBytes(user.id, size - existing.size);
-      if (existing.version_id) {
-        await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
-      }
-      const replaced = (await r.items.findById(existing.id))!;
-      await this.events.updated(r, replaced, 'content');
-      return replaced;
+      return this.replaceIn(r, user, existing, { versionId, size, sha256, mimeType: target.mimeType });
     }
     if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
     await r.versions.markCommitted(versionId, size, sha256);
@@ -244,6 +244,61 @@ export class FileService {
     const created = (await r.items.findById(row.id))!;
     await this.events.created(r, created);
     return created;
+  }
+
+  /** Puts a stored version in place of a file's current one; the item keeps its id, name and place. */
+  private async replaceIn(
+    r: Repositories,
+    user: UserRow,
+    existing: ItemRow,
+    version: { versionId: string; size: number; sha256: string; mimeType: string },
+  ): Promise<ItemRow> {
+    const { versionId, size, sha256, mimeType } = version;
+    const now = Date.now();
+    await r.versions.markCommitted(versionId, size, sha256);
+    await this.media.queue(r, versionId, mimeType);
+    await r.items.update(existing.id, { version_id: versionId, size, mime_type: mimeType, updated_at: now });
+    await r.items.addSizeToChain(existing.parent_id!, size - existing.size);
+    await r.users.addUsedBytes(user.id, size - existing.size);
+    if (existing.version_id) {
+      await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
+    }
+    const replaced = (await r.items.findById(existing.id))!;
+    await this.events.updated(r, replaced, 'content');
+    return replaced;
+  }
+
+  /**
+   * New bytes for an existing file (the editor's save): it keeps its id, name, place and type. With
+   * `accepts`, only a file whose current version passes (the one the client read, by its ETag) is
+   * replaced, checked before the upload and again in the commit transaction, so an edit made
+   * meanwhile elsewhere is refused (412) rather than silently overwritten.
+   */
+  async replaceContent(
+    user: UserRow,
+    fileId: string,
+    body: AsyncIterable<Buffer>,
+    options: { declaredSize?: number; sha256?: string; accepts?: (version: FileVersionRow) => boolean } = {},
+  ): Promise<ItemRow> {
+    const replaceable = async (r: Repositories): Promise<ItemRow> => {
+      const file = await this.items.get(user, fileId, r);
+      if (file.type !== 'file' || !file.version_id) throw badRequest('This item is a folder, not a file');
+      if (file.trashed_at !== null) throw conflict('The file is in the trash; restore it first');
+      const current = await r.versions.findById(file.version_id);
+      if (options.accepts && (!current || !options.accepts(current))) {
+        throw new AppError(412, 'precondition_failed', 'The file was changed since you opened it');
+      }
+      return file;
+    };
+    await replaceable(this.repos);
+    return this.storeThen(user, body, options, (stored) =>
+      this.repos.transaction(async (r) => {
+        await r.users.lockTree(user.id);
+        const file = await replaceable(r);
+        const mimeType = file.mime_type ?? 'application/octet-stream';
+        return this.replaceIn(r, user, file, { ...stored, mimeType });
+      }),
+    );
   }
 
   /** Drops an uncommitted version; its stored chunks are queued for deletion. */

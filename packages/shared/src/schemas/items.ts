@@ -59,7 +59,12 @@ export const listing = z.object({
 });
 export type Listing = z.infer<typeof listing>;
 
-export const createFolderBody = z.object({ parentId: id, name: itemName });
+export const createFolderBody = z.object({
+  parentId: id,
+  name: itemName,
+  /** Answer with the folder of this name when there already is one (a folder upload's "mkdir -p"). */
+  reuse: z.boolean().optional(),
+});
 export type CreateFolderBody = z.infer<typeof createFolderBody>;
 
 export const updateItemBody = z
@@ -111,6 +116,9 @@ export const uploadFileQuery = z.object({
     .transform((s) => s.toLowerCase())
     .optional(),
 });
+
+/** `PUT /files/{id}/content`: new bytes for an existing file, optionally checked against their SHA-256. */
+export const replaceContentQuery = uploadFileQuery.pick({ sha256: true });
 
 export const contentQuery = z.object({
   disposition: z.enum(['inline', 'attachment']).default('inline'),
