@@ -4,3 +4,8 @@ import { apiUrl } from './http';
 export function downloadUrl(id: string): string {
   return apiUrl(`/files/${encodeURIComponent(id)}/content`, { disposition: 'attachment' });
 }
+
+/** A small WebP of an image or a video frame; 404 when the file has none (yet). */
+export function thumbnailUrl(id: string): string {
+  return apiUrl(`/files/${encodeURIComponent(id)}/thumbnail`);
+}

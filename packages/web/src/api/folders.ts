@@ -1,4 +1,4 @@
-import type { ListQuery, Listing } from '@idrive/shared';
+import type { Item, ListQuery, Listing } from '@idrive/shared';
 import { http } from './http';
 
 /** Same as the server's default page (LIST_LIMIT_DEFAULT); kept local so no runtime code from shared is bundled. */
@@ -30,4 +30,17 @@ export function getChildren(id: string, options: ListOptions = {}): Promise<List
 /** A folder's listing; `null` means the root. */
 export function getListing(id: string | null, options: ListOptions = {}): Promise<Listing> {
   return id === null ? getRoot(options) : getChildren(id, options);
+}
+
+export function createFolder(parentId: string, name: string): Promise<Item> {
+  return http.post<Item>('/folders', { parentId, name });
+}
+
+/** A new empty file; refuses (409) when the name is taken rather than renaming or replacing. */
+export function createEmptyFile(parentId: string, name: string): Promise<Item> {
+  return http.put<Item>(
+    `/folders/${encodeURIComponent(parentId)}/files/${encodeURIComponent(name)}`,
+    new Blob([]),
+    { query: { conflict: 'fail' } },
+  );
 }

@@ -41,6 +41,11 @@ export function setCsrfToken(token: string | null): void {
   csrfToken = token;
 }
 
+/** The CSRF header for a state-changing request made outside `request()` (tus, XHR with progress). */
+export function csrfHeaders(): Record<string, string> {
+  return csrfToken ? { 'X-CSRF-Token': csrfToken } : {};
+}
+
 /** Called whenever the API answers 401, e.g. to drop back to the sign-in form when a session expires. */
 export function setUnauthorizedHandler(handler: (() => void) | null): void {
   onUnauthorized = handler;
@@ -97,11 +102,30 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/**
+ * The ApiError for a failed response, from its status and parsed body; a 401 also ends the session.
+ * Exported for requests made outside `request()` (tus, XHR with upload progress).
+ */
+export function failure(status: number, data: unknown, statusText = ''): ApiError {
+  if (status === 401) onUnauthorized?.();
+  if (isErrorEnvelope(data)) {
+    const { code, message, details } = data.error;
+    return new ApiError(status, code, message, details);
+  }
+  return new ApiError(
+    status,
+    'bad_response',
+    `The server answered ${status}${statusText ? ` ${statusText}` : ''}.`,
+  );
+}
+
 /** Send one request to the API and return its parsed JSON body; rejects with `ApiError`. */
 export async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const headers = new Headers(options.headers);
   headers.set('Accept', 'application/json');
-  if (method !== 'GET' && method !== 'HEAD' && csrfToken) headers.set('X-CSRF-Token', csrfToken);
+  if (method !== 'GET' && method !== 'HEAD') {
+    for (const [name, value] of Object.entries(csrfHeaders())) headers.set(name, value);
+  }
 
   let body: BodyInit | undefined;
   if (options.body !== undefined) {
@@ -138,16 +162,7 @@ export async function request<T>(method: Method, path: string, options: RequestO
     } catch {
       data = undefined;
     }
-    if (response.status === 401) onUnauthorized?.();
-    if (isErrorEnvelope(data)) {
-      const { code, message, details } = data.error;
-      throw new ApiError(response.status, code, message, details);
-    }
-    throw new ApiError(
-      response.status,
-      'bad_response',
-      `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`,
-    );
+    throw failure(response.status, data, response.statusText);
   }
 
   if (response.status === 204 || method === 'HEAD') return undefined as T;

@@ -16,11 +16,28 @@ declare module 'vue-router' {
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: () => import('../views/FolderView.vue') },
   { path: '/folders/:id', name: 'folder', component: () => import('../views/FolderView.vue') },
+  { path: '/trash', name: 'trash', component: () => import('../views/TrashView.vue') },
   {
     path: '/admin/storage',
     name: 'storage',
     component: () => import('../views/StorageAdmin.vue'),
     meta: { admin: true },
+  },
+  { path: '/shares', name: 'shares', component: () => import('../views/SharedLinks.vue') },
+  { path: '/search', name: 'search', component: () => import('../views/SearchView.vue') },
+  { path: '/settings', name: 'settings', component: () => import('../views/SettingsView.vue') },
+  {
+    path: '/admin/users',
+    name: 'users',
+    component: () => import('../views/UsersAdmin.vue'),
+    meta: { admin: true },
+  },
+  // A share link's visitor page; `?folder=` browses below the shared folder.
+  {
+    path: '/s/:token',
+    name: 'share-visitor',
+    component: () => import('../views/ShareVisitor.vue'),
+    meta: { public: true },
   },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('../views/NotFound.vue') },
 ];

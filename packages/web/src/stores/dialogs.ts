@@ -7,9 +7,12 @@ import { shallowRef } from 'vue';
  * the dialog host renders the right dialog and resolves the request when it closes, with `true` when
  * the user went through with it (e.g. the folder is now unlocked) and `false` when they cancelled.
  */
+export type LockMode = 'lock' | 'change' | 'remove';
+
 export type DialogRequest =
   | { kind: 'share'; item: Item }
-  | { kind: 'lock'; folder: Item }
+  /** Lock an open folder; for a locked one, `change` its password (the default) or `remove` the lock. */
+  | { kind: 'lock'; folder: Item; mode?: LockMode }
   | { kind: 'unlock'; folderId: string; name: string };
 
 interface OpenDialog {

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia';
 import { ref, watch } from 'vue';
 import { i18n, type Locale } from '../i18n';
+import { setFormatLocale } from '../utils/format';
 
 export type Theme = 'light' | 'dark' | 'system';
 
@@ -30,6 +31,7 @@ export const useSettingsStore = defineStore('settings', () => {
     locale,
     (value) => {
       i18n.global.locale.value = value;
+      setFormatLocale(value);
       document.documentElement.lang = value;
       localStorage.setItem(LOCALE_KEY, value);
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSize } from './format';
+import { formatDate, formatDuration, formatSize } from './format';
 
 describe('formatSize', () => {
   it('shows bytes below 1 KB as whole bytes', () => {
@@ -19,8 +19,42 @@ describe('formatSize', () => {
     expect(formatSize(1024 * 1024 - 1)).toBe('1 MB');
   });
 
+  it('writes the number in the given language', () => {
+    expect(formatSize(1536, 'en')).toBe('1.5 KB');
+    expect(formatSize(1536, 'pl')).toBe('1,5 KB');
+  });
+
   it('guards against nonsense', () => {
     expect(formatSize(-1)).toBe('—');
     expect(formatSize(Number.NaN)).toBe('—');
+  });
+});
+
+describe('formatDate', () => {
+  it('writes month names in the given language', () => {
+    const iso = '2025-03-12T14:05:00';
+    expect(formatDate(iso, 'en')).toContain('Mar');
+    expect(formatDate(iso, 'pl')).toContain('mar');
+    expect(formatDate(iso, 'pl')).not.toContain('Mar');
+  });
+
+  it('returns text that is not a date unchanged', () => {
+    expect(formatDate('soon', 'en')).toBe('soon');
+  });
+});
+
+describe('formatDuration', () => {
+  it('shows the two largest units, in the locale', () => {
+    expect(formatDuration(45, 'en')).toBe('45 sec');
+    expect(formatDuration(200, 'en')).toBe('3 min 20 sec');
+    expect(formatDuration(180, 'en')).toBe('3 min');
+    expect(formatDuration(7500, 'en')).toBe('2 hr 5 min');
+    expect(formatDuration(7500, 'pl')).toBe('2 godz. 5 min');
+  });
+
+  it('rounds to whole seconds and guards against nonsense', () => {
+    expect(formatDuration(0.4, 'en')).toBe('0 sec');
+    expect(formatDuration(-1, 'en')).toBe('—');
+    expect(formatDuration(Number.POSITIVE_INFINITY, 'en')).toBe('—');
   });
 });

@@ -1,12 +1,40 @@
+import { shallowRef } from 'vue';
+
 const SIZE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'] as const;
 
 /**
- * Human-readable byte count in binary steps (1 KB = 1024 B), as most file managers show it:
- * `0 B`, `999 B`, `1.5 KB`, `12 MB`, `1.2 GB`. One decimal below 10, none above.
+ * The app's chosen language (not the browser's), set by the settings store. A ref, so a template
+ * that shows a date or a size re-renders when the user switches language.
  */
-export function formatSize(bytes: number): string {
+const appLocale = shallowRef<string | undefined>(undefined);
+
+export function setFormatLocale(locale: string): void {
+  appLocale.value = locale;
+}
+
+/** Intl formatters are costly to build and a 50,000-row list formats every visible row. */
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+
+function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+  let formatter = formatters.get(key);
+  if (!formatter) {
+    formatter = make();
+    formatters.set(key, formatter);
+  }
+  return formatter as T;
+}
+
+/**
+ * Human-readable byte count in binary steps (1 KB = 1024 B), as most file managers show it:
+ * `0 B`, `999 B`, `1.5 KB`, `12 MB`, `1.2 GB` (`1,2 GB` in Polish). One decimal below 10, none above.
+ */
+export function formatSize(bytes: number, locale = appLocale.value): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  if (bytes < 1024) return `${Math.round(bytes)} B`;
+  const number = cached(
+    `size:${locale}`,
+    () => new Intl.NumberFormat(locale, { maximumFractionDigits: 1, useGrouping: false }),
+  );
+  if (bytes < 1024) return `${number.format(Math.round(bytes))} B`;
   let value = bytes;
   let unit = 0;
   while (value >= 1024 && unit < SIZE_UNITS.length - 1) {
@@ -19,13 +47,38 @@ export function formatSize(bytes: number): string {
     rounded = 1;
     unit += 1;
   }
-  return `${rounded} ${SIZE_UNITS[unit]}`;
+  return `${number.format(rounded)} ${SIZE_UNITS[unit]}`;
 }
 
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-
-/** A timestamp from the API (ISO 8601) in the user's locale, e.g. "12 Mar 2025, 14:05". */
-export function formatDate(iso: string): string {
+/** A timestamp from the API (ISO 8601) in the app's language, e.g. "12 Mar 2025, 14:05" / "12 mar 2025, 14:05". */
+export function formatDate(iso: string, locale = appLocale.value): string {
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : dateFormat.format(date);
+  if (Number.isNaN(date.getTime())) return iso;
+  const format = cached(
+    `date:${locale}`,
+    () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }),
+  );
+  return format.format(date);
+}
+
+/**
+ * A duration (time left of an upload) in the given locale, to the two largest units:
+ * "45 sec", "3 min 20 sec", "2 hr 5 min" (Polish: "45 sek.", "3 min 20 sek.", "2 godz. 5 min").
+ */
+export function formatDuration(totalSeconds: number, locale = appLocale.value): string {
+  if (!Number.isFinite(totalSeconds) || totalSeconds < 0) return '—';
+  const seconds = Math.round(totalSeconds);
+  const unit = (value: number, name: 'hour' | 'minute' | 'second') =>
+    new Intl.NumberFormat(locale, { style: 'unit', unit: name, unitDisplay: 'short' }).format(value);
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  if (h > 0) return m > 0 ? `${unit(h, 'hour')} ${unit(m, 'minute')}` : unit(h, 'hour');
+  if (m > 0) return s > 0 ? `${unit(m, 'minute')} ${unit(s, 'second')}` : unit(m, 'minute');
+  return unit(s, 'second');
+}
+
+/** A count with the locale's digit grouping: "50,000" in English, "50 000" in Polish. */
+export function formatNumber(value: number, locale = appLocale.value): string {
+  return cached(`number:${locale}`, () => new Intl.NumberFormat(locale)).format(value);
 }

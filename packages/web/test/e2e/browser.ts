@@ -28,11 +28,14 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-const webDist = fileURLToPath(new URL('../../dist', import.meta.url));
+/** `IDRIVE_E2E_WEB_DIR` points at another build (e.g. `vite build --outDir`), so parallel builds don't clash. */
+const webDist = process.env.IDRIVE_E2E_WEB_DIR ?? fileURLToPath(new URL('../../dist', import.meta.url));
 
 export interface WebServer {
   server: ServerProcess;
   browser: Browser;
+  /** The server's fresh data folder (its database is `idrive.sqlite` there). */
+  dataDir: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,7 @@ export async function startWebServer(env: Record<string, string>): Promise<WebSe
   return {
     server,
     browser,
+    dataDir,
     close: async () => {
       await browser.close();
       await server.stop();

@@ -54,22 +54,23 @@ describe('the web app in Chromium', { timeout: 120_000 }, () => {
 
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('link', { name: /Holidays/ }).waitFor();
-    expect(await page.getByRole('link', { name: /notes\.txt/ }).count()).toBe(1);
+    await page.getByRole('row', { name: /Holidays/ }).waitFor();
+    expect(await page.getByRole('row', { name: /notes\.txt/ }).count()).toBe(1);
 
-    await page.getByRole('link', { name: /Holidays/ }).click();
-    await page.getByRole('link', { name: /beach\.jpg/ }).waitFor();
+    await page.getByRole('row', { name: /Holidays/ }).dblclick();
+    await page.getByRole('row', { name: /beach\.jpg/ }).waitFor();
     await page.getByRole('navigation', { name: 'Breadcrumbs' }).waitFor();
 
+    await page.getByRole('row', { name: /beach\.jpg/ }).click();
     const [download] = await Promise.all([
       page.waitForEvent('download'),
-      page.getByRole('link', { name: /beach\.jpg/ }).click(),
+      page.getByRole('toolbar', { name: 'Selected items' }).getByRole('button', { name: 'Download' }).click(),
     ]);
     expect(download.suggestedFilename()).toBe('beach.jpg');
 
     // The session survives a reload (the cookie), then ends on sign-out.
     await page.reload();
-    await page.getByRole('link', { name: /beach\.jpg/ }).waitFor();
+    await page.getByRole('row', { name: /beach\.jpg/ }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.close();

@@ -1,0 +1,21 @@
+import type { CreateUserBody, UpdateUserBody, User, UserList } from '@idrive/shared';
+import { http } from './http';
+
+const path = (id: string) => `/users/${encodeURIComponent(id)}`;
+
+export async function listUsers(): Promise<User[]> {
+  return (await http.get<UserList>('/users')).users;
+}
+
+export function createUser(body: CreateUserBody): Promise<User> {
+  return http.post<User>('/users', body);
+}
+
+export function updateUser(id: string, body: UpdateUserBody): Promise<User> {
+  return http.patch<User>(path(id), body);
+}
+
+/** Removes the user and everything they own. */
+export async function deleteUser(id: string): Promise<void> {
+  await http.delete<unknown>(path(id));
+}

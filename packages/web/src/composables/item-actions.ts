@@ -1,0 +1,182 @@
+import type { Item } from '@idrive/shared';
+import { inject, provide, shallowRef, type InjectionKey } from 'vue';
+import { useI18n } from 'vue-i18n';
+import { useRoute, useRouter } from 'vue-router';
+import { createEmptyFile, createFolder } from '../api/folders';
+import { errorMessage } from '../api/http';
+import { copyItems, moveItem, renameItem, trashItems } from '../api/items';
+import { restoreItems } from '../api/trash';
+import { useDialogsStore, type LockMode } from '../stores/dialogs';
+import { useDownloadsStore } from '../stores/downloads';
+import { useFolderStore } from '../stores/folder';
+import { useSelectionStore } from '../stores/selection';
+import { folderPath } from '../utils/location';
+
+/** The browser's own dialogs (sharing and locks go through the app-wide dialog store). */
+export type BrowserDialog =
+  | { kind: 'rename'; item: Item }
+  | { kind: 'new-folder' }
+  | { kind: 'new-file' }
+  | { kind: 'move' | 'copy'; items: Item[] }
+  | { kind: 'tags'; items: Item[] }
+  | { kind: 'info'; item: Item };
+
+/** A short message after an action, with an undo where one makes sense. */
+export interface Notice {
+  text: string;
+  error?: boolean;
+  undo?: () => void;
+}
+
+/** A folder items can be moved or copied into. */
+export interface Destination {
+  id: string;
+  name: string;
+}
+
+/**
+ * Everything the browser can do to items, shared by the context menu, the selection bar, the
+ * keyboard and drag and drop. Created once by the folder view and injected below it.
+ */
+export function createItemActions() {
+  const { t } = useI18n();
+  const route = useRoute();
+  const router = useRouter();
+  const folder = useFolderStore();
+  const selection = useSelectionStore();
+  const dialogs = useDialogsStore();
+  const downloads = useDownloadsStore();
+  const dialog = shallowRef<BrowserDialog | null>(null);
+  const notice = shallowRef<Notice | null>(null);
+
+  function fail(err: unknown): void {
+    notice.value = { text: errorMessage(err), error: true };
+  }
+
+  function open(item: Item): void {
+    if (item.type === 'folder') void router.push(folderPath(item.id));
+    // The preview overlay renders itself from the query, so Back closes it.
+    else void router.push({ query: { ...route.query, preview: item.id } });
+  }
+
+  function download(items: Item[]): void {
+    const [first] = items;
+    if (!first) return;
+    if (items.length > 1) downloads.downloadSelection(items.map((item) => item.id));
+    else if (first.type === 'folder') downloads.downloadFolder(first.id);
+    else downloads.downloadFile(first.id);
+  }
+
+  async function rename(item: Item, name: string): Promise<void> {
+    folder.upsert(await renameItem(item.id, name));
+  }
+
+  /** One request per item; stops at the first failure and reports how far it got. */
+  async function moveInto(items: Item[], to: Destination): Promise<void> {
+    const moving = items.filter((item) => item.id !== to.id && item.parentId !== to.id);
+    if (moving.length === 0) return;
+    try {
+      for (const item of moving) folder.upsert(await moveItem(item.id, to.id));
+      selection.prune(folder.items);
+      notice.value = {
+        text: t('browser.notices.moved', { n: moving.length, folder: to.name }, moving.length),
+      };
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  async function copyInto(items: Item[], to: Destination): Promise<void> {
+    try {
+      const copies = await copyItems(
+        items.map((item) => item.id),
+        to.id,
+      );
+      for (const copy of copies) folder.upsert(copy);
+      notice.value = {
+        text: t('browser.notices.copied', { n: copies.length, folder: to.name }, copies.length),
+      };
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  async function trash(items: Item[]): Promise<void> {
+    if (items.length === 0) return;
+    const ids = items.map((item) => item.id);
+    try {
+      await trashItems(ids);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    folder.remove(ids);
+    selection.prune(folder.items);
+    notice.value = {
+      text: t('browser.notices.trashed', { n: ids.length }, ids.length),
+      undo: () => void restore(ids),
+    };
+  }
+
+  async function restore(ids: string[]): Promise<void> {
+    try {
+      for (const item of await restoreItems(ids)) folder.upsert(item);
+      notice.value = { text: t('browser.notices.restored', { n: ids.length }, ids.length) };
+    } catch (err) {
+      fail(err);
+    }
+  }
+
+  async function lock(item: Item, mode?: LockMode): Promise<void> {
+    await dialogs.open({ kind: 'lock', folder: item, mode });
+  }
+
+  function share(item: Item): void {
+    void dialogs.open({ kind: 'share', item });
+  }
+
+  async function newFolder(name: string): Promise<void> {
+    if (!folder.folder) return;
+    const created = await createFolder(folder.folder.id, name);
+    folder.upsert(created);
+    selection.only(created.id);
+  }
+
+  /** An empty text file, opened straight away in the editor. */
+  async function newTextFile(name: string): Promise<void> {
+    if (!folder.folder) return;
+    const created = await createEmptyFile(folder.folder.id, name);
+    folder.upsert(created);
+    selection.only(created.id);
+    open(created);
+  }
+
+  return {
+    dialog,
+    notice,
+    open,
+    download,
+    rename,
+    moveInto,
+    copyInto,
+    trash,
+    lock,
+    share,
+    newFolder,
+    newTextFile,
+  };
+}
+
+export type ItemActions = ReturnType<typeof createItemActions>;
+
+const key: InjectionKey<ItemActions> = Symbol('item-actions');
+
+export function provideItemActions(actions: ItemActions): void {
+  provide(key, actions);
+}
+
+export function useItemActions(): ItemActions {
+  const actions = inject(key);
+  if (!actions) throw new Error('useItemActions needs createItemActions in a parent view');
+  return actions;
+}

@@ -1,0 +1,125 @@
+import type { Item, ItemDetails, SortKey } from '@idrive/shared';
+import { LIST_LIMIT_MAX } from '@idrive/shared/limits';
+import { defineStore } from 'pinia';
+import { shallowRef } from 'vue';
+import { getListing } from '../api/folders';
+import { errorMessage } from '../api/http';
+import { rememberedChoice } from '../utils/remembered';
+import { sortedIndex, type SortOrder } from '../utils/sort-items';
+
+/** A small first page shows something quickly; the rest comes in pages as large as the API allows. */
+const FIRST_PAGE = 500;
+
+/**
+ * The folder being browsed: its details and all its entries in display order. Views and overlays that
+ * work on "the current folder" (the browser, the preview's next/previous) read it from here.
+ */
+export const useFolderStore = defineStore('folder', () => {
+  const folder = shallowRef<ItemDetails | null>(null);
+  const items = shallowRef<Item[]>([]);
+  const total = shallowRef(0);
+  /** False while later pages of a big folder are still coming in. */
+  const complete = shallowRef(true);
+  /** Why the rest of a big folder could not be fetched ('' when it could). */
+  const pageError = shallowRef('');
+  const sort = rememberedChoice<SortKey>('idrive.sort', ['name', 'size', 'updated', 'type'], 'name');
+  const order = rememberedChoice<SortOrder>('idrive.order', ['asc', 'desc'], 'asc');
+
+  /** The id `load` was last asked for (`null` = root), so `reload` can repeat it. */
+  let requested: string | null = null;
+  let controller: AbortController | null = null;
+
+  /**
+   * Loads the first page and resolves; the remaining pages stream in afterwards (see `complete`).
+   * `null` loads the root. Rejects with ApiError (404, 423 locked, …) for the view to show, or with
+   * an AbortError when a newer load replaced this one.
+   */
+  async function load(id: string | null): Promise<void> {
+    controller?.abort();
+    const current = new AbortController();
+    controller = current;
+    requested = id;
+    const choice = { sort: sort.value, order: order.value };
+    const first = await getListing(id, { ...choice, limit: FIRST_PAGE, signal: current.signal });
+    folder.value = first.folder;
+    items.value = first.items;
+    total.value = first.total;
+    pageError.value = '';
+    complete.value = first.items.length >= first.total;
+    if (!complete.value) void loadRest(first.folder.id, current);
+  }
+
+  async function loadRest(id: string, current: AbortController): Promise<void> {
+    const choice = { sort: sort.value, order: order.value };
+    try {
+      while (!current.signal.aborted) {
+        // Paging by offset: an entry added meanwhile may show up twice, so known ids are skipped.
+        const page = await getListing(id, {
+          ...choice,
+          offset: items.value.length,
+          limit: LIST_LIMIT_MAX,
+          signal: current.signal,
+        });
+        if (current.signal.aborted) return;
+        const known = new Set(items.value.map((item) => item.id));
+        items.value = items.value.concat(page.items.filter((item) => !known.has(item.id)));
+        total.value = page.total;
+        if (page.items.length === 0 || items.value.length >= page.total) break;
+      }
+      complete.value = true;
+    } catch (err) {
+      if (!current.signal.aborted) pageError.value = errorMessage(err);
+    }
+  }
+
+  /** The same folder again (after a live `resync`, a lock change, a new sort order). */
+  function reload(): Promise<void> {
+    return load(requested);
+  }
+
+  /**
+   * A change seen elsewhere (a finished upload, a live event): an item now in the current folder is
+   * put at its sorted place or replaced; one that left it (moved, trashed) is dropped.
+   */
+  function upsert(item: Item): void {
+    if (!folder.value) return;
+    if (item.id === folder.value.id) {
+      folder.value = { ...folder.value, ...item };
+      return;
+    }
+    const belongs = item.parentId === folder.value.id && item.trashedAt === null;
+    const index = items.value.findIndex((entry) => entry.id === item.id);
+    if (!belongs) {
+      if (index !== -1) remove([item.id]);
+      return;
+    }
+    const without = index === -1 ? items.value : items.value.toSpliced(index, 1);
+    const at = sortedIndex(without, item, { sort: sort.value, order: order.value });
+    // Past the loaded pages of a big folder: a later page brings it.
+    if (at === without.length && !complete.value) {
+      items.value = without;
+    } else {
+      items.value = without.toSpliced(at, 0, item);
+    }
+    if (index === -1) total.value++;
+  }
+
+  function remove(ids: readonly string[]): void {
+    const gone = new Set(ids);
+    const kept = items.value.filter((entry) => !gone.has(entry.id));
+    total.value -= items.value.length - kept.length;
+    items.value = kept;
+  }
+
+  function clear(): void {
+    controller?.abort();
+    controller = null;
+    folder.value = null;
+    items.value = [];
+    total.value = 0;
+    complete.value = true;
+    pageError.value = '';
+  }
+
+  return { folder, items, total, complete, pageError, sort, order, load, reload, upsert, remove, clear };
+});

@@ -1,0 +1,54 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
+import { startWebServer, type WebServer } from './browser.js';
+import { driveApi, fillFolder, signIn } from './drive.js';
+
+const PASSWORD = 'large-folder-password';
+const ENTRIES = 50_000;
+
+/** A folder of 50,000 entries opens quickly and scrolls to its end, rendering only what is on screen. */
+describe('a 50,000-entry folder in Chromium', { timeout: 120_000 }, () => {
+  let web: WebServer;
+  let server: ServerProcess;
+  let browser: Browser;
+  let folderId: string;
+
+  beforeAll(async () => {
+    web = await startWebServer({ IDRIVE_ADMIN_PASSWORD: PASSWORD });
+    ({ server, browser } = web);
+    const api = await driveApi(server.baseUrl, 'admin', PASSWORD);
+    folderId = (await api.mkdir(api.rootId, 'Big')).id;
+    await fillFolder(web.dataDir, api.userId, folderId, ENTRIES);
+  });
+
+  afterAll(() => web?.close());
+
+  it('opens, loads every page, and scrolls to the last entry with the keyboard', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, server.baseUrl, PASSWORD);
+    await page.getByRole('row', { name: /Big/ }).dblclick();
+    const grid = page.getByRole('grid', { name: 'Contents of Big' });
+    await grid.getByRole('row', { name: /file-000000\.txt/ }).waitFor();
+    expect(await page.getByText('50,000 items').count()).toBe(1);
+    // Only what is on screen is in the DOM.
+    expect(await grid.getByRole('row').count()).toBeLessThan(80);
+    // The later pages stream in behind the first one.
+    await page.getByText(/Loading more/).waitFor({ state: 'detached', timeout: 60_000 });
+
+    await grid.getByRole('row', { name: /file-000000\.txt/ }).click();
+    await page.keyboard.press('End');
+    const last = grid.getByRole('row', { name: /file-049999\.txt/ });
+    await last.waitFor();
+    expect(await last.isVisible()).toBe(true);
+    expect(await last.getAttribute('aria-selected')).toBe('true');
+    expect(await last.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await expect.poll(() => grid.getByRole('row', { name: /file-000000\.txt/ }).count()).toBe(0);
+    expect(await last.getAttribute('aria-rowindex')).toBe(String(ENTRIES + 1));
+
+    // Back to the top by scrolling (not the keyboard): the first entry is rendered again.
+    await page.mouse.wheel(0, -1e7);
+    await grid.getByRole('row', { name: /file-000000\.txt/ }).waitFor();
+    await page.close();
+  });
+});

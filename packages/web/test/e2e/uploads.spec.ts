@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWebServer, type WebServer } from './browser.js';
+import { driveApi, signIn, type DriveApi } from './drive.js';
+import { dropFromDisk, localTree, sha256, storedTree } from './uploads-helpers.js';
+
+const PASSWORD = 'uploads-test-password';
+const MiB = 1024 * 1024;
+
+/** The entries of the open folder's listing. */
+const row = (page: Page, name: string) => page.getByRole('grid').getByRole('row', { name: new RegExp(name) });
+
+async function totalProgress(page: Page): Promise<string | null> {
+  return page.getByRole('progressbar', { name: 'Total upload progress' }).getAttribute('aria-valuenow');
+}
+
+/** Uploads from the desktop (drag and drop, the pickers), conflicts, and what another tab sees. */
+describe('uploads in Chromium', { timeout: 120_000 }, () => {
+  let web: WebServer;
+  let browser: Browser;
+  let baseUrl: string;
+  let api: DriveApi;
+  let disk: string;
+
+  beforeAll(async () => {
+    web = await startWebServer({ IDRIVE_ADMIN_PASSWORD: PASSWORD });
+    browser = web.browser;
+    baseUrl = web.server.baseUrl;
+    api = await driveApi(baseUrl, 'admin', PASSWORD);
+    disk = await mkdtemp(path.join(os.tmpdir(), 'idrive-upload-e2e-'));
+    // Small files go in batches, the bigger ones (over 1 MiB) through tus, also inside folders.
+    await writeFile(path.join(disk, 'notes.txt'), 'first notes\n');
+    await writeFile(path.join(disk, 'photo.bin'), randomBytes(2 * MiB + 17));
+    await mkdir(path.join(disk, 'Album/2024'), { recursive: true });
+    await mkdir(path.join(disk, 'Album/empty'));
+    await writeFile(path.join(disk, 'Album/readme.md'), '# Album\n');
+    await writeFile(path.join(disk, 'Album/2024/a.txt'), 'a'.repeat(1000));
+    await writeFile(path.join(disk, 'Album/2024/b.bin'), randomBytes(MiB + 1));
+  });
+
+  afterAll(async () => {
+    await web?.close();
+    if (disk) await rm(disk, { recursive: true, force: true });
+  });
+
+  it('uploads dropped files and a nested folder, byte for byte, and another tab sees them live', async () => {
+    const watcher = await (await browser.newContext()).newPage();
+    await signIn(watcher, baseUrl, PASSWORD);
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+
+    await dropFromDisk(
+      page,
+      ['notes.txt', 'photo.bin', 'Album'].map((name) => path.join(disk, name)),
+      () => page.getByText('Drop to upload to My Drive').isVisible(),
+    );
+    expect(await page.getByText('Drop to upload to My Drive').count()).toBe(0);
+
+    const panel = page.getByRole('region', { name: 'Uploads complete' });
+    await panel.waitFor();
+    expect(await totalProgress(page)).toBe('100');
+    await page.getByRole('progressbar', { name: 'Upload progress of b.bin' }).waitFor();
+    for (const name of ['notes.txt', 'photo.bin', 'Album']) {
+      await row(page, name).waitFor();
+      await row(watcher, name).waitFor();
+    }
+
+    const stored = await (await storedTree(baseUrl, 'admin', PASSWORD)).tree(api.rootId);
+    const local = await localTree(disk);
+    expect(stored).toEqual({
+      ...local,
+      'Album/': 'folder',
+      'Album/2024/': 'folder',
+      'Album/empty/': 'folder',
+    });
+
+    // The folder's size in the listing counts what was uploaded into it.
+    const album = (
+      await api.json<{ items: { name: string; size: number }[] }>('GET', `/folders/root`)
+    ).items.find((i) => i.name === 'Album');
+    expect(album?.size).toBe(8 + 1000 + MiB + 1);
+    await page.getByRole('button', { name: 'Clear finished' }).click();
+    await panel.waitFor({ state: 'detached' });
+    await watcher.context().close();
+    await page.context().close();
+  });
+
+  it('uploads a folder picked with the Upload menu into the open folder', async () => {
+    const target = await api.mkdir(api.rootId, 'Picked');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    await row(page, 'Picked').dblclick();
+    await page.getByRole('heading', { name: 'Picked', level: 1 }).waitFor();
+
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('menuitem', { name: 'Folder' }).click(),
+    ]);
+    await chooser.setFiles(path.join(disk, 'Album'));
+    await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
+    await row(page, 'Album').waitFor();
+
+    const stored = await (await storedTree(baseUrl, 'admin', PASSWORD)).tree(target.id);
+    const local = await localTree(path.join(disk, 'Album'), 'Album/');
+    // A folder pick lists files only, so the empty folder is not part of it.
+    expect(stored).toEqual({ ...local, 'Album/': 'folder', 'Album/2024/': 'folder' });
+    await page.context().close();
+  });
+
+  it('asks about names that are taken: keep both for all, and Escape skips', async () => {
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    const changed = path.join(disk, 'changed');
+    await mkdir(changed);
+    await writeFile(path.join(changed, 'notes.txt'), 'second notes\n');
+    const photo = randomBytes(MiB + 5);
+    await writeFile(path.join(changed, 'photo.bin'), photo);
+
+    const pick = async (...files: string[]) => {
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      const [chooser] = await Promise.all([
+        page.waitForEvent('filechooser'),
+        page.getByRole('menuitem', { name: 'Files' }).click(),
+      ]);
+      await chooser.setFiles(files.map((file) => path.join(changed, file)));
+    };
+
+    await pick('notes.txt', 'photo.bin');
+    const first = page.getByRole('dialog', { name: /already exists/ });
+    await first.waitFor();
+    await first.getByLabel(/Do this for the other conflicts/).check();
+    await first.getByRole('button', { name: 'Keep both' }).click();
+    await row(page, 'notes \\(1\\)\\.txt').waitFor();
+    await row(page, 'photo \\(1\\)\\.bin').waitFor();
+    expect(await page.getByRole('dialog').count()).toBe(0);
+
+    const { get } = await storedTree(baseUrl, 'admin', PASSWORD);
+    const listing = await api.json<{ items: { id: string; name: string }[] }>('GET', '/folders/root');
+    const byName = new Map(listing.items.map((i) => [i.name, i.id]));
+    const content = async (name: string) =>
+      Buffer.from(await (await get(`/files/${byName.get(name)}/content`)).arrayBuffer());
+    expect((await content('notes.txt')).toString()).toBe('first notes\n');
+    expect((await content('notes (1).txt')).toString()).toBe('second notes\n');
+    expect(sha256(await content('photo (1).bin'))).toBe(sha256(photo));
+
+    // "For all" lasted for those uploads only; a new one asks again, and Escape skips it.
+    await pick('notes.txt');
+    const again = page.getByRole('dialog', { name: '“notes.txt” already exists' });
+    await again.waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByText('Skipped').waitFor();
+    const after = await api.json<{ items: { name: string }[] }>('GET', '/folders/root');
+    expect(after.items.filter((i) => i.name.startsWith('notes')).map((i) => i.name)).toEqual([
+      'notes (1).txt',
+      'notes.txt',
+    ]);
+    await page.context().close();
+  });
+
+  it('says that a download started', async () => {
+    const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    await page.getByRole('button', { name: 'More actions for notes.txt' }).click();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('menuitem', { name: 'Download' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('notes.txt');
+    await expect
+      .poll(() => page.getByRole('status').filter({ hasText: 'Download of notes.txt started' }).count())
+      .toBe(1);
+    await page.context().close();
+  });
+});
