@@ -22,6 +22,8 @@ import { openEventSocket } from '../packages/server/test/helpers/event-socket.js
 import { loginOver, receive, send } from '../packages/server/test/helpers/http-client.js';
 import { startServerProcess, type ServerProcess } from '../packages/server/test/helpers/server-process.js';
 import { searchRows } from './bench-search.js';
+import { webListRows } from './bench-web-list.js';
+import { webUploadRows } from './bench-web-upload.js';
 
 const MiB = 1024 * 1024;
 const FILE_SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
@@ -439,6 +441,16 @@ async function main(): Promise<void> {
     rows.push(...(await searchRows()));
     return report();
   }
+  // BENCH_ONLY=web-list runs just the web app's big-folder rows (in Chromium).
+  if (process.env.BENCH_ONLY === 'web-list') {
+    rows.push(...(await webListRows()));
+    return report();
+  }
+  // BENCH_ONLY=web-upload runs just the web app's big-file upload row (in Chromium).
+  if (process.env.BENCH_ONLY === 'web-upload') {
+    rows.push(...(await webUploadRows()));
+    return report();
+  }
   const ceiling = cryptoCeiling();
   rows.push({
     metric: 'crypto ceiling: seal + SHA-256 (1 core)',
@@ -605,6 +617,8 @@ async function main(): Promise<void> {
   await eventRows();
   await zipRows();
   rows.push(...(await searchRows()));
+  rows.push(...(await webListRows()));
+  rows.push(...(await webUploadRows()));
   report();
 }
 
