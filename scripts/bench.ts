@@ -6,17 +6,8 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import {
-  DEFAULT_CHUNK_SIZE,
-  nameKey,
-  SEGMENT_SIZE,
-  type DriveEvent,
-  type Listing,
-  type User,
-} from '@idrive/shared';
+import { DEFAULT_CHUNK_SIZE, SEGMENT_SIZE, type DriveEvent, type Listing, type User } from '@idrive/shared';
 import { createDiscordEmulator } from '@idrive/discord-emulator';
-import { openDatabase } from '../packages/server/src/db/database.js';
-import { ItemRepository } from '../packages/server/src/repositories/item.repository.js';
 import { SegmentCipher } from '../packages/server/src/storage/segment-cipher.js';
 import { openEventSocket } from '../packages/server/test/helpers/event-socket.js';
 import { loginOver, receive, send } from '../packages/server/test/helpers/http-client.js';
@@ -24,6 +15,7 @@ import { startServerProcess, type ServerProcess } from '../packages/server/test/
 import { searchRows } from './bench-search.js';
 import { webListRows } from './bench-web-list.js';
 import { webUploadRows } from './bench-web-upload.js';
+import { fillFolder } from '../packages/web/test/e2e/drive.js';
 
 const MiB = 1024 * 1024;
 const FILE_SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
@@ -539,32 +531,7 @@ async function main(): Promise<void> {
     const me = (await (await fetch(`${server.baseUrl}/api/v1/auth/me`, { headers: auth })).json()) as {
       user: User;
     };
-    const handle = openDatabase({ url: path.join(dataDir, 'idrive.sqlite') });
-    const now = Date.now();
-    await handle.db.transaction().execute((tx) =>
-      new ItemRepository(tx).insertMany(
-        Array.from({ length: LISTING_ENTRIES }, (_, i) => {
-          const name = `file-${String(i).padStart(6, '0')}.txt`;
-          return {
-            id: randomUUID(),
-            owner_id: me.user.id,
-            parent_id: folder.id,
-            type: 'file' as const,
-            name,
-            name_key: nameKey(name),
-            size: i,
-            mime_type: 'text/plain',
-            version_id: null,
-            created_at: now,
-            updated_at: now - i,
-            trashed_at: null,
-            trash_root_id: null,
-            original_parent_id: null,
-          };
-        }),
-      ),
-    );
-    await handle.db.destroy();
+    await fillFolder(dataDir, me.user.id, folder.id, LISTING_ENTRIES);
 
     const page = async (query: string) => {
       const t0 = performance.now();

@@ -161,25 +161,15 @@ export const useUploadsStore = defineStore('uploads', () => {
       if (!userId) return;
       const records = jobs.value
         .filter((job) => UNFINISHED.includes(job.status))
-        .map(
-          ({
-            id,
-            path,
-            destinationId,
-            destinationName,
-            size,
-            lastModified,
-            conflict: policy,
-          }): UploadRecord => ({
-            id,
-            path,
-            destinationId,
-            destinationName,
-            size,
-            lastModified,
-            conflict: policy,
-          }),
-        );
+        .map((job): UploadRecord => ({
+          id: job.id,
+          path: job.path,
+          destinationId: job.destinationId,
+          destinationName: job.destinationName,
+          size: job.size,
+          lastModified: job.lastModified,
+          conflict: job.conflict,
+        }));
       saveRecords(localStorage, recordsKey(userId), records);
     });
   }
