@@ -36,6 +36,8 @@ export interface WebServer {
   browser: Browser;
   /** The server's fresh data folder (its database is `idrive.sqlite` there). */
   dataDir: string;
+  /** Stops the server and starts it again on the same port and data folder (`server` is replaced). */
+  restartServer(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -47,16 +49,20 @@ export async function startWebServer(env: Record<string, string>): Promise<WebSe
   if (!existsSync(path.join(webDist, 'index.html')))
     throw new Error('Build the web app first: npm run build');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-e2e-'));
-  const server = await startServerProcess({ IDRIVE_DATA_DIR: dataDir, IDRIVE_WEB_DIR: webDist, ...env });
-  const browser = await launchBrowser();
-  return {
-    server,
-    browser,
+  const serverEnv = { IDRIVE_DATA_DIR: dataDir, IDRIVE_WEB_DIR: webDist, ...env };
+  const web: WebServer = {
+    server: await startServerProcess(serverEnv),
+    browser: await launchBrowser(),
     dataDir,
+    restartServer: async () => {
+      await web.server.stop();
+      web.server = await startServerProcess(serverEnv, { port: Number(new URL(web.server.baseUrl).port) });
+    },
     close: async () => {
-      await browser.close();
-      await server.stop();
+      await web.browser.close();
+      await web.server.stop();
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+  return web;
 }

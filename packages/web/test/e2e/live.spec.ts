@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
 import { startWebServer, type WebServer } from './browser.js';
 import { driveApi, signIn, type DriveApi } from './drive.js';
@@ -48,5 +48,24 @@ describe('live updates in the browser', { timeout: 120_000 }, () => {
     await gridB.getByRole('row', { name: /welcome\.txt/ }).waitFor({ state: 'detached' });
     await gridA.getByRole('row', { name: /welcome\.txt/ }).waitFor({ state: 'detached' });
     await Promise.all([first.close(), second.close()]);
+  });
+
+  it('reconnects quietly after the server restarts and keeps following changes', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, server.baseUrl, PASSWORD);
+    const grid = page.getByRole('grid', { name: 'Contents of My Drive' });
+    await grid.getByRole('row', { name: /existing\.txt/ }).waitFor();
+    // A page reload would drop this; catching up must happen in the running page.
+    await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+
+    await web.restartServer();
+    // The session lives in the database, so the same token and cookie still work.
+    await api.put(api.rootId, 'after-restart.txt', 'back again');
+
+    await grid.getByRole('row', { name: /after-restart\.txt/ }).waitFor({ timeout: 60_000 });
+    expect(await page.evaluate(() => 'stillTheSamePage' in window)).toBe(true);
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await context.close();
   });
 });
