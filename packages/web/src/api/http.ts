@@ -34,6 +34,7 @@ export interface RequestOptions {
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 let csrfToken: string | null = null;
+let translateError: ((err: ApiError) => string | null) | null = null;
 let onUnauthorized: (() => void) | null = null;
 
 /** Remember the session's CSRF token; every state-changing request sends it as `X-CSRF-Token`. */
@@ -44,6 +45,14 @@ export function setCsrfToken(token: string | null): void {
 /** The CSRF header for a state-changing request made outside `request()` (tus, XHR with progress). */
 export function csrfHeaders(): Record<string, string> {
   return csrfToken ? { 'X-CSRF-Token': csrfToken } : {};
+}
+
+/**
+ * How `errorMessage` words an API error in the user's language; `null` keeps the server's own
+ * (English, and often more specific) message. Set once at start-up, so this module needs no i18n.
+ */
+export function setErrorTranslator(translate: ((err: ApiError) => string | null) | null): void {
+  translateError = translate;
 }
 
 /** Called whenever the API answers 401, e.g. to drop back to the sign-in form when a session expires. */
@@ -182,7 +191,7 @@ export const http = {
 
 /** A message fit to show the user for anything an API call may throw. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.message;
+  if (err instanceof ApiError) return translateError?.(err) ?? err.message;
   if (err instanceof Error) return err.message;
   return 'Something went wrong.';
 }

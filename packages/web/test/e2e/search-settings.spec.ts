@@ -100,6 +100,16 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
       expect(await html.getAttribute('data-theme')).toBe('dark');
       expect(await luminance()).toBeLessThan(0.2);
     }
+
+    // The server answers in English; the app words its errors in the chosen language.
+    await page.goto(baseUrl);
+    await page.getByRole('button', { name: 'Nowy folder' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Nowy folder' });
+    await dialog.getByLabel('Nazwa folderu').fill('Reports');
+    await dialog.getByRole('button', { name: 'Utwórz' }).click();
+    await expect
+      .poll(() => dialog.getByRole('alert').textContent())
+      .toBe('Element o tej nazwie już tu istnieje.');
     await context.close();
   });
 
