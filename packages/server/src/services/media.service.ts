@@ -8,10 +8,18 @@ import type { MediaOutcome } from '../repositories/media.repository.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { FileService, OpenFile, OpenVersion } from './file.service.js';
 import type { ItemService } from './item.service.js';
-import { describeImage, THUMBNAIL_TYPE } from './thumbnail-image.js';
 import { serveVersion } from './thumbnail-source.js';
-import { storeThumbnail } from './thumbnail-store.js';
+import { storeThumbnail, THUMBNAIL_TYPE } from './thumbnail-store.js';
 import type { VideoTools } from './thumbnail-video.js';
+
+/**
+ * sharp (libvips) holds about 30 MB once loaded, so it is loaded for the first image rather than at
+ * start-up: a drive that never sees an image never pays for it.
+ */
+async function describeImage(input: Buffer, maxPixels: number) {
+  const { describeImage: describe } = await import('./thumbnail-image.js');
+  return describe(input, maxPixels);
+}
 
 export interface MediaOptions {
   /** Images with more pixels than this get no thumbnail (decoding them would take too much memory). */

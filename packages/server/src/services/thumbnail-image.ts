@@ -1,9 +1,7 @@
 import sharp from 'sharp';
 import { UnrecoverableJobError } from '../jobs/job-queue.js';
 
-/** Longest side of a thumbnail, in pixels. */
-export const THUMBNAIL_SIZE = 256;
-export const THUMBNAIL_TYPE = 'image/webp';
+import { THUMBNAIL_SIZE } from './thumbnail-store.js';
 
 // One libvips thread: thumbnails are background work on a small machine, and requests come first.
 sharp.concurrency(1);

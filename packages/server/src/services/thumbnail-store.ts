@@ -1,5 +1,10 @@
 import type { FileService } from './file.service.js';
 
+/** Longest side of a thumbnail, in pixels. */
+export const THUMBNAIL_SIZE = 256;
+/** Thumbnails are WebP (thumbnail-image.ts makes them), whatever the source was. */
+export const THUMBNAIL_TYPE = 'image/webp';
+
 export interface StoredThumbnail {
   versionId: string;
   size: number;
