@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileInfo, Item, Listing, StorageStatus } from '@idrive/shared';
 import { createDiscordEmulator, type DiscordEmulator, type SeedResult } from '@idrive/discord-emulator';
@@ -15,8 +14,7 @@ describe('connecting Discord', { timeout: 60_000 }, () => {
 
   beforeAll(async () => {
     emulator = createDiscordEmulator();
-    await emulator.app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(emulator.app.server.address() as AddressInfo).port}`;
+    const base = await emulator.app.listen({ host: '127.0.0.1', port: 0 });
     seed = emulator.control.seed({ channels: [], bots: [{}] });
     env = { DISCORD_API_BASE: `${base}/api/v10`, DISCORD_CDN_BASE: base };
     t = await startTestApp({ configDb: true, env });

@@ -1,5 +1,4 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { ArchiveEntry, ArchiveListing, Item } from '@idrive/shared';
@@ -144,8 +143,7 @@ describeEachDb('archive viewer', (dialect) => {
     store = new CountingStore(new LocalDiskStore(path.join(dir, 'chunks')));
     t = await startTestApp({ dialect, overrides: { stores: [store], writeTo: 'local' } });
     me = await newDriveUser(t);
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}/api/v1`;
+    baseUrl = `${await t.drive.app.listen({ host: '127.0.0.1', port: 0 })}/api/v1`;
   });
   afterAll(async () => {
     await t.close();

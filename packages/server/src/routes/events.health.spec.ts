@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriveEvent } from '@idrive/shared';
 import { createDiscordEmulator, type DiscordEmulator } from '@idrive/discord-emulator';
@@ -19,11 +18,9 @@ describe('storage health events', { timeout: 30_000 }, () => {
 
   beforeAll(async () => {
     emulator = createDiscordEmulator();
-    await emulator.app.listen({ host: '127.0.0.1', port: 0 });
-    const base = `http://127.0.0.1:${(emulator.app.server.address() as AddressInfo).port}`;
+    const base = await emulator.app.listen({ host: '127.0.0.1', port: 0 });
     t = await startTestApp({ env: { DISCORD_API_BASE: `${base}/api/v10`, DISCORD_CDN_BASE: base } });
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    url = `ws://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}/api/v1/events`;
+    url = `${(await t.drive.app.listen({ host: '127.0.0.1', port: 0 })).replace('http', 'ws')}/api/v1/events`;
   });
   afterAll(async () => {
     await t.close();

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listing } from '@idrive/shared';
 import { bearer, errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
@@ -213,8 +212,7 @@ describe('tus uploads over a real connection', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ configDb: true, env: { IDRIVE_CHUNK_SIZE: String(CHUNK) } });
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}`;
+    base = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(() => t.close());
 

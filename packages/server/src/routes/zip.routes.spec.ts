@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from '@node-rs/crc32';
@@ -24,8 +23,7 @@ describeEachDb('zip downloads', (dialect) => {
     t = await startTestApp({ dialect });
     me = await newDriveUser(t);
     dir = await mkdtemp(path.join(os.tmpdir(), 'idrive-zip-routes-'));
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}/api/v1`;
+    baseUrl = `${await t.drive.app.listen({ host: '127.0.0.1', port: 0 })}/api/v1`;
   });
   afterAll(async () => {
     await t.close();

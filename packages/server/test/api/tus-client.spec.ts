@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listing } from '@idrive/shared';
@@ -16,8 +15,7 @@ describe('tus-js-client against /api/v1/uploads', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ env: { IDRIVE_CHUNK_SIZE: String(CHUNK) } });
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    endpoint = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}/api/v1/uploads`;
+    endpoint = `${await t.drive.app.listen({ host: '127.0.0.1', port: 0 })}/api/v1/uploads`;
     const root = await t.drive.app.inject({
       method: 'GET',
       url: '/api/v1/folders/root',

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '@idrive/shared';
 import { startDiscordApp, type EmulatedDiscord } from '../helpers/discord.js';
@@ -23,8 +22,7 @@ describe('uploading within Discord limits', { timeout: 600_000 }, () => {
       webhooksPerChannel: 2,
       bots: [{}],
     }));
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}`;
+    base = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(() => close());
 

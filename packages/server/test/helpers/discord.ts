@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { DEFAULT_CHUNK_SIZE, type Listing } from '@idrive/shared';
 import { createDiscordEmulator, type DiscordEmulator, type SeedRequest } from '@idrive/discord-emulator';
@@ -20,8 +19,7 @@ export async function emulatedDiscord(
   seed: SeedRequest = { channels: ['c1', 'c2'], webhooksPerChannel: 2, bots: [{}] },
 ): Promise<EmulatedDiscord> {
   const emulator = createDiscordEmulator();
-  await emulator.app.listen({ host: '127.0.0.1', port: 0 });
-  const base = `http://127.0.0.1:${(emulator.app.server.address() as AddressInfo).port}`;
+  const base = await emulator.app.listen({ host: '127.0.0.1', port: 0 });
   const seeded = emulator.control.seed(seed);
   const { scheduler, store } = createDiscordStore({
     endpoints: { apiBase: `${base}/api/v10`, cdnBase: base },

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { crc32 } from '@node-rs/crc32';
@@ -30,8 +29,7 @@ describeEachDb('zip downloads at scale', (dialect) => {
     t = await startTestApp({ dialect });
     me = await newDriveUser(t);
     dir = await mkdtemp(path.join(os.tmpdir(), 'idrive-zip-large-'));
-    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
-    baseUrl = `http://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}/api/v1`;
+    baseUrl = `${await t.drive.app.listen({ host: '127.0.0.1', port: 0 })}/api/v1`;
   });
   afterAll(async () => {
     await t.close();

@@ -114,12 +114,7 @@ export const itemEvent = z.discriminatedUnion('type', [
 export type ItemEvent = z.infer<typeof itemEvent>;
 
 export const driveEvent = z.discriminatedUnion('type', [
-  itemCreatedEvent,
-  itemUpdatedEvent,
-  itemMovedEvent,
-  itemDeletedEvent,
-  itemRestoredEvent,
-  itemCopiedEvent,
+  ...itemEvent.options,
   uploadProgressEvent,
   storageHealthEvent,
   sessionEndedEvent,
