@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { ref, watch } from 'vue';
+import { computed, ref, shallowRef, watch } from 'vue';
 import { i18n, type Locale } from '../i18n';
 import { setFormatLocale } from '../utils/format';
 
@@ -18,15 +18,18 @@ export const useSettingsStore = defineStore('settings', () => {
   const theme = ref<Theme>(savedTheme());
   const locale = ref<Locale>(i18n.global.locale.value);
 
-  // The stylesheet keys its colours off data-theme; "system" follows prefers-color-scheme.
-  watch(
-    theme,
-    (value) => {
-      document.documentElement.dataset.theme = value;
-      localStorage.setItem(THEME_KEY, value);
-    },
-    { immediate: true },
-  );
+  // "system" follows the system's preference, also when it changes while the app is open.
+  const systemDark = window.matchMedia('(prefers-color-scheme: dark)');
+  const systemIsDark = shallowRef(systemDark.matches);
+  systemDark.addEventListener('change', (event) => (systemIsDark.value = event.matches));
+  /** Whether the dark theme is showing now: chosen, or "system" on a dark system. */
+  const dark = computed(() => theme.value === 'dark' || (theme.value === 'system' && systemIsDark.value));
+
+  watch(theme, (value) => localStorage.setItem(THEME_KEY, value));
+  // The stylesheet keys its colours off data-theme, which is always the theme being shown.
+  watch(dark, (value) => (document.documentElement.dataset.theme = value ? 'dark' : 'light'), {
+    immediate: true,
+  });
   watch(
     locale,
     (value) => {
@@ -38,5 +41,5 @@ export const useSettingsStore = defineStore('settings', () => {
     { immediate: true },
   );
 
-  return { theme, locale };
+  return { theme, dark, locale };
 });
