@@ -5,6 +5,7 @@ import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
 import { matchesEtag, sendContent, versionEtag } from '../http/content.js';
 import { declaredLength } from '../http/raw-body.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
+import { presentTagSummary } from '../http/search-presenters.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['files'];
@@ -36,6 +37,7 @@ export function fileRoutes(ctx: RouteContext) {
         const { path } = await ctx.items.details(user, file.item.id);
         return {
           ...presentDetails(file.item, path, file.version.sha256),
+          tags: (await ctx.tags.tagsOfItem(file.item.id)).map(presentTagSummary),
           storage: await ctx.files.storageInfo(file.version),
           media: await ctx.media.info(file.version.id),
         };

@@ -27,10 +27,9 @@ export function itemRoutes(ctx: RouteContext) {
       async (request) => {
         await ctx.locks.check(currentAuth(request), request.params.id, 'item');
         const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
-        const tagRows = (await ctx.tags.tagsOf([row.id])).get(row.id) ?? [];
         return {
           ...presentDetails(row, path, await ctx.files.sha256Of(row), await ctx.locks.lockedAmong([row])),
-          tags: tagRows.map(presentTagSummary),
+          tags: (await ctx.tags.tagsOfItem(row.id)).map(presentTagSummary),
         };
       },
     );

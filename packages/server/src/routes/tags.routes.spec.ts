@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TAG_DEFAULT_COLOR, type SearchResponse, type Tag, type TagList } from '@idrive/shared';
+import {
+  TAG_DEFAULT_COLOR,
+  type FileInfo,
+  type SearchResponse,
+  type Tag,
+  type TagList,
+} from '@idrive/shared';
 import { newDriveUser, type DriveClient } from '../../test/helpers/drive-client.js';
 import { errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
@@ -125,6 +131,9 @@ describeEachDb('tags', (dialect) => {
       ]);
       expect(await tagNames(u, ids.folder!)).toEqual(['alpha', 'beta']);
       expect(await tagNames(u, ids['plain.txt']!)).toEqual([]);
+      // A file's info (its details plus where it is stored) carries the same tags.
+      const info = (await u.request('GET', `/files/${ids['y.txt']!}/info`)).json<FileInfo>();
+      expect(info.tags?.map((tag) => tag.name)).toEqual(['alpha', 'beta']);
     });
 
     it('counts the live items carrying each tag', async () => {

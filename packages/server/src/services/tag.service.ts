@@ -88,6 +88,11 @@ export class TagService {
     return this.repos.tags.tagsOf(itemIds);
   }
 
+  /** One item's tags, for its details. */
+  async tagsOfItem(itemId: string): Promise<TagRow[]> {
+    return (await this.tagsOf([itemId])).get(itemId) ?? [];
+  }
+
   /** The user's tags among these ids (all of them, or 404): for filtering a search by tags. */
   async ownedMany(user: UserRow, ids: string[], r: Repositories = this.repos): Promise<string[]> {
     const unique = [...new Set(ids)];
