@@ -69,9 +69,10 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     const token = bearer ?? cookie;
     request.auth = token ? await auth.authenticate(token) : null;
 
-    const config = request.routeOptions.config;
-    // Everything outside /api is the web app's shell, which anyone may load.
-    if (config.public || !request.url.startsWith('/api/')) return;
+    // Judged on the route the router matched, never on the URL string: the router decodes and
+    // normalises the path, so a prefix test on request.url misses `/%61pi/...` and the like. A route
+    // is closed unless it says it is public; a path that matched nothing gets the 404 handler.
+    if (request.routeOptions.config.public || request.is404) return;
     if (!request.auth) {
       throw new AppError(
         401,
@@ -88,7 +89,8 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     if (cookie && request.headers.upgrade?.toLowerCase() === 'websocket' && !fromOwnOrigin(request)) {
       throw new AppError(403, 'forbidden', 'A websocket signed in by cookie must be opened from this site');
     }
-    if (config.permission) requirePermission(request.auth.user, config.permission);
+    const { permission } = request.routeOptions.config;
+    if (permission) requirePermission(request.auth.user, permission);
   });
 }
 

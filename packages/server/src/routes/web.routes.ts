@@ -10,12 +10,17 @@ import { AppError } from '../lib/app-error.js';
  */
 export function webRoutes(webDir: string) {
   return async (app: FastifyInstance): Promise<void> => {
+    // Every route of this plugin (the static files' too, which take no config of their own) is the
+    // web app's shell, which anyone may load.
+    app.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
     const built = existsSync(path.join(webDir, 'index.html'));
     if (built) {
       await app.register(fastifyStatic, { root: webDir, wildcard: false, index: false, maxAge: '1h' });
     }
     app.get('/*', { config: { public: true } }, async (request, reply) => {
-      if (request.url.startsWith('/api/')) {
+      if (inApiNamespace((request.params as { '*': string })['*'])) {
         throw new AppError(404, 'not_found', `No route for GET ${request.url.split('?')[0]}`);
       }
       if (!built) {
@@ -27,4 +32,12 @@ export function webRoutes(webDir: string) {
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     });
   };
+}
+
+/**
+ * Whether a path the API did not match still names the API (in any spelling the router decoded:
+ * `%2f`, a backslash, capitals), so it gets the API's 404 rather than the web app's shell.
+ */
+function inApiNamespace(decodedPath: string): boolean {
+  return /^api([/\\]|$)/i.test(decodedPath.replace(/^[/\\]+/, ''));
 }

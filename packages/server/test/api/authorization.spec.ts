@@ -1,112 +1,48 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Item, Listing, Permission, SessionList } from '@idrive/shared';
+import type { Item, Listing, Permission } from '@idrive/shared';
 import type { RouteInfo } from '../../src/app.js';
+import {
+  concreteUrl,
+  ownerIdFor,
+  pathVariants,
+  rawRequest,
+  setUpOwner,
+  type OwnerFixture,
+} from '../helpers/route-walk.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { describeEachDb } from '../helpers/test-db.js';
 
 /**
  * Walks every registered API route, so a route added later is checked without anyone remembering to:
- * no session → 401; a user without the route's permission → 403; another user's ids → 404.
+ * no session → 401; a user without the route's permission → 403; another user's ids → 404; and the
+ * same refusals under every other spelling of the route's path.
  */
 describeEachDb('authorisation on every route', (dialect) => {
   let t: TestApp;
-  let owner: {
-    token: string;
-    folderId: string;
-    fileId: string;
-    uploadId: string;
-    sessionId: string;
-    userId: string;
-    shareId: string;
-    tagId: string;
-  };
+  let owner: OwnerFixture;
   let stranger: string;
   let apiRoutes: RouteInfo[];
+  let base: string;
 
   beforeAll(async () => {
     t = await startTestApp({ dialect });
-    const a = await t.createUser(['upload', 'delete', 'share']);
-    const auth = bearer(a.token);
-    const root = (
-      await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: auth })
-    ).json<Listing>();
-    const folder = await t.drive.app.inject({
-      method: 'POST',
-      url: '/api/v1/folders',
-      headers: auth,
-      payload: { parentId: root.folder.id, name: 'private' },
-    });
-    const file = await t.drive.app.inject({
-      method: 'PUT',
-      url: `/api/v1/folders/${root.folder.id}/files/secret.txt`,
-      headers: auth,
-      payload: Buffer.from('secret'),
-    });
-    const upload = await t.drive.app.inject({
-      method: 'POST',
-      url: '/api/v1/uploads',
-      headers: {
-        ...auth,
-        'tus-resumable': '1.0.0',
-        'upload-length': '10',
-        'upload-metadata': 'filename eA==',
-      },
-    });
-    const sessions = await t.drive.app.inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: auth });
-    const share = await t.drive.app.inject({
-      method: 'POST',
-      url: '/api/v1/shares',
-      headers: auth,
-      payload: { itemId: folder.json<Item>().id },
-    });
-    owner = {
-      token: a.token,
-      folderId: folder.json<Item>().id,
-      fileId: file.json<Item>().id,
-      uploadId: (upload.headers.location as string).split('/').pop()!,
-      sessionId: sessions.json<SessionList>().sessions[0]!.id,
-      userId: a.user.id,
-      shareId: share.json<{ id: string }>().id,
-      tagId: (
-        await t.drive.app.inject({
-          method: 'POST',
-          url: '/api/v1/tags',
-          headers: auth,
-          payload: { name: 'mine' },
-        })
-      ).json<{ id: string }>().id,
-    };
+    owner = await setUpOwner(t);
     stranger = (await t.createUser(['upload', 'delete', 'share'])).token;
     apiRoutes = t.drive.routes.filter((r) => r.url.startsWith('/api/v1/'));
+    base = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(() => t.close());
 
   const VALID_BODY = { name: 'x', password: 'long-enough-1', newPassword: 'long-enough-2' };
 
-  /** The owner's id for each kind of :id in a route. */
-  function ownerIdFor(url: string): string {
-    if (url.startsWith('/api/v1/folders/')) return owner.folderId;
-    if (url.startsWith('/api/v1/files/') || url.startsWith('/api/v1/items/')) return owner.fileId;
-    if (url.startsWith('/api/v1/uploads/')) return owner.uploadId;
-    if (url.startsWith('/api/v1/auth/sessions/')) return owner.sessionId;
-    if (url.startsWith('/api/v1/users/')) return owner.userId;
-    if (url.startsWith('/api/v1/shares/')) return owner.shareId;
-    if (url.startsWith('/api/v1/tags/')) return owner.tagId;
-    // Admin routes: the permission check comes first, any well-formed id will do.
-    if (url.startsWith('/api/v1/admin/')) return '123456789012345678';
-    throw new Error(`No owner id known for ${url}: add it to this test`);
-  }
-
   function concrete(route: RouteInfo): string {
-    const url = route.url.replace(':id', ownerIdFor(route.url)).replace(':name', 'new-name.txt');
-    // A route whose query is required gets a well-formed one, so that the id is what is judged.
-    return url.endsWith('/archive/entry') ? `${url}?index=0` : url;
+    return route.url.includes(':') ? concreteUrl(route, ownerIdFor(route.url, owner)) : route.url;
   }
 
   function call(route: RouteInfo, headers: Record<string, string>) {
     return t.drive.app.inject({
       method: route.method as 'GET',
-      url: route.url.includes(':') ? concrete(route) : route.url,
+      url: concrete(route),
       headers: { ...headers, 'tus-resumable': '1.0.0' },
     });
   }
@@ -204,5 +140,67 @@ describeEachDb('authorisation on every route', (dialect) => {
       headers: bearer(owner.token),
     });
     expect(check.body).toBe('secret');
+  });
+
+  /** Every spelling of every non-public route, sent over a real socket as written. */
+  async function walkVariants(
+    routes: RouteInfo[],
+    headers: Record<string, string>,
+    refused: (status: number) => boolean,
+  ): Promise<string[]> {
+    const failures: string[] = [];
+    for (const route of routes) {
+      const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
+      for (const path of pathVariants(concrete(route))) {
+        const res = await rawRequest(
+          base,
+          route.method,
+          path,
+          {
+            ...headers,
+            'tus-resumable': '1.0.0',
+            ...(hasBody ? { 'content-type': 'application/json' } : {}),
+          },
+          hasBody ? JSON.stringify({ ...VALID_BODY, username: 'eve', permissions: ['admin'] }) : undefined,
+        );
+        if (!refused(res.status)) failures.push(`${route.method} ${path} → ${res.status}`);
+      }
+    }
+    return failures;
+  }
+
+  const refusedStatus = (status: number) => status >= 400 && status < 500;
+
+  it('finding 1: refuses every encoded, doubled and dotted spelling of every route without a session', async () => {
+    const closed = apiRoutes.filter((r) => !r.public);
+    expect(pathVariants('/api/v1/users')).toContain('/%61pi/v1/users');
+    const failures = await walkVariants(closed, {}, refusedStatus);
+    expect(failures).toEqual([]);
+    // The review's reproduction made an anonymous admin: nobody called eve exists.
+    const users = await t.drive.app.inject({
+      method: 'GET',
+      url: '/api/v1/users',
+      headers: bearer(t.adminToken),
+    });
+    expect(users.json<{ users: { username: string }[] }>().users.map((u) => u.username)).not.toContain('eve');
+  });
+
+  it('finding 1: refuses every spelling of an admin route to a user without the permission', async () => {
+    const admin = apiRoutes.filter((r) => r.permission === 'admin');
+    expect(admin.length).toBeGreaterThan(5);
+    const failures = await walkVariants(admin, bearer(stranger), refusedStatus);
+    expect(failures).toEqual([]);
+  });
+
+  it('finding 1: refuses every spelling of a state-changing route signed in by cookie without the CSRF token', async () => {
+    const login = await t.drive.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'admin', password: 'admin-password-1' },
+    });
+    const cookie = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+    const unsafe = apiRoutes.filter((r) => !r.public && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
+    const failures = await walkVariants(unsafe, { cookie }, refusedStatus);
+    expect(failures).toEqual([]);
   });
 });

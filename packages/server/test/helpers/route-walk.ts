@@ -1,0 +1,146 @@
+import http from 'node:http';
+import type { Item, Listing, SessionList } from '@idrive/shared';
+import type { RouteInfo } from '../../src/app.js';
+import { bearer, type TestApp } from './test-app.js';
+
+/** What one user owns, so that every route taking an id can be called with a real one. */
+export interface OwnerFixture {
+  token: string;
+  rootId: string;
+  folderId: string;
+  fileId: string;
+  uploadId: string;
+  sessionId: string;
+  userId: string;
+  shareId: string;
+  tagId: string;
+}
+
+export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
+  const a = await t.createUser(['upload', 'delete', 'share']);
+  const auth = bearer(a.token);
+  const inject = t.drive.app.inject.bind(t.drive.app);
+  const root = (await inject({ method: 'GET', url: '/api/v1/folders/root', headers: auth })).json<Listing>();
+  const folder = await inject({
+    method: 'POST',
+    url: '/api/v1/folders',
+    headers: auth,
+    payload: { parentId: root.folder.id, name: 'private' },
+  });
+  const file = await inject({
+    method: 'PUT',
+    url: `/api/v1/folders/${root.folder.id}/files/secret.txt`,
+    headers: auth,
+    payload: Buffer.from('secret'),
+  });
+  const upload = await inject({
+    method: 'POST',
+    url: '/api/v1/uploads',
+    headers: { ...auth, 'tus-resumable': '1.0.0', 'upload-length': '10', 'upload-metadata': 'filename eA==' },
+  });
+  const sessions = await inject({ method: 'GET', url: '/api/v1/auth/sessions', headers: auth });
+  const share = await inject({
+    method: 'POST',
+    url: '/api/v1/shares',
+    headers: auth,
+    payload: { itemId: folder.json<Item>().id },
+  });
+  const tag = await inject({ method: 'POST', url: '/api/v1/tags', headers: auth, payload: { name: 'mine' } });
+  return {
+    token: a.token,
+    rootId: root.folder.id,
+    folderId: folder.json<Item>().id,
+    fileId: file.json<Item>().id,
+    uploadId: (upload.headers.location as string).split('/').pop()!,
+    sessionId: sessions.json<SessionList>().sessions[0]!.id,
+    userId: a.user.id,
+    shareId: share.json<{ id: string }>().id,
+    tagId: tag.json<{ id: string }>().id,
+  };
+}
+
+/** The owner's id for the :id of a route. */
+export function ownerIdFor(url: string, owner: OwnerFixture): string {
+  if (url.startsWith('/api/v1/folders/')) return owner.folderId;
+  if (url.startsWith('/api/v1/files/') || url.startsWith('/api/v1/items/')) return owner.fileId;
+  if (url.startsWith('/api/v1/uploads/')) return owner.uploadId;
+  if (url.startsWith('/api/v1/auth/sessions/')) return owner.sessionId;
+  if (url.startsWith('/api/v1/users/')) return owner.userId;
+  if (url.startsWith('/api/v1/shares/')) return owner.shareId;
+  if (url.startsWith('/api/v1/tags/')) return owner.tagId;
+  // Admin routes: the permission check comes first, any well-formed id will do.
+  if (url.startsWith('/api/v1/admin/')) return '123456789012345678';
+  throw new Error(`No owner id known for ${url}: add it to the route walk`);
+}
+
+/** The route's URL with its parameters filled in (and a required query where a route has one). */
+export function concreteUrl(route: RouteInfo, id: string): string {
+  if (!route.url.includes(':')) return route.url;
+  const url = route.url.replace(':id', id).replace(':name', 'new-name.txt');
+  return url.endsWith('/archive/entry') ? `${url}?index=0` : url;
+}
+
+const hex = (c: string) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0');
+
+/**
+ * Spellings of the same path that a router may decode or normalise to the route while a check on the
+ * raw string would not recognise it: percent-encoded letters (either case of hex), doubled slashes,
+ * dot segments (plain and encoded), a trailing slash, encoded and backslash separators.
+ */
+export function pathVariants(url: string): string[] {
+  const [path, query] = url.split('?') as [string, string | undefined];
+  const segments = path.split('/').slice(1);
+  const join = (parts: string[], sep = '/') => '/' + parts.join(sep);
+  const variants = new Set<string>();
+  segments.forEach((segment, i) => {
+    if (!segment) return;
+    const encodeFirst = (upper: boolean) => {
+      const code = hex(segment[0]!);
+      return (upper ? code.toUpperCase() : code) + segment.slice(1);
+    };
+    for (const upper of [false, true]) {
+      variants.add(join(segments.map((s, j) => (j === i ? encodeFirst(upper) : s))));
+    }
+  });
+  variants.add(join(segments.map((s) => [...s].map(hex).join(''))));
+  variants.add('/' + path);
+  variants.add(join(segments, '//'));
+  variants.add(join([segments[0]!, '.', ...segments.slice(1)]));
+  variants.add(join([segments[0]!, '%2e', ...segments.slice(1)]));
+  variants.add(join([segments[0]!, 'x', '..', ...segments.slice(1)]));
+  variants.add(join([segments[0]!, 'x', '%2e%2e', ...segments.slice(1)]));
+  variants.add(path + '/');
+  variants.add(join(segments, '%2f'));
+  variants.add(join(segments, '\\'));
+  variants.add(path.toUpperCase());
+  return [...variants].map((v) => (query ? `${v}?${query}` : v));
+}
+
+export interface RawResponse {
+  status: number;
+  body: string;
+}
+
+/** A request whose path goes on the wire exactly as given (URL parsing would normalise it first). */
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<RawResponse> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const length = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+    // A connection each: a refusal may come before the body is read, which ends a kept-alive socket.
+    const options = { host: hostname, port, method, path, headers: { ...headers, ...length }, agent: false };
+    const req = http.request(options, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (d: Buffer) => parts.push(d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => reject(new Error(`${method} ${path}: ${err.message}`)));
+    req.end(body);
+  });
+}
