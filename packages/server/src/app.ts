@@ -5,7 +5,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, validatorCompiler } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -16,6 +16,8 @@ import { placeOf } from './events/place.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { registerSerialization } from './http/serialization.js';
+import { registerTrustedHosts } from './http/trusted-hosts.js';
 import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobWorker } from './jobs/job-worker.js';
@@ -89,6 +91,8 @@ export interface RouteInfo {
   url: string;
   public: boolean;
   permission: string | undefined;
+  /** Whether its JSON answers go out through a response schema. */
+  responseSchema: boolean;
 }
 
 export interface DriveApp {
@@ -137,6 +141,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         url: route.url,
         public: route.config?.public === true,
         permission: route.config?.permission,
+        responseSchema: route.schema?.response !== undefined,
       });
     }
   });
@@ -271,11 +276,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     zips,
     archives,
   };
-  // Requests are validated by their zod schemas. Responses are not re-validated at run time: the type
-  // provider already checks each handler's return type against its schema at compile time, and
-  // re-parsing a 10,000-item listing would cost more than the query that produced it.
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  registerSerialization(app);
   await app.register(fastifyCookie);
   // Clients only listen on the events socket: whatever they send is small and ignored.
   await app.register(fastifyWebsocket, { options: { maxPayload: 4096 } });
@@ -297,6 +298,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     transform: jsonSchemaTransform,
   });
   registerErrorHandling(app);
+  registerTrustedHosts(app, {
+    trustedHosts: config.trustedHosts,
+    publicUrl: config.publicUrl,
+    listenHost: config.host,
+  });
   registerAuth(app, auth);
 
   await app.register(

@@ -31,7 +31,9 @@ const envSchema = z.object({
     .refine((n) => n % SEGMENT_SIZE === 0, `must be a multiple of ${SEGMENT_SIZE} (the segment size)`),
   IDRIVE_SESSION_TTL_DAYS: positiveInt.default(30),
   IDRIVE_UPLOAD_EXPIRY_HOURS: positiveInt.default(72),
-  IDRIVE_SECURE_COOKIES: bool.default(false),
+  IDRIVE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  IDRIVE_TRUSTED_HOSTS: z.string().default(''),
+  IDRIVE_SECURE_COOKIES: bool.optional(),
   IDRIVE_TRUST_PROXY: bool.default(false),
   IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT: positiveInt.default(5),
   IDRIVE_LOGIN_ATTEMPTS_PER_IP: positiveInt.default(30),
@@ -61,6 +63,11 @@ export interface Config {
   chunkSize: number;
   sessionTtlDays: number;
   uploadExpiryHours: number;
+  /** The drive's address as users reach it (share links are made absolute with it). */
+  publicUrl: string | undefined;
+  /** Host names requests may be addressed to, besides the defaults (`*`: any). */
+  trustedHosts: string[];
+  /** Cookies only over HTTPS: set, or else true when the public URL is https. */
   secureCookies: boolean;
   trustProxy: boolean;
   loginAttemptsPerAccount: number;
@@ -115,7 +122,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chunkSize: e.IDRIVE_CHUNK_SIZE,
     sessionTtlDays: e.IDRIVE_SESSION_TTL_DAYS,
     uploadExpiryHours: e.IDRIVE_UPLOAD_EXPIRY_HOURS,
-    secureCookies: e.IDRIVE_SECURE_COOKIES,
+    publicUrl: e.IDRIVE_PUBLIC_URL?.replace(/\/$/, ''),
+    trustedHosts: e.IDRIVE_TRUSTED_HOSTS.split(',')
+      .map((h) => h.trim())
+      .filter(Boolean),
+    secureCookies: e.IDRIVE_SECURE_COOKIES ?? e.IDRIVE_PUBLIC_URL?.startsWith('https://') ?? false,
     trustProxy: e.IDRIVE_TRUST_PROXY,
     loginAttemptsPerAccount: e.IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginAttemptsPerIp: e.IDRIVE_LOGIN_ATTEMPTS_PER_IP,

@@ -28,6 +28,8 @@ export const errorCodes = [
   'unsupported_media_type',
   /** A stored zip the archive viewer cannot or will not read (corrupt, hostile, encrypted). */
   'bad_archive',
+  /** The request named a host this drive does not answer to (DNS rebinding, or a missing setting). */
+  'untrusted_host',
   'internal',
 ] as const;
 export type ErrorCode = (typeof errorCodes)[number];

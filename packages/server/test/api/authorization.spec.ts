@@ -51,6 +51,23 @@ describeEachDb('authorisation on every route', (dialect) => {
     expect(apiRoutes.length).toBeGreaterThan(25);
   });
 
+  // Answers that are bytes (file content, zips, thumbnails), a websocket, tus's empty bodies or the
+  // OpenAPI document itself; every other route answers JSON through its schema.
+  const NOT_JSON = [
+    /\/content$/,
+    /\/zip$/,
+    /\/archive\/entry$/,
+    /\/thumbnail$/,
+    /\/events$/,
+    /^\/api\/v1\/uploads(\/:id)?$/,
+    /^\/api\/v1\/openapi\.json$/,
+  ];
+
+  it('finding 18: every route that answers JSON declares the schema its answers go out through', () => {
+    const missing = apiRoutes.filter((r) => !r.responseSchema && !NOT_JSON.some((p) => p.test(r.url)));
+    expect(missing.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+  });
+
   it('refuses every non-public route without a session, or with a bad token', async () => {
     for (const route of apiRoutes.filter((r) => !r.public)) {
       const res = await call(route, {});
