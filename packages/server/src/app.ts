@@ -15,6 +15,7 @@ import { MemoryEventBus } from './events/memory-event-bus.js';
 import { placeOf } from './events/place.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
+import { registerLockPolicy, type LockRule } from './http/lock-policy.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
@@ -91,6 +92,9 @@ export interface RouteInfo {
   url: string;
   public: boolean;
   permission: string | undefined;
+  /** The items it checks against locks, or why it need not. */
+  locks: LockRule | undefined;
+  lockExempt: string | undefined;
   /** Whether its JSON answers go out through a response schema. */
   responseSchema: boolean;
 }
@@ -141,6 +145,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         url: route.url,
         public: route.config?.public === true,
         permission: route.config?.permission,
+        locks: route.config?.locks,
+        lockExempt: route.config?.lockExempt,
         responseSchema: route.schema?.response !== undefined,
       });
     }
@@ -304,6 +310,11 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     listenHost: config.host,
   });
   registerAuth(app, auth);
+  registerLockPolicy(app, {
+    check: (who, itemId, scope) => locks.check(who, itemId, scope),
+    uploadFolder: async (who, uploadId) => (await uploads.get(who.user, uploadId)).parent_id,
+    sharedItem: async (who, shareId) => (await shares.get(who.user, shareId)).item_id,
+  });
 
   await app.register(
     async (api) => {

@@ -6,8 +6,11 @@ export interface ClientAccess {
   sessionId: string | null;
   /** Locked folders the session has not opened: what lies inside them is not sent. */
   closedFolders(): Promise<ReadonlySet<string>>;
-  /** What this client may see of an event (a share visitor sees it from the shared folder down), or null. */
-  view?(event: DriveEvent): DriveEvent | null;
+  /**
+   * What this client may see of an event (a share visitor sees it from the shared folder down), or
+   * null; `closed` as `closedFolders` gave it.
+   */
+  view?(event: DriveEvent, closed: ReadonlySet<string>): DriveEvent | null;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -72,7 +75,7 @@ export class EventClient {
           : NONE;
         for (const event of batch) {
           if (this.closed) return;
-          const shown = this.access.view ? this.access.view(event) : event;
+          const shown = this.access.view ? this.access.view(event, closed) : event;
           if (shown && visibleThrough(shown, closed)) this.send(shown);
           const sessionId = this.access.sessionId;
           if (event.type === 'session.ended' && sessionId !== null && event.sessionIds.includes(sessionId)) {

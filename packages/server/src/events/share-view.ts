@@ -1,9 +1,13 @@
 import type { DriveEvent, EventPlace } from '@idrive/shared';
 
-/** A place as seen from a shared folder: the folders above it are cut off; null when outside it. */
-function fromShare(place: EventPlace, rootId: string): EventPlace | null {
+/**
+ * A place as seen from a shared folder: the folders above it are cut off; null when outside it, or
+ * when a closed locked folder lies on the way down to it (a lock above the link closes the link).
+ */
+function fromShare(place: EventPlace, rootId: string, closed: ReadonlySet<string>): EventPlace | null {
   const at = place.ancestorIds.indexOf(rootId);
-  return at === -1 ? null : { parentId: place.parentId, ancestorIds: place.ancestorIds.slice(at) };
+  if (at === -1 || place.ancestorIds.slice(0, at + 1).some((id) => closed.has(id))) return null;
+  return { parentId: place.parentId, ancestorIds: place.ancestorIds.slice(at) };
 }
 
 /**
@@ -12,12 +16,14 @@ function fromShare(place: EventPlace, rootId: string): EventPlace | null {
  * from outside looks like a new item, a move out like a deletion; a copy looks like a new item
  * (its source may be outside).
  */
-export function shareView(rootId: string): (event: DriveEvent) => DriveEvent | null {
-  return (event) => {
+export function shareView(
+  rootId: string,
+): (event: DriveEvent, closed: ReadonlySet<string>) => DriveEvent | null {
+  return (event, closed) => {
     switch (event.type) {
       case 'item.moved': {
-        const now = fromShare(event, rootId);
-        const was = fromShare(event.from, rootId);
+        const now = fromShare(event, rootId, closed);
+        const was = fromShare(event.from, rootId, closed);
         const base = { id: event.id, at: event.at, item: event.item };
         if (now && was) return { ...event, ...now, from: was };
         if (now) return { type: 'item.created', ...base, ...now };
@@ -25,7 +31,7 @@ export function shareView(rootId: string): (event: DriveEvent) => DriveEvent | n
         return null;
       }
       case 'item.copied': {
-        const now = fromShare(event, rootId);
+        const now = fromShare(event, rootId, closed);
         return now ? { type: 'item.created', id: event.id, at: event.at, item: event.item, ...now } : null;
       }
       case 'item.created':
@@ -33,7 +39,7 @@ export function shareView(rootId: string): (event: DriveEvent) => DriveEvent | n
       case 'item.deleted':
       case 'item.restored':
       case 'upload.progress': {
-        const now = fromShare(event, rootId);
+        const now = fromShare(event, rootId, closed);
         return now ? { ...event, ...now } : null;
       }
       case 'ready':

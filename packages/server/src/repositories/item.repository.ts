@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { foldForSearch, type ListQuery } from '@idrive/shared';
 import type { Db, Tx } from '../db/database.js';
 import type { ItemRow, NewItemRow } from '../db/schema.js';
+import { outsideFolders } from './tree-sql.js';
 import type { Updateable } from 'kysely';
 import type { ItemsTable } from '../db/schema.js';
 
@@ -162,12 +163,19 @@ export class ItemRepository {
       .execute();
   }
 
-  listTrashRoots(ownerId: string, offset: number, limit: number): Promise<ItemRow[]> {
+  /** The owner's trash, less what went to it from inside `closedFolderIds`. */
+  listTrashRoots(
+    ownerId: string,
+    offset: number,
+    limit: number,
+    closedFolderIds: string[] = [],
+  ): Promise<ItemRow[]> {
     return this.db
       .selectFrom('items')
       .selectAll()
       .where('owner_id', '=', ownerId)
       .whereRef('trash_root_id', '=', 'id')
+      .where(outsideFolders(sql.ref('parent_id'), closedFolderIds))
       .orderBy('trashed_at', 'desc')
       .orderBy('id')
       .offset(offset)
@@ -175,12 +183,13 @@ export class ItemRepository {
       .execute();
   }
 
-  countTrashRoots(ownerId: string): Promise<number> {
+  countTrashRoots(ownerId: string, closedFolderIds: string[] = []): Promise<number> {
     return this.db
       .selectFrom('items')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .where('owner_id', '=', ownerId)
       .whereRef('trash_root_id', '=', 'id')
+      .where(outsideFolders(sql.ref('parent_id'), closedFolderIds))
       .executeTakeFirstOrThrow()
       .then((r) => Number(r.n));
   }

@@ -2,6 +2,7 @@ import { fileKindRules, type FileKind } from '@idrive/shared';
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db, DbDialect, Tx } from '../db/database.js';
 import type { Database, ItemRow } from '../db/schema.js';
+import { foldersBelow } from './tree-sql.js';
 
 /** What a search looks for. Texts are folded for search already (`foldForSearch`). */
 export interface SearchFilters {
@@ -172,17 +173,6 @@ export class SearchRepository {
     ];
     return sql<SqlBool>`(${sql.join(tests, sql` or `)})`;
   }
-}
-
-/** The folders matched by `roots` and every folder below them (a subquery of ids). */
-function foldersBelow(roots: RawBuilder<unknown>): RawBuilder<unknown> {
-  return sql`
-    with recursive below(id) as (
-      select id from items where ${roots} and type = 'folder'
-      union all
-      select items.id from items join below on items.parent_id = below.id where items.type = 'folder'
-    )
-    select id from below`;
 }
 
 /** Escapes LIKE's wildcards (and the escape character itself) for `escape '\'`. */

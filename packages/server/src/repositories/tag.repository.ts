@@ -1,6 +1,7 @@
-import type { Updateable } from 'kysely';
+import { sql, type Updateable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { TagRow, TagsTable } from '../db/schema.js';
+import { outsideFolders } from './tree-sql.js';
 
 /** Statements stay under SQLite's limit of bound parameters. */
 const BATCH = 400;
@@ -39,13 +40,23 @@ export class TagRepository {
       .executeTakeFirst();
   }
 
-  /** The owner's tags (or the one with `id`) by name, each with how many live items carry it. */
-  listWithCounts(ownerId: string, id?: string): Promise<Array<TagRow & { items: number }>> {
+  /**
+   * The owner's tags (or the one with `id`) by name, each with how many live items carry it, not
+   * counting items inside `closedFolderIds`.
+   */
+  listWithCounts(
+    ownerId: string,
+    id?: string,
+    closedFolderIds: string[] = [],
+  ): Promise<Array<TagRow & { items: number }>> {
     return this.db
       .selectFrom('tags')
       .leftJoin('item_tags', 'item_tags.tag_id', 'tags.id')
       .leftJoin('items', (join) =>
-        join.onRef('items.id', '=', 'item_tags.item_id').on('items.trashed_at', 'is', null),
+        join
+          .onRef('items.id', '=', 'item_tags.item_id')
+          .on('items.trashed_at', 'is', null)
+          .on(outsideFolders(sql.ref('items.parent_id'), closedFolderIds)),
       )
       .selectAll('tags')
       .select((eb) => eb.fn.count<number>('items.id').as('items'))

@@ -24,7 +24,7 @@ export function adminStorageRoutes(discord: DiscordService) {
     app.post(
       '/admin/storage/discord/credentials/:id/reenable',
       {
-        config,
+        config: { ...config, lockExempt: 'the id names a Discord credential, not an item' },
         schema: {
           tags,
           params: z.object({ id: z.string().regex(/^\d{1,20}$/) }),

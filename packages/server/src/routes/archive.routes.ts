@@ -33,10 +33,12 @@ export function archiveRoutes(ctx: RouteContext) {
 
     app.get(
       '/files/:id/archive',
-      { schema: { tags, params: idParams, response: { 200: archiveListing } } },
+      {
+        config: { locks: { 'params.id': 'contents' } },
+        schema: { tags, params: idParams, response: { 200: archiveListing } },
+      },
       async (request) => {
         const auth = currentAuth(request);
-        await ctx.locks.check(auth, request.params.id, 'contents');
         const { entries, total } = await ctx.archives.list(auth.user, request.params.id);
         return { entries: entries.map(presentEntry), total, truncated: entries.length < total };
       },
@@ -44,10 +46,12 @@ export function archiveRoutes(ctx: RouteContext) {
 
     app.get(
       '/files/:id/archive/entry',
-      { schema: { tags, params: idParams, querystring: archiveEntryQuery } },
+      {
+        config: { locks: { 'params.id': 'contents' } },
+        schema: { tags, params: idParams, querystring: archiveEntryQuery },
+      },
       async (request, reply) => {
         const auth = currentAuth(request);
-        await ctx.locks.check(auth, request.params.id, 'contents');
         const { path, index, disposition } = request.query;
         const entry = await ctx.archives.extract(auth.user, request.params.id, { path, index });
         const headers = {

@@ -67,7 +67,10 @@ export function authRoutes(ctx: RouteContext) {
 
     app.delete(
       '/auth/sessions/:id',
-      { schema: { tags, params: idParams, response: { 200: okResponse } } },
+      {
+        config: { lockExempt: 'the id names a signed-in device, not an item' },
+        schema: { tags, params: idParams, response: { 200: okResponse } },
+      },
       async (request) => {
         await ctx.auth.revokeSession(currentAuth(request).user.id, request.params.id);
         return { ok: true as const };

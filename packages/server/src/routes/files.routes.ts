@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { contentQuery, fileInfo, idParams, item, replaceContentQuery } from '@idrive/shared';
-import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
+import { currentUser, requirePermission } from '../http/auth.js';
 import { matchesEtag, sendContent, versionEtag } from '../http/content.js';
 import { declaredLength } from '../http/raw-body.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
@@ -19,9 +19,9 @@ export function fileRoutes(ctx: RouteContext) {
       method: ['GET', 'HEAD'],
       url: '/files/:id/content',
       exposeHeadRoute: false,
+      config: { locks: { 'params.id': 'contents' } },
       schema: { tags, params: idParams, querystring: contentQuery },
       handler: async (request, reply) => {
-        await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
         const file = await ctx.files.open(currentUser(request), request.params.id);
         return sendContent(request, reply, ctx.files, file, request.query.disposition);
       },
@@ -29,10 +29,12 @@ export function fileRoutes(ctx: RouteContext) {
 
     app.get(
       '/files/:id/info',
-      { schema: { tags, params: idParams, response: { 200: fileInfo } } },
+      {
+        config: { locks: { 'params.id': 'contents' } },
+        schema: { tags, params: idParams, response: { 200: fileInfo } },
+      },
       async (request) => {
         const user = currentUser(request);
-        await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
         const file = await ctx.files.open(user, request.params.id);
         const { path } = await ctx.items.details(user, file.item.id);
         return {
@@ -53,13 +55,12 @@ export function fileRoutes(ctx: RouteContext) {
       raw.withTypeProvider<ZodTypeProvider>().put(
         '/files/:id/content',
         {
-          config: { permission: 'upload' },
+          config: { permission: 'upload', locks: { 'params.id': 'contents' } },
           schema: { tags, params: idParams, querystring: replaceContentQuery, response: { 200: item } },
         },
         async (request) => {
           const user = currentUser(request);
           requirePermission(user, 'delete');
-          await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
           const ifMatch = request.headers['if-match'];
           const file = await ctx.files.replaceContent(user, request.params.id, request.raw, {
             declaredSize: declaredLength(request),

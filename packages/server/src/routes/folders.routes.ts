@@ -12,7 +12,7 @@ import {
   uploadFileQuery,
 } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
-import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
+import { currentUser, requirePermission } from '../http/auth.js';
 import { acceptFileBatches, filesOf } from '../http/multipart.js';
 import { declaredLength } from '../http/raw-body.js';
 import { presentBatchResults, presentDetails, presentItem } from '../http/presenters.js';
@@ -49,9 +49,11 @@ export function folderRoutes(ctx: RouteContext) {
 
     app.get(
       '/folders/:id/children',
-      { schema: { tags, params: idParams, querystring: listQuery, response: { 200: listing } } },
+      {
+        config: { locks: { 'params.id': 'contents' } },
+        schema: { tags, params: idParams, querystring: listQuery, response: { 200: listing } },
+      },
       async (request) => {
-        await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
         const result = await ctx.items.list(currentUser(request), request.params.id, request.query);
         const locked = await ctx.locks.lockedAmong([result.folder, ...result.items]);
         return presentListing(result, request.query.offset, request.query.limit, locked);
@@ -60,10 +62,12 @@ export function folderRoutes(ctx: RouteContext) {
 
     app.post(
       '/folders',
-      { config: { permission: 'upload' }, schema: { tags, body: createFolderBody, response: { 201: item } } },
+      {
+        config: { permission: 'upload', locks: { 'body.parentId': 'contents' } },
+        schema: { tags, body: createFolderBody, response: { 201: item } },
+      },
       async (request, reply) => {
         const { parentId, name, reuse } = request.body;
-        await ctx.locks.check(currentAuth(request), parentId, 'contents');
         const user = currentUser(request);
         const folder = reuse
           ? await ctx.items.ensureFolder(user, parentId, name)
@@ -78,7 +82,7 @@ export function folderRoutes(ctx: RouteContext) {
       batch.withTypeProvider<ZodTypeProvider>().post(
         '/folders/:id/batch',
         {
-          config: { permission: 'upload' },
+          config: { permission: 'upload', locks: { 'params.id': 'contents' } },
           schema: {
             tags,
             params: idParams,
@@ -89,7 +93,6 @@ export function folderRoutes(ctx: RouteContext) {
         async (request) => {
           const user: UserRow = currentUser(request);
           if (request.query.conflict === 'replace') requirePermission(user, 'delete');
-          await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
           const results = await ctx.batches.upload(
             user,
             request.params.id,
@@ -109,13 +112,12 @@ export function folderRoutes(ctx: RouteContext) {
       raw.withTypeProvider<ZodTypeProvider>().put(
         '/folders/:id/files/:name',
         {
-          config: { permission: 'upload' },
+          config: { permission: 'upload', locks: { 'params.id': 'contents' } },
           schema: { tags, params: uploadFileParams, querystring: uploadFileQuery, response: { 201: item } },
         },
         async (request, reply) => {
           const user: UserRow = currentUser(request);
           if (request.query.conflict === 'replace') requirePermission(user, 'delete');
-          await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
           const file = await ctx.files.upload(
             user,
             {

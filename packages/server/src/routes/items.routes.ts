@@ -23,9 +23,11 @@ export function itemRoutes(ctx: RouteContext) {
 
     app.get(
       '/items/:id',
-      { schema: { tags, params: idParams, response: { 200: itemDetails } } },
+      {
+        config: { locks: { 'params.id': 'item' } },
+        schema: { tags, params: idParams, response: { 200: itemDetails } },
+      },
       async (request) => {
-        await ctx.locks.check(currentAuth(request), request.params.id, 'item');
         const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
         return {
           ...presentDetails(row, path, await ctx.files.sha256Of(row), await ctx.locks.lockedAmong([row])),
@@ -37,13 +39,11 @@ export function itemRoutes(ctx: RouteContext) {
     app.patch(
       '/items/:id',
       {
-        config: { permission: 'upload' },
+        config: { permission: 'upload', locks: { 'params.id': 'item', 'body.parentId': 'contents' } },
         schema: { tags, params: idParams, body: updateItemBody, response: { 200: item } },
       },
       async (request) => {
         const auth = currentAuth(request);
-        await ctx.locks.check(auth, request.params.id, 'item');
-        if (request.body.parentId) await ctx.locks.check(auth, request.body.parentId, 'contents');
         const row = await ctx.items.update(auth.user, request.params.id, request.body);
         return presentItem(row, await ctx.locks.lockedAmong([row]));
       },
@@ -51,12 +51,13 @@ export function itemRoutes(ctx: RouteContext) {
 
     app.post(
       '/items/copy',
-      { config: { permission: 'upload' }, schema: { tags, body: copyBody, response: { 201: itemList } } },
+      {
+        // Copying reads what is inside: a locked source must be unlocked first (the copy stays locked).
+        config: { permission: 'upload', locks: { 'body.ids': 'contents', 'body.parentId': 'contents' } },
+        schema: { tags, body: copyBody, response: { 201: itemList } },
+      },
       async (request, reply) => {
         const auth = currentAuth(request);
-        // Copying reads what is inside: a locked source must be unlocked first (the copy stays locked).
-        for (const id of request.body.ids) await ctx.locks.check(auth, id, 'contents');
-        await ctx.locks.check(auth, request.body.parentId, 'contents');
         const copies = await ctx.items.copy(auth.user, request.body.ids, request.body.parentId);
         const locked = await ctx.locks.lockedAmong(copies);
         return reply.code(201).send({ items: copies.map((row) => presentItem(row, locked)) });
@@ -65,10 +66,12 @@ export function itemRoutes(ctx: RouteContext) {
 
     app.post(
       '/items/trash',
-      { config: { permission: 'delete' }, schema: { tags, body: idsBody, response: { 200: okResponse } } },
+      {
+        config: { permission: 'delete', locks: { 'body.ids': 'item' } },
+        schema: { tags, body: idsBody, response: { 200: okResponse } },
+      },
       async (request) => {
         const auth = currentAuth(request);
-        for (const id of request.body.ids) await ctx.locks.check(auth, id, 'item');
         await ctx.items.trash(auth.user, request.body.ids);
         return { ok: true as const };
       },

@@ -22,7 +22,7 @@ export function lockRoutes(ctx: RouteContext) {
     app.post(
       '/folders/:id/lock',
       {
-        config: { permission: 'upload' },
+        config: { permission: 'upload', locks: { 'params.id': 'item' } },
         schema: { tags, params: idParams, body: createLockBody, response: { 201: item } },
       },
       async (request, reply) => {
@@ -34,7 +34,7 @@ export function lockRoutes(ctx: RouteContext) {
     app.patch(
       '/folders/:id/lock',
       {
-        config: { permission: 'upload' },
+        config: { permission: 'upload', locks: { 'params.id': 'item' } },
         schema: { tags, params: idParams, body: changeLockBody, response: { 200: okResponse } },
       },
       async (request) => {
@@ -47,7 +47,7 @@ export function lockRoutes(ctx: RouteContext) {
     app.delete(
       '/folders/:id/lock',
       {
-        config: { permission: 'upload' },
+        config: { permission: 'upload', locks: { 'params.id': 'item' } },
         schema: { tags, params: idParams, body: lockPasswordBody, response: { 200: okResponse } },
       },
       async (request) => {
@@ -58,7 +58,11 @@ export function lockRoutes(ctx: RouteContext) {
 
     app.post(
       '/folders/:id/unlock',
-      { schema: { tags, params: idParams, body: lockPasswordBody, response: { 200: unlockResponse } } },
+      {
+        // A lock inside a closed locked folder opens once the outer one is open.
+        config: { locks: { 'params.id': 'item' } },
+        schema: { tags, params: idParams, body: lockPasswordBody, response: { 200: unlockResponse } },
+      },
       async (request) => {
         const expiresAt = await ctx.locks.unlock(
           currentAuth(request),
@@ -71,7 +75,10 @@ export function lockRoutes(ctx: RouteContext) {
 
     app.post(
       '/folders/:id/relock',
-      { schema: { tags, params: idParams, response: { 200: okResponse } } },
+      {
+        config: { locks: { 'params.id': 'item' } },
+        schema: { tags, params: idParams, response: { 200: okResponse } },
+      },
       async (request) => {
         await ctx.locks.relock(currentAuth(request), request.params.id);
         return { ok: true as const };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idParams } from '@idrive/shared';
-import { currentAuth, currentUser } from '../http/auth.js';
+import { currentUser } from '../http/auth.js';
 import { sendContent } from '../http/content.js';
 import type { RouteContext } from './context.js';
 
@@ -13,10 +13,13 @@ export function mediaRoutes(ctx: RouteContext) {
 
     // The thumbnail is served like a small file of its own: an ETag (its SHA-256), Range and a
     // private cache header. A file inside a locked folder shows nothing until the folder is unlocked.
-    app.get('/files/:id/thumbnail', { schema: { tags, params: idParams } }, async (request, reply) => {
-      await ctx.locks.check(currentAuth(request), request.params.id, 'contents');
-      const thumbnail = await ctx.media.thumbnail(currentUser(request), request.params.id);
-      return sendContent(request, reply, ctx.files, thumbnail, 'inline');
-    });
+    app.get(
+      '/files/:id/thumbnail',
+      { config: { locks: { 'params.id': 'contents' } }, schema: { tags, params: idParams } },
+      async (request, reply) => {
+        const thumbnail = await ctx.media.thumbnail(currentUser(request), request.params.id);
+        return sendContent(request, reply, ctx.files, thumbnail, 'inline');
+      },
+    );
   };
 }

@@ -11,13 +11,15 @@ export function searchRoutes(ctx: RouteContext) {
 
     app.get(
       '/search',
-      { schema: { tags: ['search'], querystring: searchQuery, response: { 200: searchResponse } } },
+      {
+        config: { locks: { 'query.in': 'contents' } },
+        schema: { tags: ['search'], querystring: searchQuery, response: { 200: searchResponse } },
+      },
       async (request) => {
         const auth = currentAuth(request);
         const query = request.query;
-        // Searching inside a locked folder needs it open; elsewhere, closed locked folders' contents
-        // are simply not found.
-        if (query.in) await ctx.locks.check(auth, query.in, 'contents');
+        // Searching inside a locked folder needs it open (the route's lock rule); elsewhere, closed
+        // locked folders' contents are simply not found.
         const closed = await ctx.locks.closedFolders(auth);
         const { hits, total } = await ctx.search.search(auth.user, query, closed);
         const locked = await ctx.locks.lockedAmong(hits.map((h) => h.item));

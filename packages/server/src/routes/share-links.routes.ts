@@ -183,9 +183,9 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
         const token = request.query.access ?? accessToken(request);
         if (
           !open ||
-          !ctx.shares.mayEnter(open.share, token) ||
           open.share.mode !== 'read' ||
-          open.root.type !== 'folder'
+          open.root.type !== 'folder' ||
+          !(await ctx.shares.stillOpen(request.params.token, token))
         ) {
           socket.close(eventsCloseCodes.sessionEnded, 'This link does not show live changes');
           return;
@@ -199,11 +199,7 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
               closedFolders: () => ctx.shares.closedFolders(open),
               view: shareView(open.root.id),
             },
-            stillAllowed: () =>
-              ctx.shares.open(request.params.token).then(
-                (now) => ctx.shares.mayEnter(now.share, token),
-                () => false,
-              ),
+            stillAllowed: () => ctx.shares.stillOpen(request.params.token, token),
           },
           request.query.since,
         );

@@ -12,7 +12,7 @@ import {
   visitsQuery,
 } from '@idrive/shared';
 import type { ShareRow } from '../db/schema.js';
-import { currentAuth, currentUser } from '../http/auth.js';
+import { currentUser } from '../http/auth.js';
 import { presentShare, presentVisit } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
 
@@ -23,6 +23,8 @@ export function shareRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const config = { permission: 'share' as const };
+    // A link to something inside a closed locked folder is managed once that folder is open.
+    const ofShare = { ...config, locks: { share: 'item' as const } };
 
     const present = async (rows: ShareRow[]) => {
       const items = await ctx.shares.itemsOf(rows);
@@ -31,10 +33,12 @@ export function shareRoutes(ctx: RouteContext) {
 
     app.post(
       '/shares',
-      { config, schema: { tags, body: createShareBody, response: { 201: share } } },
+      {
+        config: { ...config, locks: { 'body.itemId': 'item' } },
+        schema: { tags, body: createShareBody, response: { 201: share } },
+      },
       async (request, reply) => {
         // The owner must be able to see what they share (an unlocked folder still cannot be shared).
-        await ctx.locks.check(currentAuth(request), request.body.itemId, 'item');
         const row = await ctx.shares.create(currentUser(request), request.body);
         return reply.code(201).send((await present([row]))[0]!);
       },
@@ -50,20 +54,29 @@ export function shareRoutes(ctx: RouteContext) {
 
     app.get(
       '/shares/:id',
-      { config, schema: { tags, params: idParams, response: { 200: share } } },
+      { config: ofShare, schema: { tags, params: idParams, response: { 200: share } } },
       async (request) => (await present([await ctx.shares.get(currentUser(request), request.params.id)]))[0]!,
     );
 
     app.patch(
       '/shares/:id',
-      { config, schema: { tags, params: idParams, body: updateShareBody, response: { 200: share } } },
+      {
+        config: ofShare,
+        schema: { tags, params: idParams, body: updateShareBody, response: { 200: share } },
+      },
       async (request) =>
         (await present([await ctx.shares.update(currentUser(request), request.params.id, request.body)]))[0]!,
     );
 
     app.delete(
       '/shares/:id',
-      { config, schema: { tags, params: idParams, response: { 200: okResponse } } },
+      {
+        config: {
+          ...config,
+          lockExempt: 'revoking a link only takes access away, so it never needs a password',
+        },
+        schema: { tags, params: idParams, response: { 200: okResponse } },
+      },
       async (request) => {
         await ctx.shares.revoke(currentUser(request), request.params.id);
         return { ok: true as const };
@@ -73,7 +86,7 @@ export function shareRoutes(ctx: RouteContext) {
     app.get(
       '/shares/:id/visits',
       {
-        config,
+        config: ofShare,
         schema: { tags, params: idParams, querystring: visitsQuery, response: { 200: shareVisits } },
       },
       async (request) => {

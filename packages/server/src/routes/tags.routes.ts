@@ -20,7 +20,10 @@ export function tagRoutes(ctx: RouteContext) {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.get('/tags', { schema: { tags: openApiTags, response: { 200: tagList } } }, async (request) => {
-      const rows = await ctx.tags.list(currentUser(request));
+      const rows = await ctx.tags.list(
+        currentUser(request),
+        await ctx.locks.closedFolders(currentAuth(request)),
+      );
       return { tags: rows.map(presentTag) };
     });
 
@@ -35,7 +38,10 @@ export function tagRoutes(ctx: RouteContext) {
 
     app.patch(
       '/tags/:id',
-      { schema: { tags: openApiTags, params: idParams, body: updateTagBody, response: { 200: tag } } },
+      {
+        config: { lockExempt: 'the id names a tag, not an item' },
+        schema: { tags: openApiTags, params: idParams, body: updateTagBody, response: { 200: tag } },
+      },
       async (request) => {
         return presentTag(await ctx.tags.update(currentUser(request), request.params.id, request.body));
       },
@@ -43,7 +49,10 @@ export function tagRoutes(ctx: RouteContext) {
 
     app.delete(
       '/tags/:id',
-      { schema: { tags: openApiTags, params: idParams, response: { 200: okResponse } } },
+      {
+        config: { lockExempt: 'the id names a tag, not an item' },
+        schema: { tags: openApiTags, params: idParams, response: { 200: okResponse } },
+      },
       async (request) => {
         await ctx.tags.remove(currentUser(request), request.params.id);
         return { ok: true as const };
@@ -52,11 +61,13 @@ export function tagRoutes(ctx: RouteContext) {
 
     app.post(
       '/items/tags',
-      { schema: { tags: openApiTags, body: changeItemTagsBody, response: { 200: okResponse } } },
+      {
+        config: { locks: { 'body.ids': 'item' } },
+        schema: { tags: openApiTags, body: changeItemTagsBody, response: { 200: okResponse } },
+      },
       async (request) => {
         const auth = currentAuth(request);
         // Tags are part of an item's entry, like its name: only locks above the item count.
-        for (const id of request.body.ids) await ctx.locks.check(auth, id, 'item');
         await ctx.tags.change(auth.user, request.body);
         return { ok: true as const };
       },

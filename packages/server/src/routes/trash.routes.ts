@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { idsBody, itemList, trashListing, trashQuery } from '@idrive/shared';
 import { z } from 'zod';
-import { currentUser } from '../http/auth.js';
+import { currentAuth, currentUser } from '../http/auth.js';
 import { presentItem } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
 
@@ -21,6 +21,7 @@ export function trashRoutes(ctx: RouteContext) {
           currentUser(request),
           request.query.offset,
           request.query.limit,
+          await ctx.locks.closedFolders(currentAuth(request)),
         );
         const locked = await ctx.locks.lockedAmong(items);
         return { items: items.map((row) => presentItem(row, locked)), total };
@@ -29,7 +30,10 @@ export function trashRoutes(ctx: RouteContext) {
 
     app.post(
       '/trash/restore',
-      { config: { permission: 'upload' }, schema: { tags, body: idsBody, response: { 200: itemList } } },
+      {
+        config: { permission: 'upload', locks: { 'body.ids': 'item' } },
+        schema: { tags, body: idsBody, response: { 200: itemList } },
+      },
       async (request) => {
         const restored = await ctx.items.restore(currentUser(request), request.body.ids);
         const locked = await ctx.locks.lockedAmong(restored);
@@ -39,7 +43,10 @@ export function trashRoutes(ctx: RouteContext) {
 
     app.post(
       '/trash/delete',
-      { config: { permission: 'delete' }, schema: { tags, body: idsBody, response: { 200: purged } } },
+      {
+        config: { permission: 'delete', locks: { 'body.ids': 'item' } },
+        schema: { tags, body: idsBody, response: { 200: purged } },
+      },
       async (request) => {
         await ctx.items.deleteForever(currentUser(request), request.body.ids);
         return { purged: request.body.ids.length };
@@ -49,7 +56,10 @@ export function trashRoutes(ctx: RouteContext) {
     app.delete(
       '/trash',
       { config: { permission: 'delete' }, schema: { tags, response: { 200: purged } } },
-      async (request) => ({ purged: await ctx.items.emptyTrash(currentUser(request)) }),
+      async (request) => {
+        const closed = await ctx.locks.closedFolders(currentAuth(request));
+        return { purged: await ctx.items.emptyTrash(currentUser(request), closed) };
+      },
     );
   };
 }

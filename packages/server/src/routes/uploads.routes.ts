@@ -72,6 +72,8 @@ export function uploadRoutes(ctx: RouteContext) {
     });
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const config = { permission: 'upload' as const };
+    // An upload under way into a folder that has been locked since goes on once the folder is open.
+    const ofUpload = { ...config, locks: { upload: 'contents' as const } };
 
     app.options('/uploads', { config: { public: true }, schema: { tags } }, async (_request, reply) =>
       reply.code(204).headers({ 'tus-version': TUS_VERSION, 'tus-extension': 'creation,termination' }).send(),
@@ -90,28 +92,40 @@ export function uploadRoutes(ctx: RouteContext) {
       return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send();
     });
 
-    app.head('/uploads/:id', { config, schema: { tags, params: idParams } }, async (request, reply) => {
-      const { upload, offset } = await ctx.uploads.offset(currentUser(request), request.params.id);
-      return reply
-        .code(200)
-        .headers({
-          'upload-offset': String(offset),
-          'upload-length': String(upload.size),
-          'cache-control': 'no-store',
-        })
-        .send();
-    });
+    app.head(
+      '/uploads/:id',
+      { config: ofUpload, schema: { tags, params: idParams } },
+      async (request, reply) => {
+        const { upload, offset } = await ctx.uploads.offset(currentUser(request), request.params.id);
+        return reply
+          .code(200)
+          .headers({
+            'upload-offset': String(offset),
+            'upload-length': String(upload.size),
+            'cache-control': 'no-store',
+          })
+          .send();
+      },
+    );
 
-    app.patch('/uploads/:id', { config, schema: { tags, params: idParams } }, async (request, reply) => {
-      const offset = headerInt(request, 'upload-offset');
-      const result = await ctx.uploads.patch(currentUser(request), request.params.id, offset, request.raw);
-      if (result.fileId) reply.header(FILE_ID_HEADER, result.fileId);
-      return reply.code(204).header('upload-offset', String(result.offset)).send();
-    });
+    app.patch(
+      '/uploads/:id',
+      { config: ofUpload, schema: { tags, params: idParams } },
+      async (request, reply) => {
+        const offset = headerInt(request, 'upload-offset');
+        const result = await ctx.uploads.patch(currentUser(request), request.params.id, offset, request.raw);
+        if (result.fileId) reply.header(FILE_ID_HEADER, result.fileId);
+        return reply.code(204).header('upload-offset', String(result.offset)).send();
+      },
+    );
 
-    app.delete('/uploads/:id', { config, schema: { tags, params: idParams } }, async (request, reply) => {
-      await ctx.uploads.terminate(currentUser(request), request.params.id);
-      return reply.code(204).send();
-    });
+    app.delete(
+      '/uploads/:id',
+      { config: ofUpload, schema: { tags, params: idParams } },
+      async (request, reply) => {
+        await ctx.uploads.terminate(currentUser(request), request.params.id);
+        return reply.code(204).send();
+      },
+    );
   };
 }

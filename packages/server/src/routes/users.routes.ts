@@ -7,6 +7,7 @@ import type { RouteContext } from './context.js';
 
 const tags = ['users'];
 const config = { permission: 'admin' as const };
+const ofUser = { ...config, lockExempt: 'the id names a user account, not an item' };
 
 export function userRoutes(ctx: RouteContext, onUserRemoved: (uploadIds: string[]) => Promise<void>) {
   return async (fastify: FastifyInstance): Promise<void> => {
@@ -24,20 +25,20 @@ export function userRoutes(ctx: RouteContext, onUserRemoved: (uploadIds: string[
 
     app.get(
       '/users/:id',
-      { config, schema: { tags, params: idParams, response: { 200: user } } },
+      { config: ofUser, schema: { tags, params: idParams, response: { 200: user } } },
       async (request) => presentUser(await ctx.users.get(request.params.id)),
     );
 
     app.patch(
       '/users/:id',
-      { config, schema: { tags, params: idParams, body: updateUserBody, response: { 200: user } } },
+      { config: ofUser, schema: { tags, params: idParams, body: updateUserBody, response: { 200: user } } },
       async (request) =>
         presentUser(await ctx.users.update(currentUser(request), request.params.id, request.body)),
     );
 
     app.delete(
       '/users/:id',
-      { config, schema: { tags, params: idParams, response: { 200: okResponse } } },
+      { config: ofUser, schema: { tags, params: idParams, response: { 200: okResponse } } },
       async (request) => {
         const removed = await ctx.users.remove(currentUser(request), request.params.id);
         await onUserRemoved(removed.uploadIds);

@@ -15,11 +15,11 @@ export function zipRoutes(ctx: RouteContext) {
     app.route({
       method: ['GET', 'HEAD'],
       url: '/folders/:id/zip',
+      config: { locks: { 'params.id': 'contents' } },
       exposeHeadRoute: false,
       schema: { tags, params: idParams },
       handler: async (request, reply) => {
         const auth = currentAuth(request);
-        await ctx.locks.check(auth, request.params.id, 'contents');
         const zip = await ctx.zips.ofFolder(
           auth.user.id,
           request.params.id,
@@ -32,11 +32,11 @@ export function zipRoutes(ctx: RouteContext) {
     app.route({
       method: ['GET', 'HEAD'],
       url: '/zip',
+      config: { locks: { 'query.ids': 'contents' } },
       exposeHeadRoute: false,
       schema: { tags, querystring: zipQuery },
       handler: async (request, reply) => {
         const auth = currentAuth(request);
-        for (const id of request.query.ids) await ctx.locks.check(auth, id, 'contents');
         const zip = await ctx.zips.ofSelection(
           auth.user.id,
           request.query.ids,

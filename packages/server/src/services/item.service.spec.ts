@@ -361,7 +361,7 @@ describeEachDb('item service', (dialect) => {
             await items.deleteForever(me, picked);
           } else if (op === 11 && rnd.int(4) === 0) {
             label = 'empty trash';
-            await items.emptyTrash(me);
+            await items.emptyTrash(me, new Set());
           } else {
             continue;
           }
@@ -423,7 +423,7 @@ describeEachDb('automatic trash purge', (dialect) => {
     // 29 days on: nothing is old enough.
     const early = await t.drive.maintenance.run(Date.now() + 29 * DAY_MS);
     expect(early.trashPurged).toBe(0);
-    expect((await items.listTrash(await u.me(), 0, 100)).total).toBe(2);
+    expect((await items.listTrash(await u.me(), 0, 100, new Set())).total).toBe(2);
     expect(await u.used()).toBe(800);
 
     const report = await t.drive.maintenance.run(Date.now() + 31 * DAY_MS);
@@ -431,7 +431,7 @@ describeEachDb('automatic trash purge', (dialect) => {
     expect(report.chunksDeleted).toBeGreaterThanOrEqual(2);
     expect(report.chunkDeletesFailed).toBe(0);
     for (const id of [folder.id, inFolder.id, file.id]) expect(await u.row(id)).toBeUndefined();
-    expect((await items.listTrash(await u.me(), 0, 100)).total).toBe(0);
+    expect((await items.listTrash(await u.me(), 0, 100, new Set())).total).toBe(0);
     expect(await u.used()).toBe(100);
     expect(await u.size(root)).toBe(100);
     const store = t.drive.stores.get('local');
@@ -465,7 +465,7 @@ describeEachDb('automatic trash purge', (dialect) => {
       expect(await u.row(x.old.id)).toBeUndefined();
       expect((await u.row(x.recent.id))?.trashed_at).not.toBeNull();
       expect(await u.used()).toBe(70);
-      const trash = await items.listTrash(await u.me(), 0, 100);
+      const trash = await items.listTrash(await u.me(), 0, 100, new Set());
       expect(trash.items.map((i) => i.id)).toEqual([x.recent.id]);
     }
     // Running again changes nothing.

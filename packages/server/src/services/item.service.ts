@@ -214,14 +214,19 @@ export class ItemService {
     });
   }
 
+  /**
+   * The trash, less what was trashed from inside the folders in `closed` (locked ones this session
+   * has not opened): those stay hidden, and out of reach of restore and purge, until it opens them.
+   */
   async listTrash(
     user: UserRow,
     offset: number,
     limit: number,
+    closed: ReadonlySet<string>,
   ): Promise<{ items: ItemRow[]; total: number }> {
     const [items, total] = await Promise.all([
-      this.repos.items.listTrashRoots(user.id, offset, limit),
-      this.repos.items.countTrashRoots(user.id),
+      this.repos.items.listTrashRoots(user.id, offset, limit, [...closed]),
+      this.repos.items.countTrashRoots(user.id, [...closed]),
     ]);
     return { items, total };
   }
@@ -236,11 +241,12 @@ export class ItemService {
     });
   }
 
-  async emptyTrash(user: UserRow): Promise<number> {
+  /** Empties the trash as listed: what came from closed locked folders stays. */
+  async emptyTrash(user: UserRow, closed: ReadonlySet<string>): Promise<number> {
     return this.repos.transaction(async (r) => {
       await r.users.lockTree(user.id);
-      const total = await r.items.countTrashRoots(user.id);
-      const roots = await r.items.listTrashRoots(user.id, 0, total);
+      const total = await r.items.countTrashRoots(user.id, [...closed]);
+      const roots = await r.items.listTrashRoots(user.id, 0, total, [...closed]);
       await this.purge(r, user.id, roots);
       return roots.length;
     });

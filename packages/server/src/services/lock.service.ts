@@ -59,7 +59,6 @@ export class LockService {
 
   async lock(auth: Authenticated, folderId: string, password: string): Promise<ItemRow> {
     const folder = await this.lockableFolder(auth.user, folderId);
-    await this.check(auth, folder.id, 'item');
     if (await this.repos.locks.find(folder.id)) throw conflict('This folder is already locked');
     const hash = await this.hasher.hash(password);
     await this.repos.locks.insert({

@@ -136,6 +136,21 @@ export class ShareService {
     return { share, root, owner };
   }
 
+  /**
+   * Whether a visitor who got in may stay (a live socket asks on every heartbeat): the link still
+   * works, the access token is still good, and no lock has closed the shared item since.
+   */
+  async stillOpen(token: string, accessToken: string | undefined): Promise<boolean> {
+    try {
+      const open = await this.open(token);
+      if (!this.mayEnter(open.share, accessToken)) return false;
+      await this.resolve(open, open.root.id);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** Whether the visitor may see the link's content: no password, or a valid access token. */
   mayEnter(share: ShareRow, accessToken: string | undefined): boolean {
     if (share.password_hash === null) return true;

@@ -21,8 +21,9 @@ export class TagService {
     private readonly items: ItemService,
   ) {}
 
-  list(user: UserRow): Promise<Array<TagRow & { items: number }>> {
-    return this.repos.tags.listWithCounts(user.id);
+  /** Counts leave out what lies inside the folders in `closed` (locked ones this session has not opened). */
+  list(user: UserRow, closed: ReadonlySet<string>): Promise<Array<TagRow & { items: number }>> {
+    return this.repos.tags.listWithCounts(user.id, undefined, [...closed]);
   }
 
   async create(user: UserRow, body: CreateTagBody): Promise<TagRow & { items: number }> {

@@ -3,10 +3,13 @@ import type { Item, Listing, Permission } from '@idrive/shared';
 import type { RouteInfo } from '../../src/app.js';
 import {
   concreteUrl,
+  lockedIdFor,
   ownerIdFor,
   pathVariants,
   rawRequest,
+  setUpLockedFolder,
   setUpOwner,
+  type LockedFixture,
   type OwnerFixture,
 } from '../helpers/route-walk.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -20,6 +23,7 @@ import { describeEachDb } from '../helpers/test-db.js';
 describeEachDb('authorisation on every route', (dialect) => {
   let t: TestApp;
   let owner: OwnerFixture;
+  let locked: LockedFixture;
   let stranger: string;
   let apiRoutes: RouteInfo[];
   let base: string;
@@ -27,6 +31,7 @@ describeEachDb('authorisation on every route', (dialect) => {
   beforeAll(async () => {
     t = await startTestApp({ dialect });
     owner = await setUpOwner(t);
+    locked = await setUpLockedFolder(t, owner);
     stranger = (await t.createUser(['upload', 'delete', 'share'])).token;
     apiRoutes = t.drive.routes.filter((r) => r.url.startsWith('/api/v1/'));
     base = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
@@ -218,6 +223,62 @@ describeEachDb('authorisation on every route', (dialect) => {
     const cookie = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
     const unsafe = apiRoutes.filter((r) => !r.public && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
     const failures = await walkVariants(unsafe, { cookie }, refusedStatus);
+    expect(failures).toEqual([]);
+  });
+
+  const BODY_IDS: Record<string, (id: string) => unknown> = {
+    'body.ids': (id) => [id],
+    'body.parentId': (id) => id,
+    'body.itemId': (id) => id,
+  };
+
+  it('finding 10: every route that takes an id declares its lock rule, or why it needs none', () => {
+    const withId = apiRoutes.filter((r) => r.url.includes(':id') && !r.public);
+    const undeclared = withId.filter((r) => !r.locks && !r.lockExempt);
+    expect(undeclared.map((r) => `${r.method} ${r.url}`)).toEqual([]);
+    for (const r of withId.filter((r) => r.lockExempt)) expect(r.lockExempt!.length).toBeGreaterThan(15);
+  });
+
+  it('finding 10: every route with a lock rule answers 423 for an item inside a closed locked folder', async () => {
+    const ruled = apiRoutes.filter((r) => r.locks);
+    expect(ruled.length).toBeGreaterThan(25);
+    const failures: string[] = [];
+    for (const route of ruled) {
+      const targets = Object.keys(route.locks!);
+      const byPath = targets.some((k) => k === 'params.id' || k === 'upload' || k === 'share');
+      const url = new URL(
+        byPath ? concreteUrl(route, lockedIdFor(route.url, locked)) : route.url,
+        'http://drive',
+      );
+      if (targets.includes('query.in')) url.searchParams.set('in', locked.folderId);
+      if (targets.includes('query.ids')) url.searchParams.set('ids', locked.fileId);
+      const body: Record<string, unknown> = { ...VALID_BODY, tagIds: [owner.tagId], add: [owner.tagId] };
+      for (const target of targets) {
+        const field = target.split('.')[1]!;
+        if (BODY_IDS[target])
+          body[field] = BODY_IDS[target]!(
+            target === 'body.ids' && route.url.startsWith('/api/v1/trash') ? locked.trashedId : locked.fileId,
+          );
+      }
+      if (targets.includes('body.parentId')) body.parentId = locked.folderId;
+      const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
+      const tus = route.url.startsWith('/api/v1/uploads/');
+      const res = await t.drive.app.inject({
+        method: route.method as 'GET',
+        url: url.pathname + url.search,
+        headers: {
+          ...bearer(locked.token),
+          'tus-resumable': '1.0.0',
+          'upload-offset': '0',
+          ...(hasBody
+            ? { 'content-type': tus ? 'application/offset+octet-stream' : 'application/json' }
+            : {}),
+        },
+        ...(hasBody ? { payload: tus ? 'x' : JSON.stringify(body) } : {}),
+      });
+      if (res.statusCode !== 423)
+        failures.push(`${route.method} ${url.pathname}${url.search} → ${res.statusCode} ${res.body}`);
+    }
     expect(failures).toEqual([]);
   });
 });

@@ -144,3 +144,64 @@ export function rawRequest(
     req.end(body);
   });
 }
+
+/** Ids inside a closed locked folder, and a session of its owner that has not unlocked it. */
+export interface LockedFixture {
+  token: string;
+  vaultId: string;
+  folderId: string;
+  fileId: string;
+  trashedId: string;
+  uploadId: string;
+  shareId: string;
+}
+
+export const VAULT_PASSWORD = 'vault-password-1';
+
+/** Fills a folder, locks it, and signs the owner in again (locking opened it for the locking session). */
+export async function setUpLockedFolder(t: TestApp, owner: OwnerFixture): Promise<LockedFixture> {
+  const auth = bearer(owner.token);
+  const inject = async (method: string, url: string, payload?: unknown, headers = {}) => {
+    const res = await t.drive.app.inject({
+      method: method as 'GET',
+      url: `/api/v1${url}`,
+      headers: { ...auth, ...headers },
+      ...(payload === undefined ? {} : { payload: payload as object }),
+    });
+    if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+    return res;
+  };
+  const vault = (await inject('POST', '/folders', { parentId: owner.rootId, name: 'vault' })).json<Item>();
+  const inner = (await inject('POST', '/folders', { parentId: vault.id, name: 'inner' })).json<Item>();
+  const put = (name: string) =>
+    inject('PUT', `/folders/${vault.id}/files/${name}`, Buffer.from(name)).then((r) => r.json<Item>());
+  const file = await put('inside.txt');
+  const trashed = await put('gone.txt');
+  await inject('POST', '/items/trash', { ids: [trashed.id] });
+  const upload = await inject('POST', '/uploads', undefined, {
+    'tus-resumable': '1.0.0',
+    'upload-length': '10',
+    'upload-metadata': `filename ${Buffer.from('later.txt').toString('base64')},parentId ${Buffer.from(vault.id).toString('base64')}`,
+  });
+  const share = (await inject('POST', '/shares', { itemId: file.id })).json<{ id: string }>();
+  await inject('POST', `/folders/${vault.id}/lock`, { password: VAULT_PASSWORD });
+  const me = (await inject('GET', '/auth/me')).json<{ user: { username: string } }>();
+  return {
+    token: await t.login(me.user.username, 'user-password-1'),
+    vaultId: vault.id,
+    folderId: inner.id,
+    fileId: file.id,
+    trashedId: trashed.id,
+    uploadId: (upload.headers.location as string).split('/').pop()!,
+    shareId: share.id,
+  };
+}
+
+/** The id inside the locked folder for the :id of a route. */
+export function lockedIdFor(url: string, locked: LockedFixture): string {
+  if (url.startsWith('/api/v1/folders/')) return locked.folderId;
+  if (url.startsWith('/api/v1/files/') || url.startsWith('/api/v1/items/')) return locked.fileId;
+  if (url.startsWith('/api/v1/uploads/')) return locked.uploadId;
+  if (url.startsWith('/api/v1/shares/')) return locked.shareId;
+  throw new Error(`No locked id known for ${url}: add it to the route walk`);
+}
