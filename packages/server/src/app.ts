@@ -210,7 +210,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     repos,
     items,
     files,
-    new VideoTools({ enabled: config.videoPosters, ffmpeg: config.ffmpegPath, ffprobe: config.ffprobePath }),
+    new VideoTools({
+      enabled: config.videoPosters,
+      ffmpeg: config.ffmpegPath,
+      ffprobe: config.ffprobePath,
+      memoryBytes: config.videoMemoryBytes,
+    }),
     { imageMaxPixels: config.imageMaxPixels },
   );
   const jobWorker = new JobWorker(jobQueue, { [MEDIA_JOB]: media }, log);

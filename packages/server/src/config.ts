@@ -43,6 +43,7 @@ const envSchema = z.object({
   IDRIVE_VIDEO_POSTERS: bool.default(true),
   IDRIVE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   IDRIVE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  IDRIVE_VIDEO_MEMORY_MB: positiveInt.default(1024),
   IDRIVE_IMAGE_MAX_PIXELS: positiveInt.default(100_000_000),
   DISCORD_API_BASE: z.url().default('https://discord.com/api/v10'),
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
@@ -79,6 +80,8 @@ export interface Config {
   videoPosters: boolean;
   ffmpegPath: string;
   ffprobePath: string;
+  /** The address space one ffmpeg/ffprobe run may use. */
+  videoMemoryBytes: number;
   /** Images with more pixels get no thumbnail. */
   imageMaxPixels: number;
   /** Discord's API and CDN; the emulator's in tests and the demo. */
@@ -136,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     videoPosters: e.IDRIVE_VIDEO_POSTERS,
     ffmpegPath: e.IDRIVE_FFMPEG_PATH,
     ffprobePath: e.IDRIVE_FFPROBE_PATH,
+    videoMemoryBytes: e.IDRIVE_VIDEO_MEMORY_MB * 1024 * 1024,
     imageMaxPixels: e.IDRIVE_IMAGE_MAX_PIXELS,
     discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),

@@ -172,8 +172,8 @@ describeEachDb('archive viewer', (dialect) => {
     return Buffer.from(hex.trim(), 'hex');
   }
 
-  async function listing(item: Item): Promise<ArchiveListing> {
-    const res = await me.request('GET', `/files/${item.id}/archive`);
+  async function listing(item: Item, query = ''): Promise<ArchiveListing> {
+    const res = await me.request('GET', `/files/${item.id}/archive${query}`);
     expect(res.statusCode, res.body).toBe(200);
     return res.json<ArchiveListing>();
   }
@@ -243,16 +243,16 @@ describeEachDb('archive viewer', (dialect) => {
       const item = await stored('zip64');
       const list = await listing(item);
       expect(list.total).toBe(70_002);
-      expect(list.entries.length).toBe(70_002);
-      expect(list.entries[70_001]!.path).toBe('many/69999');
+      const last = await listing(item, '?offset=70000');
+      expect(last.entries.map((e) => e.path)).toEqual(['many/69998', 'many/69999']);
       for (const name of ['a.txt', 'stored64.bin']) {
         const res = await byPath(item, name);
         expect(res.statusCode, res.body).toBe(200);
         expect(res.rawPayload.equals(pythonEntry('zip64', name))).toBe(true);
       }
-      const last = await me.request('GET', entryUrl(item, 'index=70001'));
-      expect(last.statusCode).toBe(200);
-      expect(last.rawPayload.length).toBe(0);
+      const lastEntry = await me.request('GET', entryUrl(item, 'index=70001'));
+      expect(lastEntry.statusCode).toBe(200);
+      expect(lastEntry.rawPayload.length).toBe(0);
     });
 
     it('reads only the central directory and the entry asked for from a large stored zip', async () => {

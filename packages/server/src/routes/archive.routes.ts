@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { archiveEntryQuery, archiveListing, idParams, type ArchiveEntry } from '@idrive/shared';
+import {
+  archiveEntryQuery,
+  archiveListing,
+  archiveListQuery,
+  idParams,
+  type ArchiveEntry,
+} from '@idrive/shared';
 import { currentAuth } from '../http/auth.js';
 import { sendPieces, UNTRUSTED_CONTENT_HEADERS } from '../http/content.js';
 import { contentDisposition } from '../lib/content-disposition.js';
@@ -35,12 +41,18 @@ export function archiveRoutes(ctx: RouteContext) {
       '/files/:id/archive',
       {
         config: { locks: { 'params.id': 'contents' } },
-        schema: { tags, params: idParams, response: { 200: archiveListing } },
+        schema: { tags, params: idParams, querystring: archiveListQuery, response: { 200: archiveListing } },
       },
       async (request) => {
         const auth = currentAuth(request);
-        const { entries, total } = await ctx.archives.list(auth.user, request.params.id);
-        return { entries: entries.map(presentEntry), total, truncated: entries.length < total };
+        const { offset, limit } = request.query;
+        const { entries, total } = await ctx.archives.list(auth.user, request.params.id, { offset, limit });
+        return {
+          entries: entries.map(presentEntry),
+          total,
+          offset,
+          truncated: offset + entries.length < total,
+        };
       },
     );
 

@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server, type Socket } from 'node:net';
+import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FileInfo } from '@idrive/shared';
@@ -5,6 +8,8 @@ import { newDriveUser } from '../../test/helpers/drive-client.js';
 import { mediaState, testVideo } from '../../test/helpers/media-samples.js';
 import { errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
+
+const run = promisify(execFile);
 
 // Debian's ffmpeg is installed by .ci/run; these tests run it for real.
 describeEachDb('video posters and durations', (dialect) => {
@@ -45,6 +50,73 @@ describeEachDb('video posters and durations', (dialect) => {
     expect(media).toMatchObject({ status: 'ready', width: 240, height: 320, orientation: 8 });
     const poster = await user.request('GET', `/files/${clip.id}/thumbnail`);
     expect(await sharp(poster.rawPayload).metadata()).toMatchObject({ width: 192, height: 256 });
+  });
+});
+
+describeEachDb('video files that name other addresses', (dialect) => {
+  let t: TestApp;
+  let listener: Server;
+  let address: string;
+  const connections: Socket[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp({ dialect });
+    listener = createServer((socket) => {
+      connections.push(socket);
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+    const { port } = listener.address() as { port: number };
+    address = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => listener.close(resolve));
+    await t.close();
+  });
+
+  it('finding 3: HLS, DASH and concat files uploaded as x.mp4 make ffprobe and ffmpeg open no connection', async () => {
+    const user = await newDriveUser(t);
+    const payloads = {
+      hls: ['#EXTM3U', '#EXT-X-TARGETDURATION:1', '#EXTINF:1,', `${address}/segment.ts`, '#EXT-X-ENDLIST'],
+      dash: [
+        '<?xml version="1.0"?>',
+        '<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT1S"',
+        ' minBufferTime="PT1S" profiles="urn:mpeg:dash:profile:isoff-on-demand:2011"><Period>',
+        '<AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000" width="320"',
+        ` height="240" codecs="avc1.4d401e"><BaseURL>${address}/video.mp4</BaseURL>`,
+        '<SegmentBase indexRange="0-100"/></Representation></AdaptationSet></Period></MPD>',
+      ],
+      concat: ['ffconcat version 1.0', `file ${address}/part.mp4`],
+    };
+    const uploaded = [];
+    for (const [format, lines] of Object.entries(payloads)) {
+      uploaded.push(await user.upload(user.root, `${format}.mp4`, Buffer.from(lines.join('\n') + '\n')));
+    }
+    expect(await t.drive.jobWorker.drain()).toBe(uploaded.length);
+    expect(connections).toHaveLength(0);
+    for (const file of uploaded) {
+      const { media, job } = await mediaState(t, file.id);
+      expect(media).toMatchObject({ status: 'pending', thumbnail_version_id: null });
+      expect(job?.last_error).toMatch(/not on whitelist/);
+    }
+  });
+
+  it('finding 3: a WebM still gets its poster with the container list in place', async () => {
+    const webm = await run(
+      'ffmpeg',
+      [
+        ...['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10'],
+        ...['-c:v', 'libvpx', '-f', 'webm', '-'],
+      ],
+      { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 },
+    );
+    const user = await newDriveUser(t);
+    const clip = await user.upload(user.root, 'clip.webm', webm.stdout);
+    expect(await t.drive.jobWorker.drain()).toBe(1);
+    const { media } = await mediaState(t, clip.id);
+    // Written to a pipe, the WebM carries no duration; the poster is what matters here.
+    expect(media).toMatchObject({ status: 'ready', width: 320, height: 240, error: null });
+    expect(media!.thumbnail_version_id).not.toBeNull();
   });
 });
 

@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
-import { ARCHIVE_LIST_MAX } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { badRequest, notFound } from '../lib/app-error.js';
+import { Limiter } from '../lib/limiter.js';
 import { resolveMimeType } from '../lib/mime.js';
 import { badArchive } from '../zip/archive-errors.js';
 import { METHOD_DEFLATE, METHOD_STORE, StoredArchive, type ArchiveEntryInfo } from '../zip/archive-reader.js';
@@ -9,8 +9,15 @@ import type { FileService, OpenFile } from './file.service.js';
 
 /** Entries up to this size are extracted whole before the response starts, so any fault is a clean error. */
 const CHECK_FIRST_BYTES = 4 * 1024 * 1024;
+/**
+ * Central directory scans running at once in this process; more wait their turn. A scan of a large
+ * archive is seconds of CPU and a few megabytes, so without a bound parallel requests for a
+ * million-entry zip would add up to any amount of memory and starve every other request.
+ */
+const SCANS_AT_ONCE = 2;
 
 export interface ArchiveContents {
+  /** The page asked for. */
   entries: ArchiveEntryInfo[];
   total: number;
 }
@@ -33,15 +40,23 @@ export interface ExtractedEntry {
  * listed with the reason and refused for extraction.
  */
 export class ArchiveService {
+  private readonly scans = new Limiter(SCANS_AT_ONCE);
+
   constructor(private readonly files: FileService) {}
 
-  async list(user: UserRow, fileId: string): Promise<ArchiveContents> {
-    const { archive } = await this.open(user, fileId);
-    try {
-      return { entries: await archive.list(ARCHIVE_LIST_MAX), total: archive.entryCount };
-    } finally {
-      archive.close();
-    }
+  async list(
+    user: UserRow,
+    fileId: string,
+    page: { offset: number; limit: number },
+  ): Promise<ArchiveContents> {
+    return this.scans.run(async () => {
+      const { archive } = await this.open(user, fileId);
+      try {
+        return { entries: await archive.list(page.offset, page.limit), total: archive.entryCount };
+      } finally {
+        archive.close();
+      }
+    });
   }
 
   async extract(
@@ -49,10 +64,18 @@ export class ArchiveService {
     fileId: string,
     selector: { index?: number | undefined; path?: string | undefined },
   ): Promise<ExtractedEntry> {
-    const { file, archive } = await this.open(user, fileId);
+    // Only the scan takes a turn: streaming the entry afterwards holds a piece at a time.
+    const { file, archive, located } = await this.scans.run(async () => {
+      const opened = await this.open(user, fileId);
+      try {
+        return { ...opened, located: await opened.archive.find(selector) };
+      } catch (err) {
+        opened.archive.close();
+        throw err;
+      }
+    });
     let handedOver = false;
     try {
-      const located = await archive.find(selector);
       if (!located) throw notFound('Archive entry');
       const { info } = located;
       refuseUnextractable(info);

@@ -8,6 +8,8 @@ export interface VideoToolsConfig {
   /** The programs to run: names looked up on PATH, or paths. */
   ffmpeg: string;
   ffprobe: string;
+  /** The address space each run may use, in bytes (the shared libraries alone take about 400 MiB). */
+  memoryBytes: number;
 }
 
 export interface VideoFacts {
@@ -42,12 +44,34 @@ const probeOutput = z.object({
 const POSTER_AT_SHARE = 0.1;
 const POSTER_AT_MAX_MS = 10_000;
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** One run of either program; a poster needs a few seeks, so anything longer is stuck or hostile. */
+const RUN_TIMEOUT_MS = 120_000;
+/** ffmpeg's own bound on a single allocation, under the address-space cap. */
+const MAX_ALLOC_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Containers ffmpeg may recognise a stored video as. Playlist and manifest formats (hls, dash,
+ * concat, …) are left out because they open further URLs that the file names, which would let an
+ * uploaded "x.mp4" make the server fetch any address; none of these opens anything but its input
+ * (mov's external references stay off by default).
+ */
+const DEMUXERS = ['mov', 'matroska', 'avi', 'mpegts', 'mpeg', 'flv', 'ogg', 'asf'].join(',');
+
+/**
+ * Input options for both programs. The video is read from our own loopback server over HTTP, so
+ * http and tcp are the only protocols; the demuxer list is what keeps that the only URL opened.
+ * One thread keeps a decode within the memory cap and off the server's other core.
+ */
+const INPUT_OPTIONS = [
+  ...['-protocol_whitelist', 'http,tcp', '-format_whitelist', DEMUXERS],
+  ...['-max_alloc', String(MAX_ALLOC_BYTES), '-threads', '1'],
+];
 const EXIF_BY_CLOCKWISE_DEGREES: Record<number, number> = { 0: 1, 90: 6, 180: 3, 270: 8 };
 
 /**
- * Debian's ffprobe and ffmpeg, spawned directly with argument arrays (no shell). They read the video
- * from a URL, so they can seek by Range instead of downloading all of it. Without them the drive
- * works the same, and videos get no poster.
+ * Debian's ffprobe and ffmpeg, run with argument arrays. They read the video from a loopback URL, so
+ * they can seek by Range instead of downloading all of it, and nothing else: see INPUT_OPTIONS.
+ * Without them the drive works the same, and videos get no poster.
  */
 export class VideoTools {
   private available: Promise<boolean> | undefined;
@@ -58,8 +82,8 @@ export class VideoTools {
   isAvailable(): Promise<boolean> {
     if (!this.config.enabled) return Promise.resolve(false);
     this.available ??= Promise.all([
-      run(this.config.ffmpeg, ['-version'], AbortSignal.timeout(10_000)),
-      run(this.config.ffprobe, ['-version'], AbortSignal.timeout(10_000)),
+      run(this.config.ffmpeg, ['-version'], this.config.memoryBytes, AbortSignal.timeout(10_000)),
+      run(this.config.ffprobe, ['-version'], this.config.memoryBytes, AbortSignal.timeout(10_000)),
     ]).then(
       () => true,
       () => false,
@@ -70,7 +94,11 @@ export class VideoTools {
   async describe(url: string, signal: AbortSignal): Promise<VideoFacts> {
     const probed = await run(
       this.config.ffprobe,
-      ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', url],
+      [
+        ...['-v', 'error', ...INPUT_OPTIONS, '-i', url],
+        ...['-print_format', 'json', '-show_format', '-show_streams'],
+      ],
+      this.config.memoryBytes,
       signal,
       url,
     );
@@ -100,9 +128,11 @@ export class VideoTools {
     const png = await run(
       this.config.ffmpeg,
       [
-        ...['-v', 'error', '-nostdin', '-ss', (atMs / 1000).toFixed(3), '-i', url],
+        ...['-v', 'error', '-nostdin', '-filter_threads', '1', ...INPUT_OPTIONS],
+        ...['-ss', (atMs / 1000).toFixed(3), '-i', url],
         ...['-map', '0:v:0', '-frames:v', '1', '-f', 'image2pipe', '-c:v', 'png', '-'],
       ],
+      this.config.memoryBytes,
       signal,
       url,
     );
@@ -119,13 +149,32 @@ function clockwiseDegrees(stream: z.infer<typeof probeOutput>['streams'][number]
   return (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
 }
 
-/** Runs a program and returns its standard output; fails with the tail of its standard error. */
-function run(program: string, args: string[], signal: AbortSignal, input?: string): Promise<Buffer> {
+/**
+ * Runs a program and returns its standard output; fails with the tail of its standard error. A
+ * shell sets the address-space limit and then becomes the program (`exec`), so the limit, the
+ * timeout's SIGKILL and the abort all reach the program itself. The arguments stay positional, never
+ * parsed by the shell. The environment is only PATH: ffmpeg would honour an `http_proxy` variable.
+ */
+function run(
+  program: string,
+  args: string[],
+  memoryBytes: number,
+  signal: AbortSignal,
+  input?: string,
+): Promise<Buffer> {
+  const limitKiB = String(Math.floor(memoryBytes / 1024));
   return new Promise((resolve, reject) => {
     execFile(
-      program,
-      args,
-      { encoding: 'buffer', maxBuffer: MAX_OUTPUT_BYTES, signal, windowsHide: true },
+      '/bin/sh',
+      ['-c', 'ulimit -v "$0" && exec "$@"', limitKiB, program, ...args],
+      {
+        encoding: 'buffer',
+        maxBuffer: MAX_OUTPUT_BYTES,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(RUN_TIMEOUT_MS)]),
+        killSignal: 'SIGKILL',
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        windowsHide: true,
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve(stdout);
         // The input URL carries a one-time secret; the recorded error does not need it.

@@ -35,7 +35,11 @@ export interface LocatedEntry {
   boundary: number;
 }
 
-/** Entries read at most: past this an archive is refused rather than read for minutes. */
+/**
+ * Entries read at most: past this an archive is refused (422) rather than read for minutes. It is
+ * refused, not listed in part, because whether an entry is safe depends on every other entry (one
+ * far down the directory may share its bytes): a partial listing could call a hostile entry safe.
+ */
 const SCAN_MAX = 1_000_000;
 /** A local header is at least this long: the smallest footprint an entry's bytes can have. */
 const LOCAL_HEADER_MIN = 30;
@@ -85,23 +89,24 @@ export class StoredArchive {
     return this.reader.bytesFetched;
   }
 
-  /** The entries in central directory order, the first `max` of them described; overlapping ones are marked. */
-  async list(max: number): Promise<ArchiveEntryInfo[]> {
-    const listed: ArchiveEntryInfo[] = [];
-    const spans: { start: number; minEnd: number; index: number }[] = [];
+  /**
+   * The entries [offset, offset + limit) in central directory order, overlapping ones marked. Every
+   * entry is read, because any of them may overlap one on the page, but of the others only the start
+   * is kept (8 bytes each): the page, not the archive, sets what a listing holds.
+   */
+  async list(offset: number, limit: number): Promise<ArchiveEntryInfo[]> {
+    const page: ArchiveEntryInfo[] = [];
+    // yauzl reads exactly the declared count, which open() has capped.
+    const starts = new Float64Array(this.entryCount);
     for await (const { info } of this.entries()) {
-      if (listed.length < max) listed.push(info);
-      spans.push({
-        start: info.localHeaderOffset,
-        minEnd: info.localHeaderOffset + LOCAL_HEADER_MIN + info.compressedSize,
-        index: info.index,
-      });
+      starts[info.index] = info.localHeaderOffset;
+      if (info.index >= offset && page.length < limit) page.push(info);
     }
-    for (const index of overlapping(spans)) {
-      const info = listed[index];
-      if (info && info.unsafe === null) info.unsafe = 'overlapping';
+    starts.sort();
+    for (const info of page) {
+      if (info.unsafe === null && overlapsAnother(starts, info)) info.unsafe = 'overlapping';
     }
-    return listed;
+    return page;
   }
 
   /** The entry at `index`, or the first with `path`; null when there is none. */
@@ -110,9 +115,9 @@ export class StoredArchive {
     path?: string | undefined;
   }): Promise<LocatedEntry | null> {
     let found: { info: ArchiveEntryInfo; raw: Entry } | null = null;
-    const offsets: number[] = [];
+    const offsets = new Float64Array(this.entryCount);
     for await (const entry of this.entries()) {
-      offsets.push(entry.info.localHeaderOffset);
+      offsets[entry.info.index] = entry.info.localHeaderOffset;
       const wanted =
         selector.index !== undefined
           ? entry.info.index === selector.index
@@ -224,24 +229,22 @@ function describe(raw: Entry, index: number): ArchiveEntryInfo {
 }
 
 /**
- * Entries whose bytes cannot all be their own: two starting at the same offset, or one whose data
- * (counted at its smallest possible size) reaches the next entry's header. Overlapping entries are
- * how a few kilobytes of zip inflate to petabytes.
+ * Whether another entry starts inside this one's bytes (counted at their smallest possible size) or
+ * at the same offset: such entries cannot all be their own, which is how a few kilobytes of zip
+ * inflate to petabytes. `sortedStarts` holds every entry's local header offset, in order.
  */
-function overlapping(spans: { start: number; minEnd: number; index: number }[]): Set<number> {
-  const sorted = [...spans].sort((a, b) => a.start - b.start);
-  const found = new Set<number>();
-  for (let i = 0; i + 1 < sorted.length; i++) {
-    const a = sorted[i]!;
-    const b = sorted[i + 1]!;
-    if (a.start === b.start) {
-      found.add(a.index);
-      found.add(b.index);
-    } else if (a.minEnd > b.start) {
-      found.add(a.index);
-    }
+function overlapsAnother(sortedStarts: Float64Array, info: ArchiveEntryInfo): boolean {
+  const start = info.localHeaderOffset;
+  const minEnd = start + LOCAL_HEADER_MIN + info.compressedSize;
+  // The first start not below this entry's is its own (or an equal one); the one after it decides.
+  let low = 0;
+  let high = sortedStarts.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (sortedStarts[middle]! < start) low = middle + 1;
+    else high = middle;
   }
-  return found;
+  return low + 1 < sortedStarts.length && sortedStarts[low + 1]! < minEnd;
 }
 
 /** Inflates raw DEFLATE data as it arrives. */

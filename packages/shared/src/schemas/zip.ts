@@ -27,8 +27,19 @@ export const zipQuery = z.object({
 });
 export type ZipQuery = z.infer<typeof zipQuery>;
 
-/** Entries the archive viewer lists at most; an archive may hold more (`truncated`). */
-export const ARCHIVE_LIST_MAX = 100_000;
+/**
+ * Entries the archive viewer lists per page, by default and at most. A page is built and sent whole,
+ * so its size, not the archive's, bounds what one request holds.
+ */
+export const ARCHIVE_PAGE_DEFAULT = 1_000;
+export const ARCHIVE_PAGE_MAX = 5_000;
+
+/** `GET /files/:id/archive`: a page of the entries, in central directory order. */
+export const archiveListQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(ARCHIVE_PAGE_MAX).default(ARCHIVE_PAGE_DEFAULT),
+});
+export type ArchiveListQuery = z.infer<typeof archiveListQuery>;
 
 /** Why an entry's path would be unsafe to extract, or (`overlapping`) its bytes are shared with another entry's. */
 export const archiveUnsafeReasons = [
@@ -64,9 +75,12 @@ export const archiveEntry = z.object({
 export type ArchiveEntry = z.infer<typeof archiveEntry>;
 
 export const archiveListing = z.object({
+  /** The entries from `offset` on, at most the `limit` asked for. */
   entries: z.array(archiveEntry),
-  /** Entries in the archive; more than listed when `truncated`. */
+  /** Entries in the whole archive. */
   total: z.number().int(),
+  offset: z.number().int(),
+  /** True when entries follow this page (ask again from `offset + entries.length`). */
   truncated: z.boolean(),
 });
 export type ArchiveListing = z.infer<typeof archiveListing>;

@@ -68,8 +68,9 @@ export async function saveText(
   return { item, etag: `"${sha256}"` };
 }
 
-export function getArchive(id: string, signal?: AbortSignal): Promise<ArchiveListing> {
-  return http.get<ArchiveListing>(`${filePath(id)}/archive`, { signal });
+/** A page of a zip's entries from `offset` on (the server's page size). */
+export function getArchive(id: string, offset: number, signal?: AbortSignal): Promise<ArchiveListing> {
+  return http.get<ArchiveListing>(`${filePath(id)}/archive`, { query: { offset }, signal });
 }
 
 /** One entry of a zip, by its index (paths may repeat inside an archive). */

@@ -66,3 +66,20 @@ export function pdf(text: string): Buffer {
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
 }
+
+/** A zip of `count` small text files, `file-0000.txt` on, made by Python's zipfile. */
+export async function manyEntriesZip(count: number): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'idrive-zip-'));
+  const file = path.join(dir, 'many.zip');
+  try {
+    const script = [
+      'import sys, zipfile',
+      "with zipfile.ZipFile(sys.argv[1], 'w') as z:",
+      "    for i in range(int(sys.argv[2])): z.writestr('file-%04d.txt' % i, 'entry %d' % i)",
+    ].join('\n');
+    await promisify(execFile)('python3', ['-c', script, file, String(count)]);
+    return await readFile(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -5,7 +5,7 @@ import { loginOver } from '../../../server/test/helpers/http-client.js';
 import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
 import { startWebServer, type WebServer } from './browser.js';
 import { driveApi, signIn, type DriveApi } from './drive.js';
-import { pdf, png, rotatedJpeg, webm } from './preview-fixtures.js';
+import { manyEntriesZip, pdf, png, rotatedJpeg, webm } from './preview-fixtures.js';
 
 const PASSWORD = 'preview-test-password';
 const NOTES = 'first line\nsecond line\n';
@@ -224,6 +224,26 @@ describe('file previews in Chromium', { timeout: 90_000 }, () => {
       .getByRole('button', { name: 'bundle.zip' })
       .click();
     await table.getByRole('cell', { name: 'readme.txt', exact: true }).waitFor();
+    await page.close();
+  });
+
+  it('finding 9: reads a zip of more entries than one page a page at a time, on "Show more"', async () => {
+    // A folder of its own, so the other previews' next and previous files stay as they are.
+    const wide = await api.mkdir(api.rootId, 'Wide');
+    const zip = await api.put(wide.id, 'wide.zip', await manyEntriesZip(1_500));
+    const page = await context.newPage();
+    await page.goto(`${server.baseUrl}/folders/${wide.id}?preview=${zip.id}`);
+    const dialog = page.getByRole('dialog', { name: 'wide.zip' });
+    const table = dialog.getByRole('table', { name: 'Contents of wide.zip' });
+    await dialog.getByText('1500 entries').waitFor();
+    await dialog.getByText('(the first 1000 are listed)').waitFor();
+    await table.getByRole('cell', { name: 'file-0999.txt', exact: true }).waitFor();
+    expect(await table.getByRole('cell', { name: 'file-1000.txt', exact: true }).count()).toBe(0);
+
+    await dialog.getByRole('button', { name: 'Show more' }).click();
+    await table.getByRole('cell', { name: 'file-1499.txt', exact: true }).waitFor();
+    expect(await dialog.getByRole('button', { name: 'Show more' }).count()).toBe(0);
+    expect(await table.getByRole('cell', { name: /^file-\d{4}\.txt$/ }).count()).toBe(1_500);
     await page.close();
   });
 
