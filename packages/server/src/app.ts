@@ -205,6 +205,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     pool,
     itemEvents,
     new MediaQueue(jobQueue),
+    config.maxFileSize,
   );
   const media = new MediaService(
     repos,

@@ -31,6 +31,7 @@ const envSchema = z.object({
     .refine((n) => n % SEGMENT_SIZE === 0, `must be a multiple of ${SEGMENT_SIZE} (the segment size)`),
   IDRIVE_SESSION_TTL_DAYS: positiveInt.default(30),
   IDRIVE_UPLOAD_EXPIRY_HOURS: positiveInt.default(72),
+  IDRIVE_MAX_FILE_SIZE: positiveInt.max(Number.MAX_SAFE_INTEGER).default(2 ** 40),
   IDRIVE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   IDRIVE_TRUSTED_HOSTS: z.string().default(''),
   IDRIVE_SECURE_COOKIES: bool.optional(),
@@ -64,6 +65,8 @@ export interface Config {
   chunkSize: number;
   sessionTtlDays: number;
   uploadExpiryHours: number;
+  /** The largest file accepted, in bytes, on every way in (tus, raw PUT, batches, the editor). */
+  maxFileSize: number;
   /** The drive's address as users reach it (share links are made absolute with it). */
   publicUrl: string | undefined;
   /** Host names requests may be addressed to, besides the defaults (`*`: any). */
@@ -125,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chunkSize: e.IDRIVE_CHUNK_SIZE,
     sessionTtlDays: e.IDRIVE_SESSION_TTL_DAYS,
     uploadExpiryHours: e.IDRIVE_UPLOAD_EXPIRY_HOURS,
+    maxFileSize: e.IDRIVE_MAX_FILE_SIZE,
     publicUrl: e.IDRIVE_PUBLIC_URL?.replace(/\/$/, ''),
     trustedHosts: e.IDRIVE_TRUSTED_HOSTS.split(',')
       .map((h) => h.trim())

@@ -13,14 +13,33 @@ const tags = ['uploads'];
 /** Sent back when the PATCH that completes an upload committed the file. */
 export const FILE_ID_HEADER = 'x-idrive-file-id';
 
-/** `Upload-Metadata`: comma-separated `key base64(value)` pairs; a key alone means an empty value. */
+const METADATA_PAIR = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?: ([A-Za-z0-9+/]*={0,2}))?$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * `Upload-Metadata`: comma-separated `key base64(value)` pairs; a key alone means an empty value.
+ * Node's base64 decoder skips what it does not understand, so a value is checked to be canonical
+ * base64 of valid UTF-8 first: anything else is a 400, never a garbled name.
+ */
 function parseMetadata(header: string | undefined): Map<string, string> {
   const pairs = new Map<string, string>();
   if (!header) return pairs;
   for (const part of header.split(',')) {
-    const [key, value] = part.trim().split(' ');
-    if (!key) continue;
-    pairs.set(key, value ? Buffer.from(value, 'base64').toString('utf8') : '');
+    const match = METADATA_PAIR.exec(part.trim());
+    if (!match) throw badRequest('Upload-Metadata must be comma-separated "key base64value" pairs');
+    const [, key, value = ''] = match as unknown as [string, string, string?];
+    if (pairs.has(key)) throw badRequest(`Upload-Metadata names "${key}" twice`);
+    const bytes = Buffer.from(value, 'base64');
+    // Padding may be left out; every other character must be one the bytes encode to.
+    const unpadded = (text: string) => text.replace(/=+$/, '');
+    if (unpadded(bytes.toString('base64')) !== unpadded(value)) {
+      throw badRequest(`Upload-Metadata "${key}" is not valid base64`);
+    }
+    try {
+      pairs.set(key, utf8.decode(bytes));
+    } catch {
+      throw badRequest(`Upload-Metadata "${key}" is not UTF-8 text`);
+    }
   }
   return pairs;
 }
@@ -44,10 +63,15 @@ function uploadTarget(request: FastifyRequest, rootFolderId: string): UploadTarg
   };
 }
 
-function headerInt(request: FastifyRequest, name: string): number {
+/**
+ * A tus length or offset: decimal digits only (no sign, space or exponent), and exact: past 2^53 a
+ * JavaScript number would round, so `tooLarge` answers for anything a number cannot hold exactly.
+ */
+function headerInt(request: FastifyRequest, name: string, tooLarge: () => AppError): number {
   const value = request.headers[name];
   if (typeof value !== 'string' || !/^\d+$/.test(value))
     throw badRequest(`${name} must be a non-negative integer`);
+  if (BigInt(value) > BigInt(Number.MAX_SAFE_INTEGER)) throw tooLarge();
   return Number(value);
 }
 
@@ -75,15 +99,32 @@ export function uploadRoutes(ctx: RouteContext) {
     // An upload under way into a folder that has been locked since goes on once the folder is open.
     const ofUpload = { ...config, locks: { upload: 'contents' as const } };
 
+    const maxSize = String(ctx.files.maxFileSize);
     app.options('/uploads', { config: { public: true }, schema: { tags } }, async (_request, reply) =>
-      reply.code(204).headers({ 'tus-version': TUS_VERSION, 'tus-extension': 'creation,termination' }).send(),
+      reply
+        .code(204)
+        .headers({
+          'tus-version': TUS_VERSION,
+          'tus-extension': 'creation,termination',
+          'tus-max-size': maxSize,
+        })
+        .send(),
     );
+    const tooLarge = () =>
+      new AppError(
+        413,
+        'payload_too_large',
+        `Upload-Length is larger than the ${maxSize} bytes this drive accepts`,
+        { maxFileSize: ctx.files.maxFileSize },
+        { 'tus-max-size': maxSize },
+      );
 
     app.post('/uploads', { config, schema: { tags } }, async (request, reply) => {
       const user = currentUser(request);
       if (request.headers['upload-defer-length'])
         throw badRequest('Upload-Defer-Length is not supported; send Upload-Length');
-      const size = headerInt(request, 'upload-length');
+      const size = headerInt(request, 'upload-length', tooLarge);
+      if (size > ctx.files.maxFileSize) throw tooLarge();
       const target = uploadTarget(request, user.root_folder_id);
       if (target.conflict === 'replace') requirePermission(user, 'delete');
       await ctx.locks.check(currentAuth(request), target.parentId, 'contents');
@@ -112,7 +153,9 @@ export function uploadRoutes(ctx: RouteContext) {
       '/uploads/:id',
       { config: ofUpload, schema: { tags, params: idParams } },
       async (request, reply) => {
-        const offset = headerInt(request, 'upload-offset');
+        const offset = headerInt(request, 'upload-offset', () =>
+          badRequest('Upload-Offset is larger than any upload'),
+        );
         const result = await ctx.uploads.patch(currentUser(request), request.params.id, offset, request.raw);
         if (result.fileId) reply.header(FILE_ID_HEADER, result.fileId);
         return reply.code(204).header('upload-offset', String(result.offset)).send();

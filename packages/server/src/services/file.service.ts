@@ -55,9 +55,23 @@ export class FileService {
     private readonly pool: CipherPool,
     private readonly events: ItemEvents,
     private readonly media: MediaQueue,
+    /** The largest file accepted, in bytes. */
+    readonly maxFileSize: number,
   ) {
     this.buffers = new BufferPool(sealedSize(chunkSize), 8);
     this.plainBuffers = new BufferPool(chunkSize, 4);
+  }
+
+  /** 413 for a file larger than the drive accepts (checked on the declared size and on the bytes read). */
+  checkSize(size: number): void {
+    if (size > this.maxFileSize) {
+      throw new AppError(
+        413,
+        'payload_too_large',
+        `This file is larger than the ${this.maxFileSize} bytes this drive accepts`,
+        { maxFileSize: this.maxFileSize },
+      );
+    }
   }
 
   /** Refuses an upload early (before any byte is read) when it could not be committed. */
@@ -168,11 +182,18 @@ export class FileService {
     options: { declaredSize?: number; sha256?: string },
     commit: (stored: { versionId: string; size: number; sha256: string }) => Promise<ItemRow>,
   ): Promise<ItemRow> {
+    if (options.declaredSize !== undefined) this.checkSize(options.declaredSize);
     const { versionId, cipher } = await this.startVersion(user.id);
     const session = this.pool.session(true);
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
     try {
-      for await (const piece of body) await writer.write(piece);
+      let received = 0;
+      for await (const piece of body) {
+        // A body without a length (chunked) is stopped as soon as it passes the limit.
+        received += piece.length;
+        this.checkSize(received);
+        await writer.write(piece);
+      }
       const { size } = await writer.finish();
       const sha256 = await session.digest();
       if (options.sha256 && options.sha256 !== sha256) {
