@@ -6,12 +6,16 @@ import type { BatchFile } from '../services/batch-upload.service.js';
 /** Files one batch request may carry: a big folder drop is sent as several batches. */
 const BATCH_FILES_MAX = 10_000;
 
-/** Lets the routes of this plugin scope read multipart batches of files (and nothing else). */
-export async function acceptFileBatches(scope: FastifyInstance): Promise<void> {
+/**
+ * Lets the routes of this plugin scope read multipart batches of files (and nothing else). A part
+ * past a limit fails the batch (413), which then takes back what it had stored.
+ */
+export async function acceptFileBatches(scope: FastifyInstance, maxFileSize: number): Promise<void> {
   await scope.register(fastifyMultipart, {
     preservePath: true,
-    // Files of any size: the big ones stream through the chunk pipeline like any upload.
-    limits: { files: BATCH_FILES_MAX, fields: 0, parts: BATCH_FILES_MAX, fileSize: Infinity },
+    // Big files stream through the chunk pipeline like any upload, up to the drive's maximum.
+    limits: { files: BATCH_FILES_MAX, fields: 0, parts: BATCH_FILES_MAX, fileSize: maxFileSize },
+    throwFileSizeLimit: true,
   });
 }
 
@@ -22,6 +26,6 @@ export async function* filesOf(request: FastifyRequest): AsyncGenerator<BatchFil
     throw new AppError(415, 'unsupported_media_type', 'A batch upload is a multipart/form-data request');
   }
   for await (const part of request.files()) {
-    yield { path: part.filename, mimeType: part.mimetype, content: part.file };
+    yield { path: part.filename ?? '', mimeType: part.mimetype, content: part.file };
   }
 }

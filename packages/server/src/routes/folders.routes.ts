@@ -70,7 +70,7 @@ export function folderRoutes(ctx: RouteContext) {
         const { parentId, name, reuse } = request.body;
         const user = currentUser(request);
         const folder = reuse
-          ? await ctx.items.ensureFolder(user, parentId, name)
+          ? (await ctx.items.ensureFolder(user, parentId, name)).folder
           : await ctx.items.createFolder(user, parentId, name);
         return reply.code(201).send(presentItem(folder));
       },
@@ -78,7 +78,7 @@ export function folderRoutes(ctx: RouteContext) {
 
     // Many files in one multipart request; each part's file name is its path below the folder.
     await app.register(async (batch) => {
-      await acceptFileBatches(batch);
+      await acceptFileBatches(batch, ctx.files.maxFileSize);
       batch.withTypeProvider<ZodTypeProvider>().post(
         '/folders/:id/batch',
         {

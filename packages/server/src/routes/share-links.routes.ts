@@ -207,7 +207,7 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
     });
 
     await app.register(async (uploads) => {
-      await acceptFileBatches(uploads);
+      await acceptFileBatches(uploads, ctx.files.maxFileSize);
       uploads
         .withTypeProvider<ZodTypeProvider>()
         .post(

@@ -15,11 +15,27 @@ export interface BatchFile {
 
 export type BatchResult = { path: string; item: ItemRow } | { path: string; error: AppError };
 
+/** Folder levels a batch path may have below its target, and its length: more is not a folder drop. */
+export const BATCH_PATH_DEPTH_MAX = 64;
+export const BATCH_PATH_LENGTH_MAX = 4096;
+
+/** Refuses a part that is not a file of a folder drop; the whole batch is refused for it. */
+function checkPart(part: BatchFile): void {
+  if (!part.path) throw badRequest('Every part of a batch must be a file whose file name is its path');
+  if (Buffer.byteLength(part.path) > BATCH_PATH_LENGTH_MAX) {
+    throw badRequest(`A path in the batch is longer than ${BATCH_PATH_LENGTH_MAX} bytes`);
+  }
+  if (part.path.split('/').filter((s) => s !== '').length > BATCH_PATH_DEPTH_MAX + 1) {
+    throw badRequest(`A path in the batch is more than ${BATCH_PATH_DEPTH_MAX} folders deep`);
+  }
+}
+
 /**
  * Many files in one request: a folder dropped on the page, or a thousand photos. Small files are
  * sealed one by one and stored in packs; larger ones stream through the usual chunk pipeline. Paths
  * may name subfolders, which are created as needed. Each file succeeds or fails on its own: a name
- * conflict or a bad name is reported for that file and the rest go on.
+ * conflict or a bad name is reported for that file and the rest go on. A batch that fails as a whole
+ * (a malformed part, a limit passed, a dropped connection) takes back every folder and file it made.
  */
 export class BatchUploadService {
   constructor(
@@ -35,6 +51,23 @@ export class BatchUploadService {
     parts: AsyncIterable<BatchFile>,
   ): Promise<BatchResult[]> {
     await this.items.liveFolder(user, folderId);
+    const made: string[] = [];
+    try {
+      return await this.store(user, folderId, conflict, parts, made);
+    } catch (err) {
+      await this.items.discardNew(user, made);
+      throw err;
+    }
+  }
+
+  /** `made` collects, in order, the folders and new files stored so far. */
+  private async store(
+    user: UserRow,
+    folderId: string,
+    conflict: ConflictPolicy,
+    parts: AsyncIterable<BatchFile>,
+    made: string[],
+  ): Promise<BatchResult[]> {
     const results: BatchResult[] = [];
     let count = 0;
     const folders = new Map<string, string>([['', folderId]]);
@@ -53,12 +86,19 @@ export class BatchUploadService {
       );
       batch.forEach((p, i) => {
         const outcome = stored[i]!;
+        if (!(outcome instanceof AppError)) madeFile(outcome);
         results[p.index] =
           outcome instanceof AppError ? { path: p.path, error: outcome } : { path: p.path, item: outcome };
       });
     };
 
+    // A replaced file keeps its id (and its first creation time); only new ones are taken back.
+    const madeFile = (item: ItemRow) => {
+      if (item.created_at === item.updated_at) made.push(item.id);
+    };
+
     for await (const part of parts) {
+      checkPart(part);
       const index = count++;
       try {
         const segments = part.path.split('/').filter((s) => s !== '');
@@ -69,7 +109,7 @@ export class BatchUploadService {
         });
         if (names.length === 0) throw badRequest('A file in the batch has no name');
         const name = names.pop()!;
-        const parentId = await this.folderFor(user, folders, names);
+        const parentId = await this.folderFor(user, folders, names, made);
         const target = { parentId, name, conflict, mimeType: resolveMimeType(name, part.mimeType) };
         await this.files.checkTarget(user, target);
 
@@ -89,6 +129,7 @@ export class BatchUploadService {
         if (!ended) {
           const rest = { [Symbol.asyncIterator]: () => iterator };
           const item = await this.files.upload(user, target, chain(head, rest));
+          madeFile(item);
           results[index] = { path: part.path, item };
           continue;
         }
@@ -110,7 +151,12 @@ export class BatchUploadService {
   }
 
   /** The folder a path's parent segments name, created as needed; cached for the rest of the batch. */
-  private async folderFor(user: UserRow, folders: Map<string, string>, names: string[]): Promise<string> {
+  private async folderFor(
+    user: UserRow,
+    folders: Map<string, string>,
+    names: string[],
+    made: string[],
+  ): Promise<string> {
     let id = folders.get('')!;
     for (let i = 0; i < names.length; i++) {
       const key = names
@@ -122,7 +168,9 @@ export class BatchUploadService {
         id = known;
         continue;
       }
-      id = (await this.items.ensureFolder(user, id, names[i]!)).id;
+      const { folder, created } = await this.items.ensureFolder(user, id, names[i]!);
+      if (created) made.push(folder.id);
+      id = folder.id;
       folders.set(key, id);
     }
     return id;

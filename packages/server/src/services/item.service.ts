@@ -71,13 +71,20 @@ export class ItemService {
     });
   }
 
-  /** The live folder of this name in a folder, created when there is none (a folder upload's "mkdir -p"). */
-  async ensureFolder(user: UserRow, parentId: string, name: string): Promise<ItemRow> {
+  /**
+   * The live folder of this name in a folder, created when there is none (a folder upload's
+   * "mkdir -p"); `created` tells which, so a batch that fails can take back what it made.
+   */
+  async ensureFolder(
+    user: UserRow,
+    parentId: string,
+    name: string,
+  ): Promise<{ folder: ItemRow; created: boolean }> {
     return this.repos.transaction(async (r) => {
       await r.users.lockTree(user.id);
       const parent = await this.liveFolder(user, parentId, r);
       const existing = await r.items.findLiveChild(parent.id, nameKey(name));
-      if (existing?.type === 'folder') return existing;
+      if (existing?.type === 'folder') return { folder: existing, created: false };
       if (existing) throw nameConflict(name);
       const row = newItemRow({
         owner_id: user.id,
@@ -89,7 +96,28 @@ export class ItemService {
       await r.items.insert(row);
       const created = (await r.items.findById(row.id))!;
       await this.events.created(r, created);
-      return created;
+      return { folder: created, created: true };
+    });
+  }
+
+  /**
+   * Deletes items that were just made, as if they never had been: a batch upload that failed part
+   * way takes back its folders and files. Ids come in creation order (a folder before what is in it).
+   */
+  async discardNew(user: UserRow, ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const now = Date.now();
+      const roots: ItemRow[] = [];
+      for (const id of ids) {
+        const item = await r.items.findOwned(user.id, id);
+        if (!item || item.trashed_at !== null || item.parent_id === null) continue;
+        await r.items.addSizeToChain(item.parent_id, -item.size);
+        await r.items.markTrashed(item.id, now);
+        roots.push((await r.items.findById(item.id))!);
+      }
+      await this.purge(r, user.id, roots);
     });
   }
 
