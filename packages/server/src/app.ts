@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
@@ -65,6 +64,7 @@ import type { ChunkStore } from './storage/chunk-store.js';
 import { CipherPool } from './storage/cipher-pool.js';
 import { LocalDiskStore } from './storage/local-disk.store.js';
 import { loadOrCreateMasterKey } from './storage/master-key.js';
+import { preparePrivateDir } from './storage/private-files.js';
 import { StoreRegistry } from './storage/store-registry.js';
 import { UploadStaging } from './storage/upload-staging.js';
 
@@ -113,7 +113,6 @@ const UNLOCK_GRANT_MS = 30 * 60_000;
 
 /** The composition root: builds every part from the config and wires them together. */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<DriveApp> {
-  mkdirSync(config.dataDir, { recursive: true });
   const app = Fastify({
     ...(overrides.logger
       ? { loggerInstance: overrides.logger }
@@ -129,6 +128,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     bodyLimit: 1024 * 1024,
   });
   const log = app.log;
+  preparePrivateDir(config.dataDir, (message) => log.warn(message));
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
