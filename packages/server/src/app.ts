@@ -14,6 +14,7 @@ import { MemoryEventBus } from './events/memory-event-bus.js';
 import { placeOf } from './events/place.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
+import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { registerErrorHandling } from './http/errors.js';
 import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -123,10 +124,19 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           },
         }),
     trustProxy: config.trustProxy,
-    // Uploads stream for as long as they take; only idle connections are cut.
+    // Uploads stream for as long as they take, so there is no whole-request limit; headers that
+    // trickle in and connections that go quiet are cut instead.
     requestTimeout: 0,
+    connectionTimeout: config.idleTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      // Node checks the headers timeout on this interval (30 s by default), which would let a
+      // short timeout run long.
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutSeconds * 1000),
+    },
     bodyLimit: 1024 * 1024,
   });
+  capConnectionsPerAddress(app.server, config.maxConnectionsPerIp);
   const log = app.log;
   preparePrivateDir(config.dataDir, (message) => log.warn(message));
   const routes: RouteInfo[] = [];
