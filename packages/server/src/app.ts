@@ -15,6 +15,7 @@ import { placeOf } from './events/place.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
 import { capConnectionsPerAddress } from './http/connection-cap.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerErrorHandling } from './http/errors.js';
 import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -307,6 +308,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     transform: jsonSchemaTransform,
   });
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerAuth(app, auth);
 
   await app.register(
