@@ -2,6 +2,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listing } from '@idrive/shared';
+import { loadConfig } from '../../src/config.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /** A raw connection that records what the server sent and when it closed. */
@@ -124,5 +125,20 @@ describe('slow and idle clients on a listening server', () => {
     after.socket.write('GET /api/v1/health HTTP/1.1\r\nHost: drive\r\nConnection: close\r\n\r\n');
     await after.closed;
     expect(after.received()).toMatch(/^HTTP\/1\.1 200/);
+  });
+});
+
+describe('connection limits in the configuration', () => {
+  it('finding 8: headers within 30 s, 180 s of silence, 64 connections per address, no cap behind a proxy', () => {
+    expect(loadConfig({})).toMatchObject({
+      headersTimeoutSeconds: 30,
+      idleTimeoutSeconds: 180,
+      maxConnectionsPerIp: 64,
+    });
+    expect(loadConfig({ IDRIVE_TRUST_PROXY: 'true' }).maxConnectionsPerIp).toBe(0);
+    expect(
+      loadConfig({ IDRIVE_TRUST_PROXY: 'true', IDRIVE_MAX_CONNECTIONS_PER_IP: '500' }).maxConnectionsPerIp,
+    ).toBe(500);
+    expect(() => loadConfig({ IDRIVE_IDLE_TIMEOUT_SECONDS: '0' })).toThrow(/IDRIVE_IDLE_TIMEOUT_SECONDS/);
   });
 });
