@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
@@ -15,7 +14,9 @@ import { MemoryEventBus } from './events/memory-event-bus.js';
 import { placeOf } from './events/place.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
+import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { registerLockPolicy, type LockRule } from './http/lock-policy.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerErrorHandling } from './http/errors.js';
 import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
@@ -68,6 +69,7 @@ import type { ChunkStore } from './storage/chunk-store.js';
 import { CipherPool } from './storage/cipher-pool.js';
 import { LocalDiskStore } from './storage/local-disk.store.js';
 import { loadOrCreateMasterKey } from './storage/master-key.js';
+import { preparePrivateDir } from './storage/private-files.js';
 import { StoreRegistry } from './storage/store-registry.js';
 import { UploadStaging } from './storage/upload-staging.js';
 
@@ -121,7 +123,6 @@ const UNLOCK_GRANT_MS = 30 * 60_000;
 
 /** The composition root: builds every part from the config and wires them together. */
 export async function createApp(config: Config, overrides: AppOverrides = {}): Promise<DriveApp> {
-  mkdirSync(config.dataDir, { recursive: true });
   const app = Fastify({
     ...(overrides.logger
       ? { loggerInstance: overrides.logger }
@@ -132,11 +133,21 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           },
         }),
     trustProxy: config.trustProxy,
-    // Uploads stream for as long as they take; only idle connections are cut.
+    // Uploads stream for as long as they take, so there is no whole-request limit; headers that
+    // trickle in and connections that go quiet are cut instead.
     requestTimeout: 0,
+    connectionTimeout: config.idleTimeoutSeconds * 1000,
+    http: {
+      headersTimeout: config.headersTimeoutSeconds * 1000,
+      // Node checks the headers timeout on this interval (30 s by default), which would let a
+      // short timeout run long.
+      connectionsCheckingInterval: Math.min(1000, config.headersTimeoutSeconds * 1000),
+    },
     bodyLimit: 1024 * 1024,
   });
+  capConnectionsPerAddress(app.server, config.maxConnectionsPerIp);
   const log = app.log;
+  preparePrivateDir(config.dataDir, (message) => log.warn(message));
   const routes: RouteInfo[] = [];
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
@@ -310,6 +321,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     transform: jsonSchemaTransform,
   });
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   registerTrustedHosts(app, {
     trustedHosts: config.trustedHosts,
     publicUrl: config.publicUrl,

@@ -40,6 +40,10 @@ const envSchema = z.object({
   IDRIVE_LOGIN_ATTEMPTS_PER_IP: positiveInt.default(30),
   IDRIVE_LOGIN_WINDOW_MINUTES: positiveInt.default(15),
   IDRIVE_WEB_DIR: z.string().optional(),
+  IDRIVE_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
+  // Above the Discord scheduler's 120 s deadline: an upload waiting for capacity reads nothing meanwhile.
+  IDRIVE_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().default(180),
+  IDRIVE_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).optional(),
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
   IDRIVE_VIDEO_POSTERS: bool.default(true),
   IDRIVE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -78,6 +82,12 @@ export interface Config {
   loginAttemptsPerIp: number;
   loginWindowMinutes: number;
   webDir: string;
+  /** A request's headers must arrive within this time. */
+  headersTimeoutSeconds: number;
+  /** A connection that sends and receives nothing for this long is closed (an upload that keeps sending is not). */
+  idleTimeoutSeconds: number;
+  /** Open connections one client address may hold; 0 means no cap. */
+  maxConnectionsPerIp: number;
   jobIntervalSeconds: number;
   /** Video posters and durations with ffmpeg/ffprobe (names on PATH or paths); off, or missing, means none. */
   videoPosters: boolean;
@@ -139,6 +149,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginAttemptsPerIp: e.IDRIVE_LOGIN_ATTEMPTS_PER_IP,
     loginWindowMinutes: e.IDRIVE_LOGIN_WINDOW_MINUTES,
     webDir: e.IDRIVE_WEB_DIR ? path.resolve(e.IDRIVE_WEB_DIR) : defaultWebDir,
+    headersTimeoutSeconds: e.IDRIVE_HEADERS_TIMEOUT_SECONDS,
+    idleTimeoutSeconds: e.IDRIVE_IDLE_TIMEOUT_SECONDS,
+    // Behind a reverse proxy every connection comes from the proxy's address, so a per-address cap
+    // there would cap everyone together; the proxy is the place to limit clients then.
+    maxConnectionsPerIp: e.IDRIVE_MAX_CONNECTIONS_PER_IP ?? (e.IDRIVE_TRUST_PROXY ? 0 : 64),
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
     videoPosters: e.IDRIVE_VIDEO_POSTERS,
     ffmpegPath: e.IDRIVE_FFMPEG_PATH,

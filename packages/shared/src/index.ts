@@ -16,3 +16,4 @@ export * from './schemas/events.js';
 export * from './schemas/tags.js';
 export * from './schemas/search.js';
 export * from './schemas/zip.js';
+export * from './usernames.js';

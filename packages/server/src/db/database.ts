@@ -3,6 +3,7 @@ import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { ensurePrivateFile, PRIVATE_DIR_MODE, tightenFile } from '../storage/private-files.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
@@ -54,7 +55,13 @@ export function openDatabase(options: DbOptions): DbHandle {
       ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
     };
   }
-  if (options.url !== ':memory:') mkdirSync(path.dirname(options.url), { recursive: true });
+  if (options.url !== ':memory:') {
+    mkdirSync(path.dirname(options.url), { recursive: true, mode: PRIVATE_DIR_MODE });
+    // SQLite gives its -wal and -shm files the database file's mode, so a 0600 database keeps all three
+    // private; existing ones from an older version are tightened too.
+    ensurePrivateFile(options.url);
+    for (const suffix of ['-wal', '-shm']) tightenFile(options.url + suffix);
+  }
   const sqlite = new SqliteDatabase(options.url);
   sqlite.pragma('journal_mode = WAL');
   // In WAL mode, NORMAL loses nothing when the process dies, but a power cut may roll back the last

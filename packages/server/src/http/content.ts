@@ -11,12 +11,13 @@ export type Disposition = 'inline' | 'attachment';
 
 /**
  * For bytes a user stored: never sniffed into another type, and a user's HTML or SVG opened inline
- * must not run as our origin.
+ * must not run as our origin. Only the app itself may frame it (its PDF viewer does).
  */
 export const UNTRUSTED_CONTENT_HEADERS = {
   'x-content-type-options': 'nosniff',
   'content-security-policy':
-    "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'",
+    "sandbox; default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+  'x-frame-options': 'SAMEORIGIN',
 } as const;
 
 /** A strong validator: the same bytes always have the same SHA-256, different bytes never do. */

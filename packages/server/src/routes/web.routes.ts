@@ -17,7 +17,16 @@ export function webRoutes(webDir: string) {
     });
     const built = existsSync(path.join(webDir, 'index.html'));
     if (built) {
-      await app.register(fastifyStatic, { root: webDir, wildcard: false, index: false, maxAge: '1h' });
+      await app.register(fastifyStatic, {
+        root: webDir,
+        wildcard: false,
+        index: false,
+        maxAge: '1h',
+        setHeaders: (reply, file) => {
+          const cacheControl = cacheControlFor(path.relative(webDir, file));
+          if (cacheControl) reply.header('cache-control', cacheControl);
+        },
+      });
     }
     app.get('/*', { config: { public: true } }, async (request, reply) => {
       if (inApiNamespace((request.params as { '*': string })['*'])) {
@@ -29,9 +38,20 @@ export function webRoutes(webDir: string) {
           .type('text/plain')
           .send('The web app has not been built. Run "npm run build" (npm start does it for you).');
       }
-      return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      return reply.sendFile('index.html');
     });
   };
+}
+
+/**
+ * index.html names the current build's assets, so a browser must check it on every load or it keeps
+ * running an old build; Vite's assets/ carry a content hash in their names and never change.
+ * Anything else keeps the plugin's one hour.
+ */
+function cacheControlFor(relative: string): string | undefined {
+  if (relative === 'index.html') return 'no-cache';
+  if (relative.startsWith(`assets${path.sep}`)) return 'public, max-age=31536000, immutable';
+  return undefined;
 }
 
 /**

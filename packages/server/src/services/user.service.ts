@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { CreateUserBody, Permission, UpdateUserBody } from '@idrive/shared';
+import { usernameSkeleton, type CreateUserBody, type Permission, type UpdateUserBody } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { AppError, notFound } from '../lib/app-error.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
@@ -61,6 +61,17 @@ export class UserService {
     return this.repos.transaction(async (r) => {
       if (await r.users.findByUsername(body.username)) {
         throw new AppError(409, 'conflict', `The username "${body.username}" is taken`);
+      }
+      // A name drawn like an existing one (Cyrillic "аdmin" beside "admin") would let its owner pass
+      // for that user in share dialogs and user lists. Users are few, so all are compared.
+      const skeleton = usernameSkeleton(body.username);
+      const lookAlike = (await r.users.list()).find((u) => usernameSkeleton(u.username) === skeleton);
+      if (lookAlike) {
+        throw new AppError(
+          409,
+          'conflict',
+          `The username "${body.username}" looks like the existing username "${lookAlike.username}"; choose another`,
+        );
       }
       const now = Date.now();
       const user: UserRow = {

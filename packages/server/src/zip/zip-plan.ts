@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { nameKey, numberedName } from '@idrive/shared';
+import { nameKey, numberedName, portableName } from '@idrive/shared';
 import type { ZipEntrySpec } from './zip-layout.js';
 
 /** An item of the tree being zipped. */
@@ -62,7 +62,7 @@ export function planZip(
   while (stack.length > 0) {
     const { node, dir, taken } = stack.pop()!;
     if (node.type === 'folder' && skipFolders.has(node.id)) continue;
-    const name = uniqueName(node.name.replace(/\\/g, '_'), taken);
+    const name = uniqueName(portableName(node.name), taken);
     if (node.type === 'folder') {
       const path = `${dir}${name}/`;
       entries.push({ path, directory: true, size: 0, modifiedAt: node.updated_at, content: null });

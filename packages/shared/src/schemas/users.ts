@@ -9,6 +9,7 @@ export type Permission = z.infer<typeof permission>;
 export const username = z
   .string()
   .trim()
+  .normalize('NFC')
   .min(1, 'Username must not be empty')
   .max(64, 'Username must be at most 64 characters')
   .regex(/^[\p{L}\p{N}._@-]+$/u, 'Username may contain letters, digits, ".", "_", "@" and "-"');

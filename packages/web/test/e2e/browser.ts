@@ -50,9 +50,11 @@ export async function startWebServer(env: Record<string, string>): Promise<WebSe
     throw new Error('Build the web app first: npm run build');
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-e2e-'));
   const serverEnv = { IDRIVE_DATA_DIR: dataDir, IDRIVE_WEB_DIR: webDist, ...env };
+  const browser = await launchBrowser();
+  const violations = reportCspViolations(browser);
   const web: WebServer = {
     server: await startServerProcess(serverEnv),
-    browser: await launchBrowser(),
+    browser,
     dataDir,
     restartServer: async () => {
       await web.server.stop();
@@ -62,7 +64,26 @@ export async function startWebServer(env: Record<string, string>): Promise<WebSe
       await web.browser.close();
       await web.server.stop();
       await rm(dataDir, { recursive: true, force: true });
+      if (violations.length > 0)
+        throw new Error(`The page broke its Content Security Policy:\n${violations.join('\n')}`);
     },
   };
   return web;
+}
+
+/**
+ * Collects what Chromium refused under the server's Content Security Policy in any page of any
+ * context, so every end-to-end run also proves the app works under that policy.
+ */
+function reportCspViolations(browser: Browser): string[] {
+  const violations: string[] = [];
+  const newContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newContext(...args);
+    context.on('console', (message) => {
+      if (message.text().includes('Content Security Policy')) violations.push(message.text());
+    });
+    return context;
+  };
+  return violations;
 }

@@ -129,6 +129,13 @@ describe('items in the browser', { timeout: 120_000 }, () => {
     await folderDialog.getByLabel('Folder name').fill('a/b');
     await folderDialog.getByRole('button', { name: 'Create' }).click();
     await folderDialog.getByText('A name cannot contain “/”.').waitFor();
+    // The rule is the server's own (packages/shared), so Windows' reserved names are caught here too.
+    await folderDialog.getByLabel('Folder name').fill('C:evil');
+    await folderDialog.getByRole('button', { name: 'Create' }).click();
+    await folderDialog.getByText('A name cannot contain any of < > : " \\ | ? *.').waitFor();
+    await folderDialog.getByLabel('Folder name').fill('CON.txt');
+    await folderDialog.getByRole('button', { name: 'Create' }).click();
+    await folderDialog.getByText(/reserved by Windows/).waitFor();
     await folderDialog.getByLabel('Folder name').fill('Letters');
     await folderDialog.getByRole('button', { name: 'Create' }).click();
     await grid.getByRole('row', { name: /Letters/ }).waitFor();
