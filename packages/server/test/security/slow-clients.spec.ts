@@ -61,7 +61,7 @@ describe('slow and idle clients on a listening server', () => {
 
   it('finding 8: headers trickled a byte at a time are cut after the headers timeout', async () => {
     const conn = await connect(port);
-    conn.socket.write('GET /api/v1/health HTTP/1.1\r\nHost: drive\r\nX-Slow: ');
+    conn.socket.write('GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nX-Slow: ');
     void trickle(conn, 'a', 100, 10_000);
     const closedAfter = await conn.closed;
     expect(closedAfter).toBeLessThan(3000);
@@ -71,7 +71,7 @@ describe('slow and idle clients on a listening server', () => {
   it('finding 8: an upload that stops sending mid-body is closed after the idle timeout', async () => {
     const conn = await connect(port);
     conn.socket.write(
-      `PUT /api/v1/folders/${rootId}/files/idle.bin HTTP/1.1\r\nHost: drive\r\n` +
+      `PUT /api/v1/folders/${rootId}/files/idle.bin HTTP/1.1\r\nHost: localhost\r\n` +
         `Authorization: Bearer ${t.adminToken}\r\nContent-Type: application/octet-stream\r\n` +
         'Content-Length: 100000\r\n\r\n' +
         'x'.repeat(1000),
@@ -91,7 +91,7 @@ describe('slow and idle clients on a listening server', () => {
     const piece = 'y'.repeat(4096);
     const conn = await connect(port);
     conn.socket.write(
-      `PUT /api/v1/folders/${rootId}/files/steady.bin HTTP/1.1\r\nHost: drive\r\n` +
+      `PUT /api/v1/folders/${rootId}/files/steady.bin HTTP/1.1\r\nHost: localhost\r\n` +
         `Authorization: Bearer ${t.adminToken}\r\nContent-Type: application/octet-stream\r\n` +
         `Content-Length: ${pieces * piece.length}\r\nConnection: close\r\n\r\n`,
     );
@@ -109,7 +109,7 @@ describe('slow and idle clients on a listening server', () => {
     const held = await Promise.all([1, 2, 3, 4].map(() => connect(port)));
     // Keep them busy so neither timeout closes them while the next one is tried.
     const busy = held.map((c) => {
-      c.socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: drive\r\nContent-Length: 100000\r\n\r\n');
+      c.socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n');
       return trickle(c, 'z', 200, 1500);
     });
     await sleep(100);
@@ -122,7 +122,7 @@ describe('slow and idle clients on a listening server', () => {
     await Promise.all(busy);
     await Promise.all(held.map((c) => c.closed));
     const after = await connect(port);
-    after.socket.write('GET /api/v1/health HTTP/1.1\r\nHost: drive\r\nConnection: close\r\n\r\n');
+    after.socket.write('GET /api/v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     await after.closed;
     expect(after.received()).toMatch(/^HTTP\/1\.1 200/);
   });
