@@ -11,12 +11,13 @@ export interface SeedRequest {
   channels?: string[];
   /** Webhooks to create in each seeded channel (owned by the first bot). */
   webhooksPerChannel?: number;
-  bots?: { username?: string; permissions?: string | number | PermissionName[] }[];
+  /** `messageContent`: whether the bot has the Message Content intent (default false, as on Discord). */
+  bots?: { username?: string; permissions?: string | number | PermissionName[]; messageContent?: boolean }[];
 }
 
 export interface SeedResult {
   guild: { id: string; name: string };
-  bots: { id: string; username: string; token: string; permissions: string }[];
+  bots: { id: string; username: string; token: string; permissions: string; messageContent: boolean }[];
   channels: { id: string; name: string; webhooks: { id: string; token: string; path: string }[] }[];
 }
 
@@ -58,7 +59,12 @@ export class EmulatorControl {
     if (request.guildId && !guild) throw new Error(`no guild ${request.guildId}`);
     guild ??= state.createGuild(request.guildName ?? 'I Drive storage');
     const bots = (request.bots ?? [{}]).map((b, i) =>
-      state.createBot(b.username ?? `idrive-bot-${i + 1}`, parsePermissions(b.permissions), [guild.id]),
+      state.createBot(
+        b.username ?? `idrive-bot-${i + 1}`,
+        parsePermissions(b.permissions),
+        [guild.id],
+        b.messageContent ?? false,
+      ),
     );
     const channels = (request.channels ?? []).map((name) => {
       const channel = state.createChannel(guild, { name });
@@ -75,6 +81,7 @@ export class EmulatorControl {
         username: b.username,
         token: b.token,
         permissions: b.permissions.toString(),
+        messageContent: b.messageContent,
       })),
       channels,
     };

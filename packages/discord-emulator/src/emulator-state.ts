@@ -28,6 +28,11 @@ export interface BotUser {
   token: string;
   permissions: bigint;
   guildIds: Set<string>;
+  /**
+   * The privileged Message Content intent. Off (Discord's default for a new app), reads of messages
+   * the bot did not send and that do not mention it come back without content or attachments.
+   */
+  messageContent: boolean;
 }
 
 export interface Webhook {
@@ -111,11 +116,11 @@ export class EmulatorState {
     return guild;
   }
 
-  createBot(username: string, permissions: bigint, guildIds: string[]): BotUser {
+  createBot(username: string, permissions: bigint, guildIds: string[], messageContent = false): BotUser {
     const id = this.newId();
     // Shaped like a real token: base64 user id, a timestamp part and an HMAC-looking part.
     const token = `${Buffer.from(id).toString('base64url')}.${randomBytes(4).toString('base64url')}.${randomBytes(27).toString('base64url')}`;
-    const bot: BotUser = { id, username, token, permissions, guildIds: new Set(guildIds) };
+    const bot: BotUser = { id, username, token, permissions, guildIds: new Set(guildIds), messageContent };
     this.bots.set(id, bot);
     this.botsByToken.set(token, bot);
     return bot;

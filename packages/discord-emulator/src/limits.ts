@@ -51,8 +51,6 @@ export interface EmulatorLimits {
   refreshUrlsMax: number;
   /** How long `enforce_nonce` remembers a bot message's nonce ("the past few minutes") [?]. */
   nonceWindowMs: number;
-  /** Off: bot reads of messages it did not send come back with content/attachments blanked [doc]. */
-  messageContentIntent: boolean;
   cdn: {
     /** `ex` − `is` of a signed URL [obs]: 24 h. */
     urlLifetimeMs: number;
@@ -101,7 +99,6 @@ export function defaultLimits(): EmulatorLimits {
     bulkDeleteMaxAgeMs: 14 * 24 * 3600 * 1000,
     refreshUrlsMax: 50,
     nonceWindowMs: 5 * 60 * 1000,
-    messageContentIntent: true,
     cdn: { urlLifetimeMs: 24 * 3600 * 1000, deniedStatus: 404, ranges: true },
     rateLimits: {
       enabled: true,

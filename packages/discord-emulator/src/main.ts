@@ -32,7 +32,11 @@ async function main(): Promise<void> {
     `Discord emulator listening on ${publicUrl} (API ${publicUrl}/api/v10, control ${publicUrl}/__control)`,
   );
   if (process.env.EMULATOR_SEED === '1') {
-    const seed = emulator.control.seed({ channels: ['storage-1', 'storage-2'], webhooksPerChannel: 2 });
+    const seed = emulator.control.seed({
+      channels: ['storage-1', 'storage-2'],
+      webhooksPerChannel: 2,
+      bots: [{ messageContent: process.env.EMULATOR_MESSAGE_CONTENT === '1' }],
+    });
     console.log(JSON.stringify(seed, null, 2));
   }
   const shutdown = () => {

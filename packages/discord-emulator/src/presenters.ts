@@ -46,19 +46,17 @@ export function presentAttachment(ctx: EmulatorContext, request: FastifyRequest,
 }
 
 /**
- * A message as Discord returns it. `viewerBotId` is set for bot reads: without the message content
- * intent, messages the bot did not send come back blanked.
+ * A message as Discord returns it. `viewer` is the bot reading it (bot routes; webhook routes read
+ * their own messages in full). A bot without the Message Content intent gets content, attachments,
+ * embeds and components blanked, except in messages it sent itself or that mention it [doc].
  */
 export function presentMessage(
   ctx: EmulatorContext,
   request: FastifyRequest,
   message: Message,
-  viewerBotId?: string,
+  viewer?: BotUser,
 ): Record<string, unknown> {
-  const blank =
-    viewerBotId !== undefined &&
-    !ctx.limits.messageContentIntent &&
-    !(message.author.kind === 'bot' && message.author.userId === viewerBotId);
+  const blank = viewer !== undefined && !viewer.messageContent && !contentVisibleTo(message, viewer);
   let author: Record<string, unknown>;
   if (message.author.kind === 'webhook') {
     author = {
@@ -97,6 +95,12 @@ export function presentMessage(
     ...(message.author.kind === 'webhook' ? { webhook_id: message.author.webhookId } : {}),
     ...(message.nonce !== undefined ? { nonce: message.nonce } : {}),
   };
+}
+
+/** The exemptions from the Message Content intent that the emulator has (it has no DMs). */
+function contentVisibleTo(message: Message, bot: BotUser): boolean {
+  if (message.author.kind === 'bot' && message.author.userId === bot.id) return true;
+  return message.content.includes(`<@${bot.id}>`) || message.content.includes(`<@!${bot.id}>`);
 }
 
 /** Discord's timestamp format: microsecond precision and an explicit +00:00 offset. */

@@ -49,9 +49,9 @@ export interface Seeded {
 }
 
 /** An emulator with a frozen clock, one guild, one bot, one channel and one webhook. */
-export function seeded(options: DiscordEmulatorOptions = {}): Seeded {
+export function seeded(options: DiscordEmulatorOptions = {}, bot: { messageContent?: boolean } = {}): Seeded {
   const emu = createDiscordEmulator({ timeScale: 0, ...options });
-  const seed = emu.control.seed({ channels: ['storage'], webhooksPerChannel: 1 });
+  const seed = emu.control.seed({ channels: ['storage'], webhooksPerChannel: 1, bots: [bot] });
   const channel = seed.channels[0]!;
   const webhook = channel.webhooks[0]!;
   return {

@@ -104,25 +104,6 @@ describe('bot routes', () => {
     expect(b.id).toBe(a.id);
     expect(a.nonce).toBe('n-1');
   });
-
-  it('blanks other senders’ messages for bot reads without the message content intent', async () => {
-    const s = seeded({ limits: { rateLimits: { enabled: false }, messageContentIntent: false } });
-    const sent = (
-      await s.emu.app.inject({
-        method: 'POST',
-        url: `${s.webhookPath}?wait=true`,
-        ...filesBody([{ name: 'a.bin', data: 'x' }]),
-      })
-    ).json();
-    const got = await s.emu.app.inject({
-      method: 'GET',
-      url: `/api/v10/channels/${s.channelId}/messages/${sent.id}`,
-      headers: s.botAuth,
-    });
-    expect(got.json()).toMatchObject({ content: '', attachments: [] });
-    const viaWebhook = await s.emu.app.inject({ method: 'GET', url: `${s.webhookPath}/messages/${sent.id}` });
-    expect(viaWebhook.json().attachments).toHaveLength(1);
-  });
 });
 
 describe('bulk delete', () => {

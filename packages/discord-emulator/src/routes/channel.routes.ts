@@ -71,7 +71,7 @@ export function channelRoutes(ctx: EmulatorContext) {
           const newer = list.filter((m) => BigInt(m.id) > id(around)).slice(-Math.floor(limit / 2));
           list = [...newer, ...older];
         } else list = list.slice(0, limit);
-        return list.map((m) => presentMessage(ctx, request, m, bot.id));
+        return list.map((m) => presentMessage(ctx, request, m, bot));
       },
     );
 
@@ -100,14 +100,14 @@ export function channelRoutes(ctx: EmulatorContext) {
         const seen = ctx.state.nonces.get(nonceKey);
         const earlier = seen && ctx.state.messages.get(seen.messageId);
         if (seen && earlier && ctx.clock.now() - seen.atMs < ctx.limits.nonceWindowMs) {
-          return presentMessage(ctx, request, earlier, bot.id);
+          return presentMessage(ctx, request, earlier, bot);
         }
       }
       const message = buildMessage(ctx, channel, { kind: 'bot', userId: bot.id }, parsed);
       if (nonce !== undefined) message.nonce = nonce;
       ctx.state.addMessage(channel, message);
       if (nonceKey) ctx.state.nonces.set(nonceKey, { messageId: message.id, atMs: ctx.clock.now() });
-      return presentMessage(ctx, request, message, bot.id);
+      return presentMessage(ctx, request, message, bot);
     });
 
     app.post<{ Params: ChannelParams }>(
@@ -156,7 +156,7 @@ export function channelRoutes(ctx: EmulatorContext) {
       takeBucket(ctx, request, reply, 'getMessage', request.params.channelId);
       const channel = requireChannel(ctx, bot, request.params.channelId);
       requirePermission(bot, Permission.VIEW_CHANNEL | Permission.READ_MESSAGE_HISTORY);
-      return presentMessage(ctx, request, requireMessage(channel, request.params.messageId), bot.id);
+      return presentMessage(ctx, request, requireMessage(channel, request.params.messageId), bot);
     });
 
     app.patch<{ Params: MessageParams }>(
@@ -170,7 +170,7 @@ export function channelRoutes(ctx: EmulatorContext) {
           throw new DiscordError(403, 50005, 'Cannot edit a message authored by another user');
         }
         applyEdit(ctx, message, body(request));
-        return presentMessage(ctx, request, message, bot.id);
+        return presentMessage(ctx, request, message, bot);
       },
     );
 

@@ -15,6 +15,7 @@ const seedSchema = z.strictObject({
       z.strictObject({
         username: z.string().min(1).max(80).optional(),
         permissions: z.union([z.string().regex(/^\d+$/), z.int().min(0), z.array(permissionName)]).optional(),
+        messageContent: z.boolean().optional(),
       }),
     )
     .optional(),
@@ -43,7 +44,6 @@ const limitsSchema = z
     bulkDeleteMaxAgeMs: z.number().min(0),
     refreshUrlsMax: z.int().min(0),
     nonceWindowMs: z.number().min(0),
-    messageContentIntent: z.boolean(),
     cdn: z
       .strictObject({
         urlLifetimeMs: z.number().positive(),

@@ -207,6 +207,32 @@ export class VersionRepository {
     return new Set(rows.map((r) => r.key));
   }
 
+  /**
+   * When the oldest chunk of a store still waiting for its locator was recorded (its version's
+   * creation), or null. A pack being rewritten counts too: its record exists before any chunk moves in.
+   */
+  async oldestPendingChunk(store: string): Promise<number | null> {
+    const chunk = await this.db
+      .selectFrom('chunks')
+      .innerJoin('file_versions', 'file_versions.id', 'chunks.version_id')
+      .select((eb) => eb.fn.min('file_versions.created_at').as('at'))
+      .where('chunks.store', '=', store)
+      .where('chunks.locator', 'is', null)
+      .executeTakeFirst();
+    const pack = await this.db
+      .selectFrom('packs')
+      .select((eb) => eb.fn.min('packs.created_at').as('at'))
+      .where('packs.store', '=', store)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(selectFrom('chunks').select('chunks.pack_id').whereRef('chunks.pack_id', '=', 'packs.id')),
+        ),
+      )
+      .executeTakeFirst();
+    const times = [chunk?.at, pack?.at].filter((at) => at !== null && at !== undefined).map(Number);
+    return times.length === 0 ? null : Math.min(...times);
+  }
+
   /** Of these containers of a store, those that some chunk is still in. */
   async containersInUse(store: string, containers: string[]): Promise<Set<string>> {
     const used = new Set<string>();

@@ -72,12 +72,24 @@ export class MaintenanceService {
     let deleted = 0;
     for (const store of this.stores.all()) {
       if (!store.sweep) continue;
-      deleted += await store.sweep(
-        (keys) => this.repos.versions.knownKeys(keys),
-        now - this.uploadExpiryHours * HOUR_MS,
-      );
+      const known = {
+        keys: (keys: string[]) => this.repos.versions.knownKeys(keys),
+        containers: (containers: string[]) => this.repos.versions.containersInUse(store.name, containers),
+      };
+      deleted += await store.sweep(known, await this.sweepBefore(store.name, now));
     }
     return deleted;
+  }
+
+  /**
+   * Objects older than the upload expiry are judged, but never one a pending record may be waiting
+   * for: a chunk is recorded before it is sent, so nothing sent since its record (less an hour, for
+   * the store's clock) is touched. Stale records are discarded before the sweep in `run`.
+   */
+  private async sweepBefore(store: string, now: number): Promise<number> {
+    const expiry = now - this.uploadExpiryHours * HOUR_MS;
+    const pendingSince = await this.repos.versions.oldestPendingChunk(store);
+    return pendingSince === null ? expiry : Math.min(expiry, pendingSince - HOUR_MS);
   }
 
   /** Versions of plain uploads whose request (or server) died before the commit. */

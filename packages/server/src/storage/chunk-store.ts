@@ -47,10 +47,19 @@ export interface ChunkStore {
   deleteMany?(locators: string[]): Promise<Map<string, Error>>;
   /**
    * Deletes objects that nothing refers to: chunks sent before a crash kept their record from being
-   * written. `referenced` says which of an object's chunk keys are still known; objects younger than
-   * `before` are left alone (their upload may still be running). Returns how many were deleted.
+   * written, or sent twice because an answer was lost. `known` answers from the records; objects
+   * younger than `before` are left alone (their upload may still be running). Returns how many were
+   * deleted.
    */
-  sweep?(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number>;
+  sweep?(known: SweepRecords, before: number): Promise<number>;
+}
+
+/** What the chunk records know, for a sweep. */
+export interface SweepRecords {
+  /** Of these chunk keys (or pack ids), those a record (stored or pending) knows. */
+  keys(keys: string[]): Promise<Set<string>>;
+  /** Of these containers (see `containerOf`), those some chunk is still in. */
+  containers(containers: string[]): Promise<Set<string>>;
 }
 
 /** What deleting `locator` from `store` deletes. */

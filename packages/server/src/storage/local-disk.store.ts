@@ -1,6 +1,6 @@
 import { open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { ByteRange, ChunkStore, ChunkStoreLimits } from './chunk-store.js';
+import type { ByteRange, ChunkStore, ChunkStoreLimits, SweepRecords } from './chunk-store.js';
 import { isErrnoCode, writeFileAtomic } from './durable-fs.js';
 import { ChunkMissingError, IntegrityError } from './errors.js';
 
@@ -41,7 +41,7 @@ export class LocalDiskStore implements ChunkStore {
    * Deletes chunk files no record knows (their key was lost with a crash) and temporary files a
    * crash left mid-write, once older than `before`.
    */
-  async sweep(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number> {
+  async sweep(known: SweepRecords, before: number): Promise<number> {
     let deleted = 0;
     const entries = await readdir(this.dir, { withFileTypes: true }).catch((err: unknown) => {
       if (isErrnoCode(err, 'ENOENT')) return [];
@@ -54,9 +54,9 @@ export class LocalDiskStore implements ChunkStore {
         const file = path.join(dir, name);
         if ((await stat(file)).mtimeMs < before) old.push({ name, file });
       }
-      const known = await referenced(old.map((o) => o.name).filter((name) => LOCATOR.test(name)));
+      const referenced = await known.keys(old.map((o) => o.name).filter((name) => LOCATOR.test(name)));
       for (const { name, file } of old) {
-        if (known.has(name)) continue;
+        if (referenced.has(name)) continue;
         await unlink(file).catch(() => undefined);
         deleted++;
       }

@@ -59,6 +59,7 @@ export function createDiscordStore(options: {
     typicalChunkBytes: sealedSize(options.chunkSize),
     now,
     channels: () => [...new Set(options.webhooks.map((w) => w.channelId))],
+    webhookIds: () => options.webhooks.map((w) => w.id),
   });
   return { scheduler, store };
 }

@@ -47,6 +47,8 @@ interface Job {
   /** For messages: "uploading a chunk". */
   what: string;
   kind: Credential['kind'];
+  /** This credential and no other (a webhook reading its own message). */
+  only?: string;
   /** The route's rate-limit key for a credential (bucket and top-level resource). */
   routeKey: (c: Credential) => string;
   request: (c: Credential) => DiscordRequest;
@@ -102,6 +104,22 @@ export class DiscordScheduler {
         method: 'POST',
         path: `/webhooks/${c.cred.id}/${(c.cred as WebhookCredential).token}?wait=true`,
         body: form,
+      }),
+    });
+    return res.json;
+  }
+
+  /** Reads a message through the webhook that posted it, which sees it in full; undefined when that webhook is not ours. */
+  async webhookMessage(webhookId: string, messageId: string): Promise<unknown> {
+    if (!this.options.webhooks.some((w) => w.id === webhookId)) return undefined;
+    const res = await this.run({
+      what: 'fetching a message',
+      kind: 'webhook',
+      only: webhookId,
+      routeKey: (c) => `route:webhook-message:${c.cred.id}`,
+      request: (c) => ({
+        method: 'GET',
+        path: `/webhooks/${c.cred.id}/${(c.cred as WebhookCredential).token}/messages/${messageId}`,
       }),
     });
     return res.json;
@@ -166,7 +184,10 @@ export class DiscordScheduler {
         );
       }
       const usable = this.credentials.filter(
-        (c) => c.kind === job.kind && !this.health.get(c.cred.id)!.quarantined,
+        (c) =>
+          c.kind === job.kind &&
+          (job.only === undefined || c.cred.id === job.only) &&
+          !this.health.get(c.cred.id)!.quarantined,
       );
       if (usable.length === 0) {
         throw new DiscordUnavailableError(`No working Discord ${job.kind} is left for ${job.what}`, 60_000);

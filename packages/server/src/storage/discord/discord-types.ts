@@ -9,7 +9,10 @@ export interface DiscordAttachment {
 export interface DiscordMessage {
   id: string;
   channel_id: string;
+  /** Blank for a bot without the Message Content intent, unless the bot sent the message. */
   attachments: DiscordAttachment[];
+  /** Set on messages a webhook posted (all of ours); visible without the intent. */
+  webhook_id?: string;
 }
 
 /** Discord's error body: `{ message, code }`; a 429 adds `retry_after` (seconds, float) and `global`. */

@@ -50,6 +50,19 @@ describe('DiscordChunkStore against the emulator', () => {
       expect(Object.keys(byStatus).every((s) => s.startsWith('2'))).toBe(true);
   });
 
+  it('finding 19: without the Message Content intent, a URL is still refreshed from the message when refresh-urls fails', async () => {
+    const data = randomBytes(2000);
+    const locator = await store.put('12121212-3434-4565-8787-909090909090', data);
+    emulator.control.advance(25 * HOUR);
+    // The bot reads the message blanked; the webhook that posted it reads the attachment.
+    emulator.control.injectFault({ kind: 'status500', path: '/api/v10/attachments/refresh-urls', count: 5 });
+    expect((await store.get(locator)).equals(data)).toBe(true);
+    const webhookReads = Object.entries(emulator.control.stats().requests).filter(
+      ([route]) => route.startsWith('GET') && route.includes('/webhooks/') && route.includes('/messages/'),
+    );
+    expect(webhookReads.length).toBeGreaterThan(0);
+  });
+
   it('survives 5xx bursts, reset connections and truncated CDN bodies with the right bytes', async () => {
     const data = randomBytes(300_000);
     emulator.control.injectFault({ kind: 'status502', path: '/api/v10/webhooks/*', count: 2 });

@@ -1,4 +1,4 @@
-import type { ByteRange, ChunkStore, ChunkStoreLimits } from '../chunk-store.js';
+import type { ByteRange, ChunkStore, ChunkStoreLimits, SweepRecords } from '../chunk-store.js';
 import { ChunkMissingError, IntegrityError } from '../errors.js';
 import { DiscordRequestError } from './discord-http.js';
 import type { DiscordScheduler } from './discord-scheduler.js';
@@ -44,6 +44,8 @@ export interface DiscordStoreOptions {
   now: () => number;
   /** The channels chunks are stored in (the sweep lists them). */
   channels: () => string[];
+  /** The webhooks chunks are sent through: the sweep deletes only their messages. */
+  webhookIds: () => string[];
   cdnTimeoutMs?: number;
 }
 
@@ -320,7 +322,14 @@ export class DiscordChunkStore implements ChunkStore {
     return errors;
   }
 
-  async sweep(referenced: (keys: string[]) => Promise<Set<string>>, before: number): Promise<number> {
+  /**
+   * Lists the storage channels and deletes our webhooks' messages that no chunk is in. Messages are
+   * judged by id, never by their attachments: a bot without the Message Content intent sees none,
+   * and a message sent twice (Discord stored it, its answer was lost, the chunk went again) carries
+   * the same chunk names as the copy that was recorded.
+   */
+  async sweep(known: SweepRecords, before: number): Promise<number> {
+    const ours = new Set(this.options.webhookIds());
     let deleted = 0;
     for (const channelId of this.options.channels()) {
       const orphans: string[] = [];
@@ -338,16 +347,14 @@ export class DiscordChunkStore implements ChunkStore {
         const page = res.json as DiscordMessage[];
         if (page.length === 0) break;
         cursor = page[page.length - 1]!.id;
-        const old = page.filter((m) => snowflakeTime(m.id) < before && m.attachments.length > 0);
-        const keys = old.flatMap((m) => m.attachments.map((a) => a.filename.replace(/\.bin$/, '')));
-        const known = await referenced(keys);
-        // A message goes only when none of its chunks is known: one live chunk keeps the whole message.
+        const old = page.filter(
+          (m) => snowflakeTime(m.id) < before && m.webhook_id !== undefined && ours.has(m.webhook_id),
+        );
+        const inUse = await known.containers(old.map((m) => `${channelId}/${m.id}`));
         for (const m of old) {
-          if (m.attachments.some((a) => known.has(a.filename.replace(/\.bin$/, '')))) continue;
-          const a = m.attachments[0]!;
-          orphans.push(
-            formatLocator({ channelId, messageId: m.id, attachmentId: a.id, filename: a.filename }),
-          );
+          if (inUse.has(`${channelId}/${m.id}`)) continue;
+          // Deleting needs only the message; the rest of the locator is a placeholder.
+          orphans.push(formatLocator({ channelId, messageId: m.id, attachmentId: '0', filename: 'orphan' }));
         }
         if (page.length < 100) break;
       }

@@ -97,7 +97,15 @@ export class SignedUrlCache {
         authorization: `Bot ${bot.token}`,
       }),
     );
-    const attachment = (res.json as DiscordMessage).attachments.find((a) => a.id === ref.attachmentId);
+    let message = res.json as DiscordMessage;
+    // A bot without the Message Content intent sees no attachments in a webhook's message; the
+    // webhook that posted it does.
+    if (message.attachments.length === 0 && message.webhook_id !== undefined) {
+      message =
+        ((await this.scheduler.webhookMessage(message.webhook_id, ref.messageId)) as
+          DiscordMessage | undefined) ?? message;
+    }
+    const attachment = message.attachments.find((a) => a.id === ref.attachmentId);
     if (!attachment)
       throw new Error(`Discord message ${ref.messageId} no longer has attachment ${ref.attachmentId}`);
     this.remember(ref.attachmentId, attachment.url);
