@@ -4,7 +4,7 @@ import type { SessionRow, UserRow } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import { userTopic } from '../events/topics.js';
 import { AppError } from '../lib/app-error.js';
-import { tooManyAttempts, type LoginThrottle } from '../lib/login-throttle.js';
+import type { LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
 
@@ -51,13 +51,17 @@ export class AuthService {
     client: ClientInfo,
     deviceName?: string,
   ): Promise<{ token: string; session: SessionRow; user: UserRow }> {
-    const accountKey = `account:${username.toLowerCase()}`;
-    const ipKey = `ip:${client.ip ?? 'unknown'}`;
-    const wait = Math.max(
-      this.throttle.retryAfter(accountKey, this.policy.loginAttemptsPerAccount),
-      this.throttle.retryAfter(ipKey, this.policy.loginAttemptsPerIp),
+    // Counted per address, and per account from one address: someone hammering an account from
+    // elsewhere slows themselves down, never its owner signing in from their own address.
+    const ip = client.ip ?? 'unknown';
+    const accountKey = `account:${username.toLowerCase()}:ip:${ip}`;
+    const attempt = this.throttle.reserve(
+      [
+        { key: accountKey, limit: this.policy.loginAttemptsPerAccount },
+        { key: `ip:${ip}`, limit: this.policy.loginAttemptsPerIp },
+      ],
+      'Too many failed sign-in attempts',
     );
-    if (wait > 0) throw tooManyAttempts(wait, 'Too many failed sign-in attempts');
 
     const user = await this.repos.users.findByUsername(username);
     // Unknown users still cost one hash check, so response time does not reveal which names exist.
@@ -65,11 +69,9 @@ export class AuthService {
       ? await this.hasher.verify(user.password_hash, password)
       : await this.hasher.verify(await this.getDummyHash(), password).then(() => false);
     if (!user || !ok || user.disabled) {
-      this.throttle.recordFailure(accountKey);
-      this.throttle.recordFailure(ipKey);
       throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
     }
-    this.throttle.reset(accountKey);
+    attempt.succeeded([accountKey]);
 
     const name = deviceName?.trim() || describeUserAgent(client.userAgent);
     const { token, session } = await this.openSession(
