@@ -30,6 +30,7 @@ const envSchema = z.object({
     .default(DEFAULT_CHUNK_SIZE)
     .refine((n) => n % SEGMENT_SIZE === 0, `must be a multiple of ${SEGMENT_SIZE} (the segment size)`),
   IDRIVE_SESSION_TTL_DAYS: positiveInt.default(30),
+  IDRIVE_TOKEN_TTL_DAYS: positiveInt.max(3650).default(90),
   IDRIVE_UPLOAD_EXPIRY_HOURS: positiveInt.default(72),
   IDRIVE_SECURE_COOKIES: bool.default(false),
   IDRIVE_TRUST_PROXY: bool.default(false),
@@ -60,6 +61,8 @@ export interface Config {
   trashRetentionDays: number;
   chunkSize: number;
   sessionTtlDays: number;
+  /** Days a script token lasts when its creator names no expiry. */
+  tokenTtlDays: number;
   uploadExpiryHours: number;
   secureCookies: boolean;
   trustProxy: boolean;
@@ -114,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trashRetentionDays: e.IDRIVE_TRASH_RETENTION_DAYS,
     chunkSize: e.IDRIVE_CHUNK_SIZE,
     sessionTtlDays: e.IDRIVE_SESSION_TTL_DAYS,
+    tokenTtlDays: e.IDRIVE_TOKEN_TTL_DAYS,
     uploadExpiryHours: e.IDRIVE_UPLOAD_EXPIRY_HOURS,
     secureCookies: e.IDRIVE_SECURE_COOKIES,
     trustProxy: e.IDRIVE_TRUST_PROXY,

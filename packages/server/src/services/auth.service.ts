@@ -15,6 +15,8 @@ export interface ClientInfo {
 
 export interface AuthPolicy {
   sessionTtlDays: number;
+  /** Days a script token lasts when its creator names no expiry. */
+  tokenTtlDays: number;
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
 }
@@ -129,7 +131,13 @@ export class AuthService {
 
   /** A named bearer token for scripts, listed and revocable like any device. */
   createToken(userId: string, body: CreateTokenBody, client: ClientInfo) {
-    return this.openSession(userId, 'token', body.name, client, body.expiresInDays ?? null);
+    return this.openSession(
+      userId,
+      'token',
+      body.name,
+      client,
+      body.expiresInDays ?? this.policy.tokenTtlDays,
+    );
   }
 
   /** Changes the password and signs out every other device. */
@@ -159,7 +167,7 @@ export class AuthService {
     kind: SessionRow['kind'],
     name: string,
     client: ClientInfo,
-    ttlDays: number | null,
+    ttlDays: number,
   ): Promise<{ token: string; session: SessionRow }> {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
@@ -174,7 +182,7 @@ export class AuthService {
       csrf_token: randomBytes(24).toString('base64url'),
       created_at: now,
       last_seen_at: now,
-      expires_at: ttlDays === null ? null : now + ttlDays * DAY_MS,
+      expires_at: now + ttlDays * DAY_MS,
     };
     await this.repos.sessions.insert(session);
     return { token, session };
