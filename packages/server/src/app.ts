@@ -16,6 +16,7 @@ import { placeOf } from './events/place.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
 import { registerErrorHandling } from './http/errors.js';
+import { serializeRequest } from './http/request-log.js';
 import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobWorker } from './jobs/job-worker.js';
@@ -121,6 +122,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           logger: {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+            serializers: { req: serializeRequest },
           },
         }),
     trustProxy: config.trustProxy,
