@@ -59,7 +59,7 @@ for (let tries = 0; ; tries++) {
 const login = await fetch(`${base}/api/v1/auth/login`, {
   method: 'POST',
   headers: { 'content-type': 'application/json' },
-  body: JSON.stringify({ username: 'admin', password: PASSWORD }),
+  body: JSON.stringify({ username: 'admin', password: PASSWORD, bearer: true }),
 });
 const { token } = (await login.json()) as { token: string };
 const connect = await fetch(`${base}/api/v1/admin/storage/discord`, {

@@ -18,6 +18,7 @@ import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { registerLockPolicy, type LockRule } from './http/lock-policy.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { registerErrorHandling } from './http/errors.js';
+import { serializeRequest } from './http/request-log.js';
 import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
 import { DbJobQueue } from './jobs/db-job-queue.js';
@@ -130,6 +131,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
           logger: {
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
+            serializers: { req: serializeRequest },
           },
         }),
     trustProxy: config.trustProxy,

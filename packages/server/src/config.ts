@@ -30,6 +30,7 @@ const envSchema = z.object({
     .default(DEFAULT_CHUNK_SIZE)
     .refine((n) => n % SEGMENT_SIZE === 0, `must be a multiple of ${SEGMENT_SIZE} (the segment size)`),
   IDRIVE_SESSION_TTL_DAYS: positiveInt.default(30),
+  IDRIVE_TOKEN_TTL_DAYS: positiveInt.max(3650).default(90),
   IDRIVE_UPLOAD_EXPIRY_HOURS: positiveInt.default(72),
   IDRIVE_MAX_FILE_SIZE: positiveInt.max(Number.MAX_SAFE_INTEGER).default(2 ** 40),
   IDRIVE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
@@ -68,6 +69,8 @@ export interface Config {
   trashRetentionDays: number;
   chunkSize: number;
   sessionTtlDays: number;
+  /** Days a script token lasts when its creator names no expiry. */
+  tokenTtlDays: number;
   uploadExpiryHours: number;
   /** The largest file accepted, in bytes, on every way in (tus, raw PUT, batches, the editor). */
   maxFileSize: number;
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trashRetentionDays: e.IDRIVE_TRASH_RETENTION_DAYS,
     chunkSize: e.IDRIVE_CHUNK_SIZE,
     sessionTtlDays: e.IDRIVE_SESSION_TTL_DAYS,
+    tokenTtlDays: e.IDRIVE_TOKEN_TTL_DAYS,
     uploadExpiryHours: e.IDRIVE_UPLOAD_EXPIRY_HOURS,
     maxFileSize: e.IDRIVE_MAX_FILE_SIZE,
     publicUrl: e.IDRIVE_PUBLIC_URL?.replace(/\/$/, ''),

@@ -13,47 +13,81 @@ export function tooManyAttempts(wait: number, message: string): AppError {
   );
 }
 
+/** One budget an attempt is counted against: at most `limit` attempts per `key` in the window. */
+export interface ThrottleBudget {
+  key: string;
+  limit: number;
+}
+
+/** Attempts reserved on some budgets; settle it once the secret has been checked. */
+export interface Reservation {
+  /** The secret was right: the attempt does not count, and these keys start afresh. */
+  succeeded(resetKeys?: readonly string[]): void;
+}
+
 /**
- * Counts failed logins per key (an account, an IP) in a sliding window. Kept in process memory:
- * a restart forgets the counts, which only helps someone who can restart the server anyway.
+ * Counts attempts at a secret per key (an account and address, an address, a link) in a sliding
+ * window. An attempt is counted when it starts, not when its slow hash check ends: otherwise many
+ * parallel guesses would all pass the check before the first failure was written down. A right
+ * secret takes its attempt back. Kept in process memory: a restart forgets the counts, which only
+ * helps someone who can restart the server anyway.
  */
 export class LoginThrottle {
-  private readonly failures = new Map<string, number[]>();
+  private readonly attempts = new Map<string, number[]>();
 
   constructor(
     private readonly windowMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /**
+   * Reserves one attempt on every budget, or none when any is spent. Synchronous on purpose: no
+   * other request can run between the count and the reservation.
+   */
+  reserve(budgets: readonly ThrottleBudget[], tooMany: string): Reservation {
+    const wait = Math.max(0, ...budgets.map((b) => this.retryAfter(b.key, b.limit)));
+    if (wait > 0) throw tooManyAttempts(wait, tooMany);
+    const at = this.now();
+    for (const { key } of budgets) this.attempts.set(key, [...this.recent(key), at]);
+    this.prune();
+    return {
+      succeeded: (resetKeys = []) => {
+        for (const { key } of budgets) this.takeBack(key, at);
+        for (const key of resetKeys) this.attempts.delete(key);
+      },
+    };
+  }
+
   /** Milliseconds until `key` may try again, or 0 when it may try now. */
-  retryAfter(key: string, limit: number): number {
+  private retryAfter(key: string, limit: number): number {
     const recent = this.recent(key);
     if (recent.length < limit) return 0;
-    return recent[recent.length - limit]! + this.windowMs - this.now();
+    return Math.max(1, recent[recent.length - limit]! + this.windowMs - this.now());
   }
 
-  recordFailure(key: string): void {
-    const recent = this.recent(key);
-    recent.push(this.now());
-    this.failures.set(key, recent);
-    // Many distinct attackers' addresses must not grow the map without bound.
-    if (this.failures.size > 10_000) for (const k of [...this.failures.keys()]) this.recent(k);
+  private takeBack(key: string, at: number): void {
+    const list = this.attempts.get(key);
+    const index = list?.indexOf(at) ?? -1;
+    if (index !== -1) list!.splice(index, 1);
+    if (list?.length === 0) this.attempts.delete(key);
   }
 
-  reset(key: string): void {
-    this.failures.delete(key);
+  /** Many distinct attackers' addresses must not grow the map without bound. */
+  private prune(): void {
+    if (this.attempts.size > 10_000) for (const k of [...this.attempts.keys()]) this.recent(k);
   }
 
   private recent(key: string): number[] {
     const since = this.now() - this.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((t) => t > since);
-    if (list.length === 0) this.failures.delete(key);
+    const list = (this.attempts.get(key) ?? []).filter((t) => t > since);
+    if (list.length === 0) this.attempts.delete(key);
+    else this.attempts.set(key, list);
     return list;
   }
 }
 
 /**
- * Checks a password against its hash, allowing `limit` wrong ones per `key` within the throttle's
+ * Checks a password against its hash, allowing `limit` attempts per `key` within the throttle's
  * window: 429 past that, 403 `wrong_password` for a wrong one. A right one clears the count.
  */
 export async function verifyThrottled(
@@ -61,11 +95,9 @@ export async function verifyThrottled(
   throttle: LoginThrottle,
   check: { key: string; limit: number; hash: string; password: string; tooMany: string },
 ): Promise<void> {
-  const wait = throttle.retryAfter(check.key, check.limit);
-  if (wait > 0) throw tooManyAttempts(wait, check.tooMany);
+  const reservation = throttle.reserve([{ key: check.key, limit: check.limit }], check.tooMany);
   if (!(await hasher.verify(check.hash, check.password))) {
-    throttle.recordFailure(check.key);
     throw new AppError(403, 'wrong_password', 'The password is wrong');
   }
-  throttle.reset(check.key);
+  reservation.succeeded([check.key]);
 }

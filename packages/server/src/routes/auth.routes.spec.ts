@@ -5,6 +5,9 @@ import { describeEachDb } from '../../test/helpers/test-db.js';
 
 const FIREFOX_LINUX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
+/** What a script's sign-in answers: the token is there. */
+type ScriptLogin = LoginResponse & { token: string };
+
 describeEachDb('auth routes', (dialect) => {
   let t: TestApp;
 
@@ -13,12 +16,13 @@ describeEachDb('auth routes', (dialect) => {
   });
   afterAll(() => t.close());
 
+  /** A script's sign-in (the token comes in the body); pass `{ bearer: false }` for a browser's. */
   function login(username: string, password: string, extra: Record<string, unknown> = {}, headers = {}) {
     return t.drive.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
       headers,
-      payload: { username, password, ...extra },
+      payload: { username, password, bearer: true, ...extra },
     });
   }
 
@@ -42,36 +46,48 @@ describeEachDb('auth routes', (dialect) => {
   }
 
   describe('login', () => {
-    it('returns a token, a CSRF token and the user, and sets an HttpOnly session cookie', async () => {
-      const res = await login(ADMIN.username, ADMIN.password);
+    it('finding 17: a browser sign-in sets an HttpOnly session cookie and keeps the token out of the body', async () => {
+      const res = await login(ADMIN.username, ADMIN.password, { bearer: undefined });
       expect(res.statusCode).toBe(200);
       const body = res.json<LoginResponse>();
-      expect(body.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      expect(body).not.toHaveProperty('token');
       expect(body.csrfToken).toMatch(/^[A-Za-z0-9_-]{20,}$/);
-      expect(body.csrfToken).not.toBe(body.token);
       expect(body.user).toMatchObject({ username: ADMIN.username, disabled: false });
       expect(body.user.permissions).toEqual(expect.arrayContaining(['upload', 'delete', 'share', 'admin']));
       expect(JSON.stringify(body)).not.toMatch(/argon2|password/i);
 
       const cookie = res.cookies.find((c) => c.name === 'idrive_session');
       expect(cookie).toBeDefined();
-      expect(cookie!.value).toBe(body.token);
+      expect(cookie!.value).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      expect(res.body).not.toContain(cookie!.value);
       expect(cookie!.httpOnly).toBe(true);
       expect(cookie!.path).toBe('/');
       expect(String(cookie!.sameSite).toLowerCase()).toBe('lax');
       expect(cookie!.maxAge).toBe(30 * 86_400);
 
-      // The token works as a bearer token at once.
-      const who = await me(bearer(body.token));
+      const who = await me({}, { idrive_session: cookie!.value });
       expect(who.statusCode).toBe(200);
       expect(who.json<MeResponse>().user.id).toBe(body.user.id);
       expect(who.json<MeResponse>().csrfToken).toBe(body.csrfToken);
     });
 
+    it('finding 17: a script sign-in (bearer: true) gets the token in the body, and it works at once', async () => {
+      const res = await login(ADMIN.username, ADMIN.password, { bearer: true });
+      expect(res.statusCode).toBe(200);
+      const body = res.json<LoginResponse>();
+      expect(body.token).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+      expect(body.csrfToken).not.toBe(body.token);
+      expect(res.cookies.find((c) => c.name === 'idrive_session')).toBeUndefined();
+
+      const who = await me(bearer(body.token!));
+      expect(who.statusCode).toBe(200);
+      expect(who.json<MeResponse>().user.id).toBe(body.user.id);
+    });
+
     it('ignores the case of the username', async () => {
       const res = await login(ADMIN.username.toUpperCase(), ADMIN.password);
       expect(res.statusCode).toBe(200);
-      expect(res.json<LoginResponse>().user.username).toBe(ADMIN.username);
+      expect(res.json<ScriptLogin>().user.username).toBe(ADMIN.username);
     });
 
     it('refuses a wrong password with 401 in the error envelope, and sets no cookie', async () => {
@@ -130,7 +146,7 @@ describeEachDb('auth routes', (dialect) => {
     });
 
     it('accepts the session cookie for GET /auth/me', async () => {
-      const body = (await login(ADMIN.username, ADMIN.password)).json<LoginResponse>();
+      const body = (await login(ADMIN.username, ADMIN.password)).json<ScriptLogin>();
       const res = await me({}, { idrive_session: body.token });
       expect(res.statusCode).toBe(200);
       expect(res.json<MeResponse>()).toMatchObject({
@@ -140,7 +156,7 @@ describeEachDb('auth routes', (dialect) => {
     });
 
     it('requires the X-CSRF-Token header on cookie-authenticated changes, and not with a bearer token', async () => {
-      const body = (await login(ADMIN.username, ADMIN.password)).json<LoginResponse>();
+      const body = (await login(ADMIN.username, ADMIN.password)).json<ScriptLogin>();
       const rootFolderId = body.user.rootFolderId;
       const create = (name: string, headers: Record<string, string>, cookies?: Record<string, string>) =>
         t.drive.app.inject({
@@ -161,7 +177,7 @@ describeEachDb('auth routes', (dialect) => {
       expect(errorCode(wrong)).toBe('csrf_failed');
 
       // Another session's CSRF token does not fit this session.
-      const other = (await login(ADMIN.username, ADMIN.password)).json<LoginResponse>();
+      const other = (await login(ADMIN.username, ADMIN.password)).json<ScriptLogin>();
       const foreign = await create('csrf-foreign', { 'x-csrf-token': other.csrfToken }, cookies);
       expect(foreign.statusCode).toBe(403);
 
@@ -187,7 +203,7 @@ describeEachDb('auth routes', (dialect) => {
 
     it('lists the sessions with the current one marked, and revokes one by id', async () => {
       const { user, password, token: first } = await freshUser();
-      const second = (await login(user.username, password)).json<LoginResponse>().token;
+      const second = (await login(user.username, password)).json<ScriptLogin>().token;
 
       const list = await sessions(first);
       expect(list.statusCode).toBe(200);
@@ -234,7 +250,7 @@ describeEachDb('auth routes', (dialect) => {
 
     it('logs out the current session only, and clears the cookie', async () => {
       const { user, password, token: first } = await freshUser();
-      const second = (await login(user.username, password)).json<LoginResponse>().token;
+      const second = (await login(user.username, password)).json<ScriptLogin>().token;
       const res = await t.drive.app.inject({
         method: 'POST',
         url: '/api/v1/auth/logout',
@@ -249,7 +265,7 @@ describeEachDb('auth routes', (dialect) => {
 
     it('logout-all revokes every session of the user, and only theirs', async () => {
       const { user, password, token: first } = await freshUser();
-      const second = (await login(user.username, password)).json<LoginResponse>().token;
+      const second = (await login(user.username, password)).json<ScriptLogin>().token;
       const other = await freshUser();
       const res = await t.drive.app.inject({
         method: 'POST',
@@ -279,7 +295,6 @@ describeEachDb('auth routes', (dialect) => {
       expect(created.session).toMatchObject({
         kind: 'token',
         name: 'backup script',
-        expiresAt: null,
         current: false,
       });
       expect(created.token).not.toBe(token);
@@ -309,6 +324,23 @@ describeEachDb('auth routes', (dialect) => {
         headers: bearer(token),
       });
       expect((await me(bearer(created.token))).statusCode).toBe(401);
+    });
+
+    it('finding 17: a token created without an expiry still expires, after IDRIVE_TOKEN_TTL_DAYS', async () => {
+      const { token } = await freshUser();
+      const before = Date.now();
+      const res = await t.drive.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/tokens',
+        headers: bearer(token),
+        payload: { name: 'no expiry given' },
+      });
+      expect(res.statusCode).toBe(201);
+      const expires = Date.parse(res.json<CreateTokenResponse>().session.expiresAt!);
+      const ttl = t.config.tokenTtlDays * 86_400_000;
+      expect(t.config.tokenTtlDays).toBe(90);
+      expect(expires).toBeGreaterThanOrEqual(before + ttl - 1000);
+      expect(expires).toBeLessThanOrEqual(Date.now() + ttl + 1000);
     });
 
     it('gives an expiring token its expiry, and validates the body', async () => {
@@ -367,7 +399,7 @@ describeEachDb('auth routes', (dialect) => {
 
     it('changes the password, signs out the other sessions and keeps the current one', async () => {
       const { user, password, token: current } = await freshUser();
-      const other = (await login(user.username, password)).json<LoginResponse>().token;
+      const other = (await login(user.username, password)).json<ScriptLogin>().token;
       const apiToken = (
         await t.drive.app.inject({
           method: 'POST',
@@ -455,21 +487,29 @@ describeEachDb('login throttling', (dialect) => {
         payload: { username, password },
       });
 
-    it('refuses the account after the limit with 429 and Retry-After, even with the right password', async () => {
+    it('finding 6: wrong passwords from one address slow that address down, not the account from elsewhere', async () => {
       const other = await t.createUser([], 'bystander');
-      for (let i = 0; i < 3; i++) expect((await login(ADMIN.username, `wrong-${i}`)).statusCode).toBe(401);
+      const attacker = '203.0.113.66';
+      for (let i = 0; i < 3; i++) {
+        expect((await login(ADMIN.username, `wrong-${i}`, attacker)).statusCode).toBe(401);
+      }
 
-      const throttled = await login(ADMIN.username, ADMIN.password);
+      const throttled = await login(ADMIN.username, ADMIN.password, attacker);
       expect(throttled.statusCode).toBe(429);
       expect(errorCode(throttled)).toBe('too_many_requests');
       const retryAfter = Number(throttled.headers['retry-after']);
       expect(Number.isInteger(retryAfter)).toBe(true);
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+      // The count is per account whatever the case of the name.
+      expect((await login(ADMIN.username.toUpperCase(), ADMIN.password, attacker)).statusCode).toBe(429);
 
-      // The throttle is per account whatever the case of the name, and from any address.
-      expect((await login(ADMIN.username.toUpperCase(), ADMIN.password)).statusCode).toBe(429);
-      expect((await login(ADMIN.username, ADMIN.password, '10.9.8.7')).statusCode).toBe(429);
+      // The attacker keeps hammering; the admin, from their own address, still gets in.
+      for (let i = 0; i < 5; i++) {
+        expect((await login(ADMIN.username, `more-${i}`, attacker)).statusCode).toBe(429);
+      }
+      expect((await login(ADMIN.username, ADMIN.password, '10.9.8.7')).statusCode).toBe(200);
+      expect((await login(ADMIN.username, ADMIN.password)).statusCode).toBe(200);
 
       // Other accounts are not affected.
       expect((await login(other.user.username, 'user-password-1')).statusCode).toBe(200);

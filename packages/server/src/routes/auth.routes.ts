@@ -25,15 +25,16 @@ export function authRoutes(ctx: RouteContext) {
       '/auth/login',
       { config: { public: true }, schema: { tags, body: loginBody, response: { 200: loginResponse } } },
       async (request, reply) => {
-        const { username, password, deviceName } = request.body;
+        const { username, password, deviceName, bearer } = request.body;
         const { token, session, user } = await ctx.auth.login(
           username,
           password,
           clientInfo(request),
           deviceName,
         );
+        if (bearer) return { token, csrfToken: session.csrf_token, user: presentUser(user) };
         setSessionCookie(reply, token, ctx.config.secureCookies, ctx.config.sessionTtlDays * 86_400);
-        return { token, csrfToken: session.csrf_token, user: presentUser(user) };
+        return { csrfToken: session.csrf_token, user: presentUser(user) };
       },
     );
 

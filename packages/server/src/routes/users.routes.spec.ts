@@ -31,7 +31,11 @@ describeEachDb('user administration routes', (dialect) => {
     t.drive.app.inject({ method, url: `/api/v1${url}`, headers: headers as Record<string, string>, payload });
 
   const login = (username: string, password: string) =>
-    t.drive.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username, password } });
+    t.drive.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username, password, bearer: true },
+    });
 
   it('creates a user (201) who can sign in, with the permissions given and an empty root folder', async () => {
     const res = await inject('POST', '/users', admin, {

@@ -4,7 +4,7 @@ import type { SessionRow, UserRow } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import { userTopic } from '../events/topics.js';
 import { AppError } from '../lib/app-error.js';
-import { tooManyAttempts, type LoginThrottle } from '../lib/login-throttle.js';
+import type { LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
 
@@ -15,6 +15,8 @@ export interface ClientInfo {
 
 export interface AuthPolicy {
   sessionTtlDays: number;
+  /** Days a script token lasts when its creator names no expiry. */
+  tokenTtlDays: number;
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
 }
@@ -51,13 +53,17 @@ export class AuthService {
     client: ClientInfo,
     deviceName?: string,
   ): Promise<{ token: string; session: SessionRow; user: UserRow }> {
-    const accountKey = `account:${username.toLowerCase()}`;
-    const ipKey = `ip:${client.ip ?? 'unknown'}`;
-    const wait = Math.max(
-      this.throttle.retryAfter(accountKey, this.policy.loginAttemptsPerAccount),
-      this.throttle.retryAfter(ipKey, this.policy.loginAttemptsPerIp),
+    // Counted per address, and per account from one address: someone hammering an account from
+    // elsewhere slows themselves down, never its owner signing in from their own address.
+    const ip = client.ip ?? 'unknown';
+    const accountKey = `account:${username.toLowerCase()}:ip:${ip}`;
+    const attempt = this.throttle.reserve(
+      [
+        { key: accountKey, limit: this.policy.loginAttemptsPerAccount },
+        { key: `ip:${ip}`, limit: this.policy.loginAttemptsPerIp },
+      ],
+      'Too many failed sign-in attempts',
     );
-    if (wait > 0) throw tooManyAttempts(wait, 'Too many failed sign-in attempts');
 
     const user = await this.repos.users.findByUsername(username);
     // Unknown users still cost one hash check, so response time does not reveal which names exist.
@@ -65,11 +71,9 @@ export class AuthService {
       ? await this.hasher.verify(user.password_hash, password)
       : await this.hasher.verify(await this.getDummyHash(), password).then(() => false);
     if (!user || !ok || user.disabled) {
-      this.throttle.recordFailure(accountKey);
-      this.throttle.recordFailure(ipKey);
       throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
     }
-    this.throttle.reset(accountKey);
+    attempt.succeeded([accountKey]);
 
     const name = deviceName?.trim() || describeUserAgent(client.userAgent);
     const { token, session } = await this.openSession(
@@ -127,7 +131,13 @@ export class AuthService {
 
   /** A named bearer token for scripts, listed and revocable like any device. */
   createToken(userId: string, body: CreateTokenBody, client: ClientInfo) {
-    return this.openSession(userId, 'token', body.name, client, body.expiresInDays ?? null);
+    return this.openSession(
+      userId,
+      'token',
+      body.name,
+      client,
+      body.expiresInDays ?? this.policy.tokenTtlDays,
+    );
   }
 
   /** Changes the password and signs out every other device. */
@@ -157,7 +167,7 @@ export class AuthService {
     kind: SessionRow['kind'],
     name: string,
     client: ClientInfo,
-    ttlDays: number | null,
+    ttlDays: number,
   ): Promise<{ token: string; session: SessionRow }> {
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
@@ -172,7 +182,7 @@ export class AuthService {
       csrf_token: randomBytes(24).toString('base64url'),
       created_at: now,
       last_seen_at: now,
-      expires_at: ttlDays === null ? null : now + ttlDays * DAY_MS,
+      expires_at: now + ttlDays * DAY_MS,
     };
     await this.repos.sessions.insert(session);
     return { token, session };

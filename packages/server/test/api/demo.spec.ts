@@ -32,7 +32,7 @@ describe('the offline demo', { timeout: 120_000 }, () => {
     const login = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: 'demo-test-password' }),
+      body: JSON.stringify({ username: 'admin', password: 'demo-test-password', bearer: true }),
     });
     const auth = { authorization: `Bearer ${((await login.json()) as { token: string }).token}` };
     const status = (await (

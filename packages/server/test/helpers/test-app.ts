@@ -62,7 +62,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     const res = await drive.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
-      payload: { username, password },
+      payload: { username, password, bearer: true },
     });
     if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
     return res.json<{ token: string }>().token;

@@ -7,6 +7,11 @@ export const loginBody = z.object({
   password: z.string().min(1).max(1024),
   /** A name for the device list; defaults to one derived from the user agent. */
   deviceName: z.string().max(100).optional(),
+  /**
+   * True for scripts: the response then carries the session token for `Authorization: Bearer …`.
+   * A browser leaves it out and rides on the HttpOnly cookie, so no script on the page can read it.
+   */
+  bearer: z.boolean().optional(),
 });
 export type LoginBody = z.infer<typeof loginBody>;
 
@@ -26,8 +31,8 @@ export const session = z.object({
 export type Session = z.infer<typeof session>;
 
 export const loginResponse = z.object({
-  /** Bearer token for `Authorization: Bearer …`; the same session also rides in the cookie. */
-  token: z.string(),
+  /** Bearer token for `Authorization: Bearer …`, only when the login asked for one (`bearer`). */
+  token: z.string().optional(),
   /** Send back as `X-CSRF-Token` on cookie-authenticated requests that change state. */
   csrfToken: z.string(),
   user,
@@ -42,7 +47,7 @@ export type SessionList = z.infer<typeof sessionList>;
 
 export const createTokenBody = z.object({
   name: z.string().trim().min(1).max(100),
-  /** Days until the token stops working; none means it lasts until revoked. */
+  /** Days until the token stops working; none means the server's default (IDRIVE_TOKEN_TTL_DAYS). */
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
 export type CreateTokenBody = z.infer<typeof createTokenBody>;
