@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { FileVersionRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
+import { contentTypeHeader } from '../lib/mime.js';
 import type { FileService, OpenFile } from '../services/file.service.js';
 import type { ZipDownload } from '../services/zip.service.js';
 
@@ -71,19 +72,36 @@ export async function sendContent(
   file: OpenFile,
   disposition: Disposition,
 ): Promise<FastifyReply> {
-  return sendRanged(request, reply, {
+  return sendRanged(request, reply, contentBody(files, file, disposition));
+}
+
+/**
+ * The first byte a GET for this body will be answered from: 0 for the whole body, else where the one
+ * range served begins. Decided by the same parsing that serves it, so every spelling of a range from
+ * byte 0 (`bytes=00-`, `bytes= 0-`, `bytes=0-0,1-`) is a download from the start.
+ */
+export function firstByteServed(
+  request: FastifyRequest,
+  body: Pick<RangedBody, 'size' | 'etag' | 'lastModified'>,
+): number {
+  return chooseRange(request, body.size, body.etag, body.lastModified)?.start ?? 0;
+}
+
+/** A stored file's bytes as a ranged body. */
+export function contentBody(files: FileService, file: OpenFile, disposition: Disposition): RangedBody {
+  return {
     size: file.version.size,
     etag: versionEtag(file.version),
     lastModified: new Date(file.item.updated_at).toUTCString(),
     headers: {
       'cache-control': 'private, no-cache',
-      'content-type': file.item.mime_type ?? 'application/octet-stream',
+      'content-type': contentTypeHeader(file.item.mime_type),
       'content-disposition': contentDisposition(file.item.name, disposition),
       ...UNTRUSTED_CONTENT_HEADERS,
     },
     read: (start, end) => files.read(file, start, end),
     release: (piece) => files.release(piece),
-  });
+  };
 }
 
 /** A body that can be produced from any byte on, with a strong validator. */
@@ -151,17 +169,23 @@ export async function sendPieces(
   const first = await pieces.next();
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(status, headers);
+  // The piece not yet handed back to its pool, whatever ends the response: a header Node refuses, a
+  // read that fails part way, a client that goes away.
+  let held: Buffer | undefined = first.done ? undefined : first.value;
   try {
+    res.writeHead(status, headers);
     for (let next = first; !next.done; next = await pieces.next()) {
-      if (!(await written(res, next.value))) return reply;
-      release(next.value);
+      held = next.value;
+      if (!(await written(res, held))) return reply;
+      release(held);
+      held = undefined;
     }
     res.end();
   } catch (err) {
-    request.log.error({ err }, 'read failed after the response started');
+    request.log.error({ err }, 'a response failed after it had started');
     res.destroy(err as Error);
   } finally {
+    if (held) release(held);
     await pieces.return(undefined);
   }
   return reply;
@@ -186,7 +210,12 @@ export function sendZip(
   reply: FastifyReply,
   zip: ZipDownload,
 ): Promise<FastifyReply> {
-  return sendRanged(request, reply, {
+  return sendRanged(request, reply, zipBody(zip));
+}
+
+/** A zip download as a ranged body. */
+export function zipBody(zip: ZipDownload): RangedBody {
+  return {
     size: zip.size,
     etag: zip.etag,
     headers: {
@@ -197,5 +226,5 @@ export function sendZip(
     },
     read: (start, end) => zip.read(start, end),
     release: (piece) => zip.release(piece),
-  });
+  };
 }

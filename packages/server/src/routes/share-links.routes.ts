@@ -16,7 +16,7 @@ import {
 } from '@idrive/shared';
 import { clientInfo } from '../http/auth.js';
 import { AppError, badRequest } from '../lib/app-error.js';
-import { sendContent, sendZip } from '../http/content.js';
+import { contentBody, firstByteServed, sendRanged, zipBody, type RangedBody } from '../http/content.js';
 import { acceptFileBatches, filesOf } from '../http/multipart.js';
 import { presentBatchResults, presentItem } from '../http/presenters.js';
 import { shareView } from '../events/share-view.js';
@@ -35,10 +35,9 @@ function accessToken(request: FastifyRequest): string | undefined {
   return (typeof header === 'string' ? header : undefined) ?? request.cookies[ACCESS_COOKIE];
 }
 
-/** A range request that starts past byte 0 continues a download already counted. */
-function startsDownload(request: FastifyRequest): boolean {
-  const range = request.headers.range;
-  return request.method === 'GET' && (!range || /^bytes=0-/.test(range));
+/** A GET served from byte 0 is a new download; a range from further on continues one already counted. */
+function startsDownload(request: FastifyRequest, body: RangedBody): boolean {
+  return request.method === 'GET' && firstByteServed(request, body) === 0;
 }
 
 /**
@@ -140,11 +139,12 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
       handler: async (request, reply) => {
         const open = await entered(request);
         const file = await ctx.shares.openFile(open, request.params.fileId);
-        if (startsDownload(request)) {
+        const body = contentBody(ctx.files, file, request.query.disposition);
+        if (startsDownload(request, body)) {
           await ctx.shares.countDownload(open);
           await ctx.shares.visit(open, 'download', clientInfo(request), file.item);
         }
-        return sendContent(request, reply, ctx.files, file, request.query.disposition);
+        return sendRanged(request, reply, body);
       },
     });
 
@@ -160,11 +160,12 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
         const { item: folder } = await ctx.shares.resolve(open, request.query.folder ?? open.root.id);
         if (folder.type !== 'folder') throw badRequest('Only a folder can be downloaded as a zip');
         const zip = await ctx.zips.ofFolder(open.owner.id, folder.id, await ctx.shares.closedFolders(open));
-        if (startsDownload(request)) {
+        const body = zipBody(zip);
+        if (startsDownload(request, body)) {
           await ctx.shares.countDownload(open);
           await ctx.shares.visit(open, 'zip', clientInfo(request), folder);
         }
-        return sendZip(request, reply, zip);
+        return sendRanged(request, reply, body);
       },
     });
 

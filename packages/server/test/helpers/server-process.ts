@@ -13,6 +13,8 @@ export interface ServerProcess {
   output(): Promise<string>;
   /** Peak resident memory of the server process so far, in bytes (Linux VmHWM). */
   peakRss(): number;
+  /** Resident memory of the server process now, in bytes (Linux VmRSS). */
+  rss(): number;
   /** Stops the server; `kill -9` when `hard`, which is a crash: nothing gets to clean up. */
   stop(hard?: boolean): Promise<void>;
 }
@@ -67,11 +69,8 @@ export async function startServerProcess(
     baseUrl,
     // Give the log a moment to flush what start-up wrote.
     output: () => new Promise((resolve) => setTimeout(() => resolve(output), 200)),
-    peakRss() {
-      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-      const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-      return kb ? Number(kb) * 1024 : NaN;
-    },
+    peakRss: () => procStatusBytes(child, 'VmHWM'),
+    rss: () => procStatusBytes(child, 'VmRSS'),
     stop(hard = false) {
       return new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
@@ -80,4 +79,10 @@ export async function startServerProcess(
       });
     },
   };
+}
+
+function procStatusBytes(child: ChildProcess, field: string): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+  return kb ? Number(kb) * 1024 : NaN;
 }
