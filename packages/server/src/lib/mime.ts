@@ -22,13 +22,13 @@ function wellFormed(declared: string | null | undefined): string | null {
 }
 
 /**
- * The type a file is stored with, worked out by the server: the name's extension when it has a known
- * one, so a client cannot label `x.mp4` as a web page; otherwise what the uploader declared, if it is
+ * The type a file is stored with, worked out by the server: the name's extension when it names a
+ * specific type, so a client cannot label `x.mp4` as a web page; otherwise what the uploader declared, if it is
  * a well-formed, specific type; otherwise octet-stream.
  */
 export function resolveMimeType(name: string, declared: string | undefined | null): string {
   const byName = lookup(name);
-  if (byName) return byName;
+  if (byName && !GENERIC.has(byName)) return byName;
   const given = wellFormed(declared);
   return given && !GENERIC.has(given) ? given : FALLBACK;
 }

@@ -34,7 +34,7 @@ describeEachDb('search', (dialect) => {
         'Søren Ørsted.doc',
         'Æsir saga.txt',
         '100%_done.txt',
-        'say "hi".txt',
+        "say 'hi'.txt",
         'plain.txt',
       ]) {
         await u.upload(u.root, name, 'x');
@@ -71,8 +71,8 @@ describeEachDb('search', (dialect) => {
       expect(await names(u, q('%_'))).toEqual(['100%_done.txt']);
       expect(await names(u, q('%'))).toEqual(['100%_done.txt']);
       expect(await names(u, q('_d'))).toEqual(['100%_done.txt']);
-      expect(await names(u, q('"hi"'))).toEqual(['say "hi".txt']);
-      expect(await names(u, q('"'))).toEqual(['say "hi".txt']);
+      expect(await names(u, q("'hi'"))).toEqual(["say 'hi'.txt"]);
+      expect(await names(u, q("'"))).toEqual(["say 'hi'.txt"]);
     });
 
     it('finds everything (but the root) when no criteria are given', async () => {
