@@ -15,6 +15,7 @@ const MiB = 1024 * 1024;
 describe('finding 4: types a client declares', () => {
   it('finding 4: the server works the type out from the name, and keeps a declared one only if it is well formed', () => {
     expect(resolveMimeType('x.mp4', 'text/html')).toBe('video/mp4');
+    expect(resolveMimeType('tus.bin', 'video/mp4')).toBe('video/mp4');
     expect(resolveMimeType('notes', 'text/plain; charset=UTF-8')).toBe('text/plain; charset=utf-8');
     expect(resolveMimeType('notes', 'application/vnd.custom+json')).toBe('application/vnd.custom+json');
     for (const hostile of [
