@@ -173,7 +173,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const db =
     overrides.db ?? openDatabase({ url: config.databaseUrl ?? path.join(config.dataDir, 'idrive.sqlite') });
-  await migrateToLatest(db);
+  const shareTokens = new SecretBox(masterKey.deriveKey('idrive/share-tokens/v1'));
+  await migrateToLatest(db, { shareTokens });
   const repos = new Repositories(db);
 
   const stores = new StoreRegistry(
@@ -245,6 +246,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     hasher,
     new LoginThrottle(config.loginWindowMinutes * 60_000),
     masterKey.deriveKey('idrive/share-access/v1'),
+    shareTokens,
   );
   const uploads = new UploadService(
     repos,

@@ -8,9 +8,16 @@ import { search } from './migrations/0005-search.js';
 import { media } from './migrations/0006-media.js';
 import { zip } from './migrations/0007-zip.js';
 import { shares } from './migrations/0008-shares.js';
+import { shareTokens } from './migrations/0009-share-tokens.js';
+import type { SecretBox } from '../lib/secret-box.js';
+
+/** Keys some migrations need to seal what they move out of the clear. */
+export interface MigrationKeys {
+  shareTokens: SecretBox;
+}
 
 /** Migrations in order; a name, once released, never changes. */
-function migrations(handle: DbHandle): Record<string, Migration> {
+function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migration> {
   return {
     '0001-initial': initial(handle.dialect),
     '0002-discord': discord,
@@ -20,12 +27,13 @@ function migrations(handle: DbHandle): Record<string, Migration> {
     '0006-media': media,
     '0007-zip': zip,
     '0008-shares': shares(handle.dialect),
+    '0009-share-tokens': shareTokens(keys),
   };
 }
 
 /** The migrator for a database (tests also use it to stop at an earlier migration). */
-export function migratorFor(handle: DbHandle): Migrator {
-  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(handle)) };
+export function migratorFor(handle: DbHandle, keys: MigrationKeys): Migrator {
+  const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(handle, keys)) };
   // Named explicitly: otherwise Kysely looks for its own tables in every schema it can see, and
   // another schema's migration table (another test run's) would be taken for this one's.
   return new Migrator({
@@ -36,8 +44,8 @@ export function migratorFor(handle: DbHandle): Migrator {
 }
 
 /** Brings the schema up to date; runs on every start. */
-export async function migrateToLatest(handle: DbHandle): Promise<void> {
-  const { error, results } = await migratorFor(handle).migrateToLatest();
+export async function migrateToLatest(handle: DbHandle, keys: MigrationKeys): Promise<void> {
+  const { error, results } = await migratorFor(handle, keys).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const what = failed ? ` (migration ${failed.migrationName})` : '';

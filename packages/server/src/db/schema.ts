@@ -156,8 +156,10 @@ export interface UnlockGrantsTable {
 /** A link that lets anyone holding it see (or, for 'upload', drop files into) one item. */
 export interface SharesTable {
   id: string;
-  /** The unguessable part of the link. */
-  token: string;
+  /** SHA-256 of the unguessable part of the link, which is what a visitor's link is found by. */
+  token_hash: string;
+  /** The link's token sealed under the master key (bound to the id), so its owner can copy it again. */
+  token_sealed: string;
   owner_id: string;
   item_id: string;
   mode: ShareMode;

@@ -61,11 +61,20 @@ export function presentDetails(
   };
 }
 
-export function presentShare(row: ShareRow, item: ItemRow): Share {
+/** What a link's card shows besides its row: the item, the token, and whether the owner may share. */
+export interface ShareFacts {
+  item: ItemRow;
+  token: string;
+  suspended: boolean;
+  /** The address users reach the drive at, when it is set: links are then absolute. */
+  publicUrl: string | undefined;
+}
+
+export function presentShare(row: ShareRow, { item, token, suspended, publicUrl }: ShareFacts): Share {
   return {
     id: row.id,
-    token: row.token,
-    url: `/s/${row.token}`,
+    token,
+    url: `${publicUrl ?? ''}/s/${token}`,
     itemId: row.item_id,
     itemName: item.name,
     itemType: item.type,
@@ -75,6 +84,7 @@ export function presentShare(row: ShareRow, item: ItemRow): Share {
     maxDownloads: row.max_downloads,
     downloads: row.downloads,
     revokedAt: row.revoked_at === null ? null : iso(row.revoked_at),
+    suspended,
     createdAt: iso(row.created_at),
   };
 }

@@ -7,7 +7,7 @@ import { migrateToLatest, migratorFor } from '../db/migrate.js';
 import { newItemRow } from '../services/item.service.js';
 import { newDriveUser } from '../../test/helpers/drive-client.js';
 import { startTestApp, type TestApp } from '../../test/helpers/test-app.js';
-import { describeEachDb, openTestDb, type TestDb } from '../../test/helpers/test-db.js';
+import { describeEachDb, openTestDb, testMigrationKeys, type TestDb } from '../../test/helpers/test-db.js';
 import { Repositories } from './repositories.js';
 import type { SearchFilters, SearchOrder } from './search.repository.js';
 
@@ -159,10 +159,10 @@ describeEachDb('search index', (dialect) => {
   it('gives items that existed before the search migration their search names', async () => {
     const old = await openTestDb(dialect, { migrate: false });
     try {
-      const migrated = await migratorFor(old).migrateTo('0004-locks');
+      const migrated = await migratorFor(old, testMigrationKeys).migrateTo('0004-locks');
       expect(migrated.error).toBeUndefined();
       const { userId, rootId, rows } = await oldDrive(old, 1_250);
-      await migrateToLatest(old);
+      await migrateToLatest(old, testMigrationKeys);
       const repos = new Repositories(old);
       const stored = await old.db.selectFrom('items').select(['name', 'search_name']).execute();
       for (const row of stored) expect(row.search_name).toBe(foldForSearch(row.name));

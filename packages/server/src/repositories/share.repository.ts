@@ -19,8 +19,8 @@ export class ShareRepository {
       .executeTakeFirst();
   }
 
-  findByToken(token: string): Promise<ShareRow | undefined> {
-    return this.db.selectFrom('shares').selectAll().where('token', '=', token).executeTakeFirst();
+  findByTokenHash(tokenHash: string): Promise<ShareRow | undefined> {
+    return this.db.selectFrom('shares').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
   }
 
   /** The owner's links, newest first; only those of one item when `itemId` is given. */

@@ -3,7 +3,7 @@ import type { Item, ItemDetails } from '@idrive/shared';
 import { driveClient, newDriveUser, type DriveClient } from '../../test/helpers/drive-client.js';
 import { errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
-import { hashToken } from '../services/auth.service.js';
+import { hashToken } from '../lib/token-hash.js';
 
 const PASSWORD = 'folder-secret-1';
 

@@ -64,8 +64,8 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
         const mayEnter = ctx.shares.mayEnter(open.share, accessToken(request));
         await ctx.shares.visit(open, 'open', clientInfo(request));
         return {
-          name: open.root.name,
-          type: open.root.type,
+          name: mayEnter ? open.root.name : null,
+          type: mayEnter ? open.root.type : null,
           mode: open.share.mode,
           needsPassword: open.share.password_hash !== null,
           expiresAt: open.share.expires_at === null ? null : new Date(open.share.expires_at).toISOString(),

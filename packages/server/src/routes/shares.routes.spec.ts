@@ -9,6 +9,7 @@ import { openEventSocket } from '../../test/helpers/event-socket.js';
 import { unzipEntry, unzipNames, unzipTest } from '../../test/helpers/zip-check.js';
 import { errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
+import { hashToken } from '../lib/token-hash.js';
 
 type Client = DriveClient & { userId: string; root: string };
 
@@ -108,7 +109,15 @@ describeEachDb('share links', (dialect) => {
     const link = await share(owner, { itemId: photos.id, password: 'open sesame' });
     expect(link.hasPassword).toBe(true);
     const info = (await visit(link.token)).json<PublicShare>();
-    expect(info).toMatchObject({ needsPassword: true, item: null });
+    // finding 17: a protected link says nothing of what it shares before the password.
+    expect(info).toEqual({
+      name: null,
+      type: null,
+      mode: 'read',
+      needsPassword: true,
+      expiresAt: null,
+      item: null,
+    });
     const closed = await visit(`${link.token}/items`);
     expect(closed.statusCode).toBe(401);
     expect(errorCode(closed)).toBe('password_required');
@@ -131,12 +140,16 @@ describeEachDb('share links', (dialect) => {
       headers: { cookie: `idrive_share_access=${token}` },
     });
     expect(byCookie.body).toBe('alpha contents');
+    const entered = (await visit(link.token, { headers: { 'x-share-access': token } })).json<PublicShare>();
+    expect(entered).toMatchObject({ name: 'Photos', type: 'folder', item: { id: photos.id } });
     expect(
       (await visit(`${link.token}/items`, { headers: { 'x-share-access': `${token}x` } })).statusCode,
     ).toBe(401);
 
-    const stored = await t.drive.repos.shares.findByToken(link.token);
+    const stored = await t.drive.repos.shares.findByTokenHash(hashToken(link.token));
     expect(stored?.password_hash).toMatch(/^\$argon2id\$/);
+    // finding 12: what the database keeps of the link would not open it.
+    expect(JSON.stringify(stored)).not.toContain(link.token);
     expect((await owner.request('PATCH', `/shares/${link.id}`, { password: 'new secret' })).statusCode).toBe(
       200,
     );

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { ChangePasswordBody, CreateTokenBody } from '@idrive/shared';
 import type { SessionRow, UserRow } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -7,6 +7,7 @@ import { AppError } from '../lib/app-error.js';
 import type { LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
+import { hashToken } from '../lib/token-hash.js';
 
 export interface ClientInfo {
   ip: string | null;
@@ -29,11 +30,6 @@ export interface Authenticated {
 const DAY_MS = 86_400_000;
 // Writing last_seen_at on every request would make every read a write; a minute is precise enough.
 const TOUCH_INTERVAL_MS = 60_000;
-
-/** Tokens are 256 random bits; only their SHA-256 is stored. */
-export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 export class AuthService {
   private dummyHash: Promise<string> | undefined;

@@ -4,11 +4,14 @@ import type { ItemRow, ShareRow, ShareVisitsTable, UserRow } from '../db/schema.
 import { AppError, badRequest, forbidden, notFound } from '../lib/app-error.js';
 import { verifyThrottled, type LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import { hashToken } from '../lib/token-hash.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { ClientInfo } from './auth.service.js';
 import type { BatchFile, BatchResult, BatchUploadService } from './batch-upload.service.js';
 import type { FileService, OpenFile } from './file.service.js';
 import type { ItemService } from './item.service.js';
+import { hasPermission } from './user.service.js';
 
 /** Wrong share passwords allowed per link and address within the throttle's window. */
 const ATTEMPTS_PER_LINK = 10;
@@ -38,6 +41,7 @@ export class ShareService {
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly accessKey: Buffer,
+    private readonly tokens: SecretBox,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -51,10 +55,13 @@ export class ShareService {
     }
     await this.refuseLocked(item.id);
     const expiresAt = this.futureTime(body.expiresAt);
+    const id = randomUUID();
+    // 128 random bits: a link cannot be guessed, only given.
+    const token = randomBytes(16).toString('base64url');
     const row = {
-      id: randomUUID(),
-      // 128 random bits: a link cannot be guessed, only given.
-      token: randomBytes(16).toString('base64url'),
+      id,
+      token_hash: hashToken(token),
+      token_sealed: this.tokens.seal(token, id),
       owner_id: user.id,
       item_id: item.id,
       mode: body.mode,
@@ -69,9 +76,7 @@ export class ShareService {
   }
 
   async get(user: UserRow, id: string): Promise<ShareRow> {
-    const share = await this.repos.shares.findOwned(user.id, id);
-    if (!share) throw notFound('Share link');
-    return share;
+    return this.ownedBy(user.id, id);
   }
 
   async list(user: UserRow, itemId?: string): Promise<ShareRow[]> {
@@ -92,9 +97,27 @@ export class ShareService {
     return this.get(user, id);
   }
 
-  async revoke(user: UserRow, id: string): Promise<void> {
-    const share = await this.get(user, id);
+  /** Revokes a link of `ownerId` (the owner's own, or any user's for an admin). */
+  async revoke(ownerId: string, id: string): Promise<void> {
+    const share = await this.ownedBy(ownerId, id);
     if (share.revoked_at === null) await this.repos.shares.update(share.id, { revoked_at: this.now() });
+  }
+
+  /** A user's links and the user, for an admin (who must be able to stop what an account left behind). */
+  async listOf(userId: string): Promise<{ owner: UserRow; shares: ShareRow[] }> {
+    const owner = await this.repos.users.findById(userId);
+    if (!owner) throw notFound('User');
+    return { owner, shares: await this.repos.shares.listOwned(owner.id) };
+  }
+
+  /**
+   * Whether the link is off because its owner no longer holds what it needs: sharing, uploading for a
+   * file request, an enabled account. Judged on every visit, so giving the permission back restores
+   * the link, and taking it away stops it at once.
+   */
+  suspended(share: ShareRow, owner: UserRow): boolean {
+    if (owner.disabled || !hasPermission(owner, 'share')) return true;
+    return share.mode === 'upload' && !hasPermission(owner, 'upload');
   }
 
   async visits(user: UserRow, id: string, offset: number, limit: number) {
@@ -104,6 +127,11 @@ export class ShareService {
       this.repos.shares.countVisits(share.id),
     ]);
     return { visits, total };
+  }
+
+  /** The token in a link's address, for its owner to copy again. */
+  linkToken(share: ShareRow): string {
+    return this.tokens.open(share.token_sealed, share.id);
   }
 
   /** The shared items of these links (for names and types in the owner's list). */
@@ -120,7 +148,7 @@ export class ShareService {
 
   /** The link behind a token: 404 when there is none, 410 when it no longer works. */
   async open(token: string): Promise<OpenShare> {
-    const share = await this.repos.shares.findByToken(token);
+    const share = await this.repos.shares.findByTokenHash(hashToken(token));
     if (!share) throw notFound('Share link');
     const gone = (why: string) => new AppError(410, 'gone', why);
     if (share.revoked_at !== null) throw gone('This link was revoked by its owner');
@@ -133,6 +161,7 @@ export class ShareService {
     if (!root || root.trashed_at !== null || !owner || owner.disabled) {
       throw gone('The shared item is no longer available');
     }
+    if (this.suspended(share, owner)) throw gone('The owner of this link may no longer share it');
     return { share, root, owner };
   }
 
@@ -264,6 +293,12 @@ export class ShareService {
       ip: client.ip,
       user_agent: client.userAgent?.slice(0, 512) ?? null,
     });
+  }
+
+  private async ownedBy(ownerId: string, id: string): Promise<ShareRow> {
+    const share = await this.repos.shares.findOwned(ownerId, id);
+    if (!share) throw notFound('Share link');
+    return share;
   }
 
   private async refuseLocked(itemId: string): Promise<void> {

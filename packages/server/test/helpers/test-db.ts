@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { describe } from 'vitest';
 import { openDatabase, type DbDialect, type DbHandle } from '../../src/db/database.js';
-import { migrateToLatest } from '../../src/db/migrate.js';
+import { migrateToLatest, type MigrationKeys } from '../../src/db/migrate.js';
+import { SecretBox } from '../../src/lib/secret-box.js';
+
+/** Keys for migrations of test databases; rows they seal are only ever read back by the same run. */
+export const testMigrationKeys: MigrationKeys = { shareTokens: new SecretBox(randomBytes(32)) };
 
 export interface TestDb extends DbHandle {
   /** Closes the connection and drops what the test created. */
@@ -22,7 +26,7 @@ export async function openTestDb(dialect: DbDialect, options: { migrate?: boolea
   const migrate = options.migrate ?? true;
   if (dialect === 'sqlite') {
     const handle = openDatabase({ url: ':memory:' });
-    if (migrate) await migrateToLatest(handle);
+    if (migrate) await migrateToLatest(handle, testMigrationKeys);
     return { ...handle, drop: () => handle.db.destroy() };
   }
   const url = process.env.TEST_DATABASE_URL;
@@ -30,7 +34,7 @@ export async function openTestDb(dialect: DbDialect, options: { migrate?: boolea
   const schema = `t_${randomBytes(6).toString('hex')}`;
   await adminQuery(url, `create schema ${schema}`);
   const handle = openDatabase({ url, pgSchema: schema });
-  if (migrate) await migrateToLatest(handle);
+  if (migrate) await migrateToLatest(handle, testMigrationKeys);
   return {
     ...handle,
     drop: async () => {

@@ -32,7 +32,7 @@ export type UpdateShareBody = z.infer<typeof updateShareBody>;
 export const share = z.object({
   id,
   token: z.string(),
-  /** Path of the visitor's page in the web app. */
+  /** The visitor's page in the web app: absolute when the drive knows its public address, else a path. */
   url: z.string(),
   itemId: id,
   itemName: z.string(),
@@ -43,6 +43,11 @@ export const share = z.object({
   maxDownloads: z.number().int().nullable(),
   downloads: z.number().int(),
   revokedAt: timestamp.nullable(),
+  /**
+   * The owner lost a permission the link needs (sharing, or uploading for a file request), or the
+   * account is disabled: the link does not open until it is given back, and can still be revoked.
+   */
+  suspended: z.boolean(),
   createdAt: timestamp,
 });
 export type Share = z.infer<typeof share>;
@@ -70,10 +75,14 @@ export const shareTokenParams = z.object({
 });
 export const shareFileParams = shareTokenParams.extend({ fileId: id });
 
-/** The link's public face: enough to show the visitor's page before any password. */
+/**
+ * The link's public face: enough to show the visitor's page. Behind a password it says only that a
+ * password is needed (`name` and `type` are null until it is given), so a link that leaks tells
+ * nothing of what it shares.
+ */
 export const publicShare = z.object({
-  name: z.string(),
-  type: z.enum(['folder', 'file']),
+  name: z.string().nullable(),
+  type: z.enum(['folder', 'file']).nullable(),
   mode: shareMode,
   needsPassword: z.boolean(),
   expiresAt: timestamp.nullable(),

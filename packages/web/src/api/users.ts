@@ -1,4 +1,4 @@
-import type { CreateUserBody, UpdateUserBody, User, UserList } from '@idrive/shared';
+import type { CreateUserBody, Share, UpdateUserBody, User, UserList } from '@idrive/shared';
 import { http } from './http';
 
 const path = (id: string) => `/users/${encodeURIComponent(id)}`;
@@ -18,4 +18,13 @@ export function updateUser(id: string, body: UpdateUserBody): Promise<User> {
 /** Removes the user and everything they own. */
 export async function deleteUser(id: string): Promise<void> {
   await http.delete<unknown>(path(id));
+}
+
+/** Every link a user made, for an admin. */
+export async function listUserShares(id: string): Promise<Share[]> {
+  return (await http.get<{ shares: Share[] }>(`${path(id)}/shares`)).shares;
+}
+
+export async function revokeUserShare(id: string, shareId: string): Promise<void> {
+  await http.delete<unknown>(`${path(id)}/shares/${encodeURIComponent(shareId)}`);
 }

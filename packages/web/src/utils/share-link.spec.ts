@@ -16,12 +16,20 @@ const share: Share = {
   maxDownloads: null,
   downloads: 0,
   revokedAt: null,
+  suspended: false,
   createdAt: '2025-05-01T12:00:00.000Z',
 };
 
 describe('shareStatus', () => {
   it('is active with no limits', () => {
     expect(shareStatus(share, now)).toBe('active');
+  });
+
+  it('is suspended while the owner may not share, unless it was revoked', () => {
+    expect(shareStatus({ ...share, suspended: true }, now)).toBe('suspended');
+    expect(shareStatus({ ...share, suspended: true, revokedAt: '2025-05-02T00:00:00.000Z' }, now)).toBe(
+      'revoked',
+    );
   });
 
   it('is expired once the expiry has passed, not before', () => {

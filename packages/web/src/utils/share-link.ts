@@ -1,10 +1,11 @@
 import type { Share } from '@idrive/shared';
 
 /** Whether a link still works, and if not, why. */
-export type ShareStatus = 'active' | 'revoked' | 'expired' | 'used-up';
+export type ShareStatus = 'active' | 'revoked' | 'suspended' | 'expired' | 'used-up';
 
 export function shareStatus(share: Share, now = Date.now()): ShareStatus {
   if (share.revokedAt !== null) return 'revoked';
+  if (share.suspended) return 'suspended';
   if (share.expiresAt !== null && Date.parse(share.expiresAt) <= now) return 'expired';
   if (share.maxDownloads !== null && share.downloads >= share.maxDownloads) return 'used-up';
   return 'active';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Item, Listing, Share } from '@idrive/shared';
+import type { Item, Listing, Share, User } from '@idrive/shared';
 import { startWebServer, type WebServer } from './browser.js';
 import { driveApi, signIn, type DriveApi } from './drive.js';
 
@@ -54,7 +54,9 @@ describe('shares and locked folders in Chromium', { timeout: 120_000 }, () => {
     const stranger = await browser.newContext({ acceptDownloads: true });
     const visitor = await stranger.newPage();
     await visitor.goto(address);
-    await visitor.getByRole('heading', { name: '“Holidays” is protected' }).waitFor();
+    await visitor.getByRole('heading', { name: 'This link is protected' }).waitFor();
+    // Nothing of what the link shares shows before the password.
+    expect(await visitor.getByText('Holidays').count()).toBe(0);
     await visitor.getByLabel('Password').fill('not-it');
     await visitor.getByRole('button', { name: 'Open' }).click();
     await expect.poll(() => visitor.getByRole('alert').textContent()).toContain('Wrong password');
@@ -150,5 +152,50 @@ describe('shares and locked folders in Chromium', { timeout: 120_000 }, () => {
 
     const listing = await api.json<Listing>('GET', `/folders/${inbox.id}/children`);
     expect(listing.items.map((i) => i.name).sort()).toEqual(['photo.txt', 'scan.txt']);
+  });
+
+  it('names an upload link’s folder only once its password is given', async () => {
+    const link = await api.json<Share>('POST', '/shares', {
+      itemId: inbox.id,
+      mode: 'upload',
+      password: 'drop-it',
+    });
+    const stranger = await browser.newContext();
+    const page = await stranger.newPage();
+    await page.goto(`${baseUrl}${link.url}`);
+    await page.getByRole('heading', { name: 'This link is protected' }).waitFor();
+    expect(await page.getByText('Inbox').count()).toBe(0);
+    await page.getByLabel('Password').fill('drop-it');
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('heading', { name: 'Send files to “Inbox”' }).waitFor();
+    await stranger.close();
+  });
+
+  it('lets the admin see and revoke the links of a user who may no longer share', async () => {
+    const user = await api.json<User>('POST', '/users', {
+      username: 'sharer',
+      password: 'sharer-password-1',
+      permissions: ['upload', 'share'],
+    });
+    const sharer = await driveApi(baseUrl, 'sharer', 'sharer-password-1');
+    const folder = await sharer.mkdir(sharer.rootId, 'Handouts');
+    const link = await sharer.json<Share>('POST', '/shares', { itemId: folder.id });
+    await api.json<User>('PATCH', `/users/${user.id}`, { permissions: ['upload'] });
+    expect((await fetch(`${baseUrl}/api/v1/s/${link.token}`)).status).toBe(410);
+
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    await page.goto(`${baseUrl}/admin/users`);
+    const card = page.getByRole('listitem').filter({ has: page.getByText('sharer', { exact: true }) });
+    await card.getByRole('button', { name: 'Links' }).click();
+    const links = card.getByRole('region', { name: 'Links made by sharer' });
+    await links.getByText('Paused: sharing is off for this account').waitFor();
+    expect(await links.getByText('Handouts').count()).toBe(1);
+    await links.getByRole('button', { name: 'Revoke' }).click();
+    await links.getByText('Revoked', { exact: true }).waitFor();
+    const after = await api.json<{ shares: Share[] }>('GET', `/users/${user.id}/shares`);
+    expect(after.shares[0]?.revokedAt).not.toBeNull();
+    await context.close();
   });
 });
