@@ -1,6 +1,8 @@
+import { fileTypeFromBuffer } from 'file-type';
 import { lookup } from 'mime-types';
 
-const FALLBACK = 'application/octet-stream';
+/** The type of bytes nothing is known about. */
+export const OCTET_STREAM = 'application/octet-stream';
 
 /**
  * A media type as HTTP writes it: `type/subtype` of RFC 9110 token characters, with at most a
@@ -11,7 +13,7 @@ const MEDIA_TYPE =
   /^([a-z0-9!#$&^_.+-]{1,64})\/([a-z0-9!#$&^_.+-]{1,127})(?:;\s*charset=([a-z0-9_.:-]{1,40}))?$/;
 
 /** Types that say nothing about the bytes: the name decides instead. */
-const GENERIC = new Set([FALLBACK, 'binary/octet-stream', 'application/x-www-form-urlencoded']);
+const GENERIC = new Set([OCTET_STREAM, 'binary/octet-stream', 'application/x-www-form-urlencoded']);
 
 /** The declared type in its one accepted spelling, or null when it is not a well-formed type. */
 function wellFormed(declared: string | null | undefined): string | null {
@@ -30,7 +32,7 @@ export function resolveMimeType(name: string, declared: string | undefined | nul
   const byName = lookup(name);
   if (byName && !GENERIC.has(byName)) return byName;
   const given = wellFormed(declared);
-  return given && !GENERIC.has(given) ? given : FALLBACK;
+  return given && !GENERIC.has(given) ? given : OCTET_STREAM;
 }
 
 /**
@@ -38,5 +40,23 @@ export function resolveMimeType(name: string, declared: string | undefined | nul
  * anything, and a header Node refuses would fail the response after it had begun.
  */
 export function contentTypeHeader(stored: string | null | undefined): string {
-  return wellFormed(stored) ?? FALLBACK;
+  return wellFormed(stored) ?? OCTET_STREAM;
+}
+
+/** How many leading bytes content sniffing looks at: what the magic numbers of known formats need. */
+export const SNIFF_BYTES = 4100;
+
+/** Types a browser may render as a document or run: never taken from content, whatever it looks like. */
+const ACTIVE = /^text\/|html|xml|javascript|ecmascript/;
+
+/**
+ * The stored type once the first bytes are known: when neither the name nor the client said anything
+ * specific, the format's magic bytes decide (a photo saved without an extension still gets previews).
+ * Only binary formats are recognised, and none a browser would run.
+ */
+export async function refineByContent(resolved: string, head: Uint8Array): Promise<string> {
+  if (resolved !== OCTET_STREAM || head.length === 0) return resolved;
+  const found = await fileTypeFromBuffer(head);
+  const type = found ? wellFormed(found.mime) : null;
+  return type && !ACTIVE.test(type) ? type : resolved;
 }

@@ -1,7 +1,7 @@
 import { checkName, nameKey, type ConflictPolicy } from '@idrive/shared';
 import type { ItemRow, UserRow } from '../db/schema.js';
 import { AppError, badRequest } from '../lib/app-error.js';
-import { resolveMimeType } from '../lib/mime.js';
+import { refineByContent, resolveMimeType, SNIFF_BYTES } from '../lib/mime.js';
 import type { FileService } from './file.service.js';
 import type { ItemService } from './item.service.js';
 import { PACKED_FILE_MAX, type PackedFile, type PackService } from './pack.service.js';
@@ -133,7 +133,9 @@ export class BatchUploadService {
           results[index] = { path: part.path, item };
           continue;
         }
-        const file = this.packs.seal(user, target, Buffer.concat(head, headBytes));
+        const bytes = Buffer.concat(head, headBytes);
+        target.mimeType = await refineByContent(target.mimeType, bytes.subarray(0, SNIFF_BYTES));
+        const file = this.packs.seal(user, target, bytes);
         if (pendingBytes + file.sealed.length > capacity) await flush();
         pending.push({ file, index, path: part.path });
         pendingBytes += file.sealed.length;

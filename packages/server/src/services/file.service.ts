@@ -5,6 +5,7 @@ import type { ChunkRow, FileVersionRow, FileVersionsTable, ItemRow, UserRow } fr
 import type { ItemEvents } from '../events/item-events.js';
 import type { MediaQueue } from './media-queue.js';
 import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
+import { refineByContent, SNIFF_BYTES } from '../lib/mime.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { BufferPool } from '../storage/buffer-pool.js';
 import { containerOf } from '../storage/chunk-store.js';
@@ -167,8 +168,14 @@ export class FileService {
     options: { declaredSize?: number; sha256?: string } = {},
   ): Promise<ItemRow> {
     await this.checkTarget(user, target);
-    return this.storeThen(user, body, options, ({ versionId, size, sha256 }) =>
-      this.commit(user, target, versionId, size, sha256),
+    return this.storeThen(user, body, options, async ({ versionId, size, sha256, head }) =>
+      this.commit(
+        user,
+        { ...target, mimeType: await refineByContent(target.mimeType, head) },
+        versionId,
+        size,
+        sha256,
+      ),
     );
   }
 
@@ -180,7 +187,7 @@ export class FileService {
     user: UserRow,
     body: AsyncIterable<Buffer>,
     options: { declaredSize?: number; sha256?: string },
-    commit: (stored: { versionId: string; size: number; sha256: string }) => Promise<ItemRow>,
+    commit: (stored: { versionId: string; size: number; sha256: string; head: Buffer }) => Promise<ItemRow>,
   ): Promise<ItemRow> {
     if (options.declaredSize !== undefined) this.checkSize(options.declaredSize);
     const { versionId, cipher } = await this.startVersion(user.id);
@@ -188,7 +195,10 @@ export class FileService {
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
     try {
       let received = 0;
+      const head: Buffer[] = [];
       for await (const piece of body) {
+        // Copied: the writer may hand the piece's memory on before the type is sniffed.
+        if (received < SNIFF_BYTES) head.push(Buffer.from(piece.subarray(0, SNIFF_BYTES - received)));
         // A body without a length (chunked) is stopped as soon as it passes the limit.
         received += piece.length;
         this.checkSize(received);
@@ -202,7 +212,7 @@ export class FileService {
           received: sha256,
         });
       }
-      return await commit({ versionId, size, sha256 });
+      return await commit({ versionId, size, sha256, head: Buffer.concat(head) });
     } catch (err) {
       await writer.abort();
       session.drop();
@@ -386,6 +396,27 @@ export class FileService {
       // the session hashes what it opens
     }
     return session.digest();
+  }
+
+  /** The first plaintext bytes of a stored version that may not be committed yet (for sniffing its type). */
+  async readHead(versionId: string, size: number, bytes = SNIFF_BYTES): Promise<Buffer> {
+    const file = await this.openVersion(versionId);
+    const session = this.pool.session(false);
+    const parts: Buffer[] = [];
+    try {
+      for await (const piece of this.readWith(
+        { ...file, version: { ...file.version, size } },
+        0,
+        Math.min(size, bytes),
+        session,
+      )) {
+        parts.push(Buffer.from(piece));
+        this.release(piece);
+      }
+    } finally {
+      session.drop();
+    }
+    return Buffer.concat(parts);
   }
 
   /** Takes back a Buffer that read() yielded, once the caller is done with it, for the next read. */

@@ -3,6 +3,7 @@ import type { UploadRow, UserRow } from '../db/schema.js';
 import type { UploadProgress } from '../events/upload-progress.js';
 import { AppError, notFound } from '../lib/app-error.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
+import { OCTET_STREAM, refineByContent } from '../lib/mime.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { CipherSession } from '../storage/cipher-pool.js';
 import type { UploadStaging } from '../storage/upload-staging.js';
@@ -176,8 +177,9 @@ export class UploadService {
       this.sessions.delete(id);
       this.progress.end(id);
       const sha256 = hashing ? await session.digest() : await this.files.hashStored(upload.version_id, size);
+      const target = await this.typed(targetOf(upload), upload.version_id, size);
       const item = await this.repos.transaction(async (r) => {
-        const committed = await this.files.commit(user, targetOf(upload), upload.version_id, size, sha256, r);
+        const committed = await this.files.commit(user, target, upload.version_id, size, sha256, r);
         await r.uploads.delete(upload.id);
         return committed;
       });
@@ -240,6 +242,13 @@ export class UploadService {
     const pending = await this.staging.load(upload.id, this.stagingKey, prefix.bytes);
     return { base: prefix.bytes, firstChunkIndex: prefix.count, pending };
   }
+
+  /** A type neither the name nor the client gave specifically is read from the file's first bytes. */
+  private async typed(target: UploadTarget, versionId: string, size: number): Promise<UploadTarget> {
+    if (target.mimeType !== OCTET_STREAM) return target;
+    const head = await this.files.readHead(versionId, size);
+    return { ...target, mimeType: await refineByContent(target.mimeType, head) };
+  }
 }
 
 function storedPrefix(chunks: { idx: number; locator: string | null; plain_size: number }[]) {
@@ -258,6 +267,6 @@ function targetOf(upload: UploadRow): UploadTarget {
     parentId: upload.parent_id,
     name: upload.name,
     conflict: upload.conflict,
-    mimeType: upload.mime_type ?? 'application/octet-stream',
+    mimeType: upload.mime_type ?? OCTET_STREAM,
   };
 }

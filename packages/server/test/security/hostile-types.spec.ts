@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileInfo, Item, Listing } from '@idrive/shared';
 import { contentTypeHeader, resolveMimeType } from '../../src/lib/mime.js';
-import { multipart } from '../helpers/drive-client.js';
+import { driveClient, multipart } from '../helpers/drive-client.js';
 import { loginOver, receive, send } from '../helpers/http-client.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -85,6 +85,49 @@ describe('finding 4: types a client declares', () => {
       const item = batch.json<{ results: { item?: Item }[] }>().results[0]!.item!;
       // The part's parser keeps only the well-formed part of what was declared.
       expect(item.mimeType).toBe('text/html');
+    });
+
+    it('finding 4: a file nobody typed gets the type its bytes show, but never one a browser would run', async () => {
+      const drive = driveClient(t, t.adminToken);
+      const root = await drive.rootId();
+      // A PNG signature and header: what a photo saved without an extension starts with.
+      const png = Buffer.concat([
+        Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'),
+        Buffer.alloc(64),
+      ]);
+      expect((await drive.upload(root, 'snapshot', png)).mimeType).toBe('image/png');
+      const [packed] = await drive.batch(root, [{ path: 'packed-snapshot', data: png }]);
+      expect(packed!.item?.mimeType).toBe('image/png');
+      const b64 = (v: string) => Buffer.from(v).toString('base64');
+      const tus = {
+        ...bearer(t.adminToken),
+        'tus-resumable': '1.0.0',
+      };
+      const created = await t.drive.app.inject({
+        method: 'POST',
+        url: '/api/v1/uploads',
+        headers: {
+          ...tus,
+          'upload-length': String(png.length),
+          'upload-metadata': `filename ${b64('resumed-snapshot')},parentId ${b64(root)}`,
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const patched = await t.drive.app.inject({
+        method: 'PATCH',
+        url: created.headers.location as string,
+        headers: { ...tus, 'upload-offset': '0', 'content-type': 'application/offset+octet-stream' },
+        payload: png,
+      });
+      expect(patched.statusCode, patched.body).toBe(204);
+      expect((await infoOf(patched.headers['x-idrive-file-id'] as string)).mimeType).toBe('image/png');
+
+      // A name with a type wins over the bytes; markup is never read into a type.
+      expect((await drive.upload(root, 'notes.txt', png)).mimeType).toBe('text/plain');
+      const page = '<!DOCTYPE html><html><script>alert(1)</script></html>';
+      expect((await drive.upload(root, 'markup', page)).mimeType).toBe('application/octet-stream');
+      const svg = '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"></svg>';
+      expect((await drive.upload(root, 'drawing', svg)).mimeType).toBe('application/octet-stream');
     });
   });
 });
