@@ -18,6 +18,7 @@ import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { registerLockPolicy, type LockRule } from './http/lock-policy.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
 import { SocketCaps } from './http/socket-caps.js';
+import { ZIP_PLANNING_LIMITS, ZipPlanning, type ZipPlanningLimits } from './http/zip-planning.js';
 import { registerErrorHandling } from './http/errors.js';
 import { serializeRequest } from './http/request-log.js';
 import { registerSerialization } from './http/serialization.js';
@@ -88,6 +89,8 @@ export interface AppOverrides {
   /** Start the periodic maintenance job (default true). */
   jobs?: boolean;
   logger?: FastifyBaseLogger;
+  /** Other bounds on zip planning, so tests can reach them with small folders. */
+  zipPlanning?: Partial<ZipPlanningLimits>;
 }
 
 /** A registered route, as the authorisation tests enumerate them. */
@@ -304,6 +307,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     tags,
     search,
     zips,
+    zipPlanning: new ZipPlanning({ ...ZIP_PLANNING_LIMITS, ...overrides.zipPlanning }),
     archives,
   };
   registerSerialization(app);

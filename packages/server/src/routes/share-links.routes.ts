@@ -160,7 +160,12 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets, caps: 
         const open = await entered(request);
         const { item: folder } = await ctx.shares.resolve(open, request.query.folder ?? open.root.id);
         if (folder.type !== 'folder') throw badRequest('Only a folder can be downloaded as a zip');
-        const zip = await ctx.zips.ofFolder(open.owner.id, folder.id, await ctx.shares.closedFolders(open));
+        const skip = await ctx.shares.closedFolders(open);
+        const zip = await ctx.zipPlanning.run(
+          request.ip,
+          () => ctx.zips.ofFolder(open.owner.id, folder.id, skip),
+          true,
+        );
         const body = zipBody(zip);
         if (startsDownload(request, body)) {
           await ctx.shares.countDownload(open);
