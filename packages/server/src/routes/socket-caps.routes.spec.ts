@@ -123,3 +123,36 @@ describeEachDb('caps on open websockets', (dialect) => {
     for (let i = 0; i < PER_IP; i++) await connectSoon(events);
   });
 });
+
+describeEachDb('caps on open websockets behind a trusted proxy', (dialect) => {
+  let t: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    t = await startTestApp({
+      dialect,
+      env: { IDRIVE_TRUST_PROXY: 'true', IDRIVE_MAX_SOCKETS_PER_IP: '1' },
+    });
+    await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `ws://127.0.0.1:${(t.drive.app.server.address() as AddressInfo).port}/api/v1`;
+  });
+  afterAll(() => t.close());
+
+  it('finding 17: counts sockets by the client address the proxy forwards, not by the proxy', async () => {
+    const user = await newDriveUser(t);
+    const from = (address: string) => ({ ...bearer(user.token), 'x-forwarded-for': address });
+    const first = await openEventSocket(`${base}/events`, from('203.0.113.1'));
+    const second = await openEventSocket(`${base}/events`, from('203.0.113.2'));
+    try {
+      const refused = await openEventSocket(`${base}/events`, from('203.0.113.1')).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(refused).toBeInstanceOf(RefusedUpgrade);
+      expect((refused as RefusedUpgrade).status).toBe(429);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+});
