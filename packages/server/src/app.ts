@@ -17,6 +17,8 @@ import { registerAuth } from './http/auth.js';
 import { capConnectionsPerAddress } from './http/connection-cap.js';
 import { registerLockPolicy, type LockRule } from './http/lock-policy.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { SocketCaps } from './http/socket-caps.js';
+import { ZIP_PLANNING_LIMITS, ZipPlanning, type ZipPlanningLimits } from './http/zip-planning.js';
 import { registerErrorHandling } from './http/errors.js';
 import { serializeRequest } from './http/request-log.js';
 import { registerSerialization } from './http/serialization.js';
@@ -87,6 +89,8 @@ export interface AppOverrides {
   /** Start the periodic maintenance job (default true). */
   jobs?: boolean;
   logger?: FastifyBaseLogger;
+  /** Other bounds on zip planning, so tests can reach them with small folders. */
+  zipPlanning?: Partial<ZipPlanningLimits>;
 }
 
 /** A registered route, as the authorisation tests enumerate them. */
@@ -278,6 +282,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
 
   const eventSockets = new EventSockets(bus, auth, locks, log);
+  const socketCaps = new SocketCaps({
+    perUser: config.maxSocketsPerUser,
+    perAddress: config.maxSocketsPerIp,
+  });
 
   const admin = await users.ensureAdmin(config.adminUsername, config.adminPassword);
   if (admin?.password) {
@@ -301,6 +309,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     tags,
     search,
     zips,
+    zipPlanning: new ZipPlanning({ ...ZIP_PLANNING_LIMITS, ...overrides.zipPlanning }),
     archives,
   };
   registerSerialization(app);
@@ -353,7 +362,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(tagRoutes(context));
       await api.register(searchRoutes(context));
       await api.register(shareRoutes(context));
-      await api.register(shareLinkRoutes(context, eventSockets));
+      await api.register(shareLinkRoutes(context, eventSockets, socketCaps));
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
       await api.register(archiveRoutes(context));
@@ -361,7 +370,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
       await api.register(adminStorageRoutes(discord));
-      await api.register(eventRoutes(eventSockets));
+      await api.register(eventRoutes(eventSockets, socketCaps));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
       );

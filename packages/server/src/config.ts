@@ -45,6 +45,8 @@ const envSchema = z.object({
   // Above the Discord scheduler's 120 s deadline: an upload waiting for capacity reads nothing meanwhile.
   IDRIVE_IDLE_TIMEOUT_SECONDS: z.coerce.number().positive().default(180),
   IDRIVE_MAX_CONNECTIONS_PER_IP: z.coerce.number().int().min(0).optional(),
+  IDRIVE_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(0).default(32),
+  IDRIVE_MAX_SOCKETS_PER_IP: z.coerce.number().int().min(0).default(64),
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
   IDRIVE_VIDEO_POSTERS: bool.default(true),
   IDRIVE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
@@ -91,6 +93,10 @@ export interface Config {
   idleTimeoutSeconds: number;
   /** Open connections one client address may hold; 0 means no cap. */
   maxConnectionsPerIp: number;
+  /** Live-events websockets one user may hold open over all their sessions; 0 means no cap. */
+  maxSocketsPerUser: number;
+  /** Live-events websockets one client address may hold open (by the proxy's word when trusted); 0 means no cap. */
+  maxSocketsPerIp: number;
   jobIntervalSeconds: number;
   /** Video posters and durations with ffmpeg/ffprobe (names on PATH or paths); off, or missing, means none. */
   videoPosters: boolean;
@@ -158,6 +164,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Behind a reverse proxy every connection comes from the proxy's address, so a per-address cap
     // there would cap everyone together; the proxy is the place to limit clients then.
     maxConnectionsPerIp: e.IDRIVE_MAX_CONNECTIONS_PER_IP ?? (e.IDRIVE_TRUST_PROXY ? 0 : 64),
+    maxSocketsPerUser: e.IDRIVE_MAX_SOCKETS_PER_USER,
+    maxSocketsPerIp: e.IDRIVE_MAX_SOCKETS_PER_IP,
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
     videoPosters: e.IDRIVE_VIDEO_POSTERS,
     ffmpegPath: e.IDRIVE_FFMPEG_PATH,

@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { SlotCounter } from '../lib/slot-counter.js';
 
 // A raw response, because a refused connection never reaches Fastify: it is turned away before any
 // request on it is parsed.
@@ -24,18 +25,13 @@ const REFUSAL = (() => {
  */
 export function capConnectionsPerAddress(server: Server, max: number): void {
   if (max <= 0) return;
-  const open = new Map<string, number>();
+  const open = new SlotCounter(max);
   // Prepended, so the refusal is written before Node's HTTP parser takes the socket.
   server.prependListener('connection', (socket: Socket) => {
     const address = socket.remoteAddress;
     if (!address) return;
-    const count = (open.get(address) ?? 0) + 1;
-    open.set(address, count);
-    socket.once('close', () => {
-      const left = (open.get(address) ?? 1) - 1;
-      if (left === 0) open.delete(address);
-      else open.set(address, left);
-    });
-    if (count > max) socket.write(REFUSAL, () => socket.destroy());
+    const release = open.take(address);
+    if (release) socket.once('close', release);
+    else socket.write(REFUSAL, () => socket.destroy());
   });
 }

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { ZipPlanning } from '../http/zip-planning.js';
 import type { ArchiveService } from '../services/archive.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { BatchUploadService } from '../services/batch-upload.service.js';
@@ -28,5 +29,7 @@ export interface RouteContext {
   tags: TagService;
   search: SearchService;
   zips: ZipService;
+  /** Bounds the zip plans made at once (see there why HEAD is not simply answered without one). */
+  zipPlanning: ZipPlanning;
   archives: ArchiveService;
 }

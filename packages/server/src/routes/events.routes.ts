@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { eventsQuery } from '@idrive/shared';
 import type { EventSockets } from '../events/event-sockets.js';
 import { currentAuth } from '../http/auth.js';
+import type { SocketCaps } from '../http/socket-caps.js';
 import { AppError } from '../lib/app-error.js';
 
 /**
@@ -10,7 +11,7 @@ import { AppError } from '../lib/app-error.js';
  * cookie from a page of this origin, or a bearer token, also accepted as `?access_token=` here), so
  * a refused upgrade gets the usual error envelope and status.
  */
-export function eventRoutes(sockets: EventSockets) {
+export function eventRoutes(sockets: EventSockets, caps: SocketCaps) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
@@ -25,6 +26,7 @@ export function eventRoutes(sockets: EventSockets) {
         summary: 'Live events (websocket); messages are the DriveEvent union of @idrive/shared',
         querystring: eventsQuery,
       },
+      preHandler: caps.admit((request) => currentAuth(request).user.id),
       handler: async () => {
         throw new AppError(426, 'bad_request', 'This is a websocket: connect with "Upgrade: websocket"');
       },

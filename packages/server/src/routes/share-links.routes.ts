@@ -21,6 +21,7 @@ import { acceptFileBatches, filesOf } from '../http/multipart.js';
 import { presentBatchResults, presentItem } from '../http/presenters.js';
 import { shareView } from '../events/share-view.js';
 import type { EventSockets } from '../events/event-sockets.js';
+import type { SocketCaps } from '../http/socket-caps.js';
 import { folderTopic } from '../events/topics.js';
 import type { OpenShare } from '../services/share.service.js';
 import type { RouteContext } from './context.js';
@@ -45,7 +46,7 @@ function startsDownload(request: FastifyRequest, body: RangedBody): boolean {
  * (read links), drop files in (upload links). No session: these routes are public and the link is the
  * credential.
  */
-export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
+export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets, caps: SocketCaps) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
     const config = { public: true };
@@ -159,7 +160,12 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
         const open = await entered(request);
         const { item: folder } = await ctx.shares.resolve(open, request.query.folder ?? open.root.id);
         if (folder.type !== 'folder') throw badRequest('Only a folder can be downloaded as a zip');
-        const zip = await ctx.zips.ofFolder(open.owner.id, folder.id, await ctx.shares.closedFolders(open));
+        const skip = await ctx.shares.closedFolders(open);
+        const zip = await ctx.zipPlanning.run(
+          request.ip,
+          () => ctx.zips.ofFolder(open.owner.id, folder.id, skip),
+          true,
+        );
         const body = zipBody(zip);
         if (startsDownload(request, body)) {
           await ctx.shares.countDownload(open);
@@ -176,6 +182,8 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets) {
       url: '/s/:token/events',
       config,
       schema: { tags, params: shareTokenParams, querystring: shareEventsQuery },
+      // A visitor has no account: only their address counts.
+      preHandler: caps.admit(() => null),
       handler: async () => {
         throw new AppError(426, 'bad_request', 'This is a websocket: connect with "Upgrade: websocket"');
       },

@@ -20,10 +20,9 @@ export function zipRoutes(ctx: RouteContext) {
       schema: { tags, params: idParams },
       handler: async (request, reply) => {
         const auth = currentAuth(request);
-        const zip = await ctx.zips.ofFolder(
-          auth.user.id,
-          request.params.id,
-          await ctx.locks.closedFolders(auth),
+        const skip = await ctx.locks.closedFolders(auth);
+        const zip = await ctx.zipPlanning.run(request.ip, () =>
+          ctx.zips.ofFolder(auth.user.id, request.params.id, skip),
         );
         return sendZip(request, reply, zip);
       },
@@ -37,10 +36,9 @@ export function zipRoutes(ctx: RouteContext) {
       schema: { tags, querystring: zipQuery },
       handler: async (request, reply) => {
         const auth = currentAuth(request);
-        const zip = await ctx.zips.ofSelection(
-          auth.user.id,
-          request.query.ids,
-          await ctx.locks.closedFolders(auth),
+        const skip = await ctx.locks.closedFolders(auth);
+        const zip = await ctx.zipPlanning.run(request.ip, () =>
+          ctx.zips.ofSelection(auth.user.id, request.query.ids, skip),
         );
         return sendZip(request, reply, zip);
       },
