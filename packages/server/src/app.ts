@@ -224,6 +224,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     itemEvents,
     new MediaQueue(jobQueue),
     config.maxFileSize,
+    config.downloadMemoryBytes,
   );
   const media = new MediaService(
     repos,

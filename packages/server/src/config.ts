@@ -33,6 +33,7 @@ const envSchema = z.object({
   IDRIVE_TOKEN_TTL_DAYS: positiveInt.max(3650).default(90),
   IDRIVE_UPLOAD_EXPIRY_HOURS: positiveInt.default(72),
   IDRIVE_MAX_FILE_SIZE: positiveInt.max(Number.MAX_SAFE_INTEGER).default(2 ** 40),
+  IDRIVE_DOWNLOAD_MEMORY_MB: positiveInt.max(1024 * 1024).default(256),
   IDRIVE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   IDRIVE_TRUSTED_HOSTS: z.string().default(''),
   IDRIVE_SECURE_COOKIES: bool.optional(),
@@ -76,6 +77,8 @@ export interface Config {
   uploadExpiryHours: number;
   /** The largest file accepted, in bytes, on every way in (tus, raw PUT, batches, the editor). */
   maxFileSize: number;
+  /** Chunk memory all downloads together may hold (at least one chunk); past it, downloads wait their turn. */
+  downloadMemoryBytes: number;
   /** The drive's address as users reach it (share links are made absolute with it). */
   publicUrl: string | undefined;
   /** Host names requests may be addressed to, besides the defaults (`*`: any). */
@@ -149,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenTtlDays: e.IDRIVE_TOKEN_TTL_DAYS,
     uploadExpiryHours: e.IDRIVE_UPLOAD_EXPIRY_HOURS,
     maxFileSize: e.IDRIVE_MAX_FILE_SIZE,
+    downloadMemoryBytes: e.IDRIVE_DOWNLOAD_MEMORY_MB * 1024 * 1024,
     publicUrl: e.IDRIVE_PUBLIC_URL?.replace(/\/$/, ''),
     trustedHosts: e.IDRIVE_TRUSTED_HOSTS.split(',')
       .map((h) => h.trim())

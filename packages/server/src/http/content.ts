@@ -1,10 +1,10 @@
-import type { ServerResponse } from 'node:http';
 import { contentDisposition } from '../lib/content-disposition.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
 import type { FileVersionRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
 import { contentTypeHeader } from '../lib/mime.js';
+import { written } from '../lib/written.js';
 import type { FileService, OpenFile } from '../services/file.service.js';
 import type { ZipDownload } from '../services/zip.service.js';
 
@@ -189,19 +189,6 @@ export async function sendPieces(
     await pieces.return(undefined);
   }
   return reply;
-}
-
-/** Writes a piece and resolves true once the socket has taken it, or false if the client went away. */
-function written(res: ServerResponse, piece: Buffer): Promise<boolean> {
-  if (res.destroyed) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const closed = () => resolve(false);
-    res.once('close', closed);
-    res.write(piece, (err) => {
-      res.off('close', closed);
-      resolve(!err);
-    });
-  });
 }
 
 /** An archive with Range and If-Range, so that a dropped download resumes with the same bytes. */

@@ -8,6 +8,7 @@ import { AppError, badRequest, conflict, nameConflict, notFound } from '../lib/a
 import { refineByContent, SNIFF_BYTES } from '../lib/mime.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { BufferPool } from '../storage/buffer-pool.js';
+import { ChunkBudget } from '../storage/chunk-budget.js';
 import { containerOf } from '../storage/chunk-store.js';
 import type { CipherPool, CipherSession } from '../storage/cipher-pool.js';
 import { ChunkWriter } from '../storage/chunk-writer.js';
@@ -43,9 +44,14 @@ export interface OpenFile extends OpenVersion {
  * stored and acknowledged.
  */
 export class FileService {
-  // Whole-chunk buffers for a few uploads and downloads in flight at once; more are allocated and dropped.
-  private readonly buffers: BufferPool;
+  // Whole-chunk buffers for a few uploads in flight at once; more are allocated and dropped.
+  private readonly sealedBuffers: BufferPool;
   private readonly plainBuffers: BufferPool;
+  /**
+   * Every download's chunk buffers, bounded for the whole process. Apart from the uploads' pools, so
+   * that neither can starve the other.
+   */
+  private readonly readBuffers: ChunkBudget;
 
   constructor(
     private readonly repos: Repositories,
@@ -58,9 +64,12 @@ export class FileService {
     private readonly media: MediaQueue,
     /** The largest file accepted, in bytes. */
     readonly maxFileSize: number,
+    /** Chunk memory all downloads together may hold; a download past it waits for a buffer. */
+    downloadMemoryBytes = 256 * 1024 * 1024,
   ) {
-    this.buffers = new BufferPool(sealedSize(chunkSize), 8);
+    this.sealedBuffers = new BufferPool(sealedSize(chunkSize), 8);
     this.plainBuffers = new BufferPool(chunkSize, 4);
+    this.readBuffers = ChunkBudget.ofBytes(sealedSize(chunkSize), downloadMemoryBytes);
   }
 
   /** 413 for a file larger than the drive accepts (checked on the declared size and on the bytes read). */
@@ -138,7 +147,7 @@ export class FileService {
       store,
       cipher,
       session,
-      buffers: { plain: this.plainBuffers, sealed: this.buffers },
+      buffers: { plain: this.plainBuffers, sealed: this.sealedBuffers },
       chunkSize: this.chunkSize,
       ...options,
       beforePut: (chunk) =>
@@ -387,13 +396,14 @@ export class FileService {
   async hashStored(versionId: string, size: number): Promise<string> {
     const file = await this.openVersion(versionId);
     const session = this.pool.session(true);
-    for await (const _piece of this.readWith(
+    for await (const piece of this.readWith(
       { ...file, version: { ...file.version, size } },
       0,
       size,
       session,
     )) {
-      // the session hashes what it opens
+      // The session hashes what it opens; the bytes themselves are not needed.
+      this.release(piece);
     }
     return session.digest();
   }
@@ -419,9 +429,12 @@ export class FileService {
     return Buffer.concat(parts);
   }
 
-  /** Takes back a Buffer that read() yielded, once the caller is done with it, for the next read. */
+  /**
+   * Takes back a Buffer that read() yielded, once the caller is done with it. Every piece must come
+   * back, before the next is asked for: the buffers are shared by all downloads and there are few.
+   */
   release(piece: Buffer): void {
-    this.buffers.release(piece);
+    this.readBuffers.release(piece);
   }
 
   private readWith(
@@ -434,7 +447,7 @@ export class FileService {
       stores: (name) => this.stores.get(name),
       cipher: file.cipher,
       session,
-      buffers: this.buffers,
+      buffers: this.readBuffers,
       chunkSize: file.version.chunk_size,
       size: file.version.size,
       chunks: file.chunks.map((c) => {

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable, pipeline } from 'node:stream';
 import parseRange from 'range-parser';
+import { written } from '../lib/written.js';
 import type { FileService, OpenVersion } from './file.service.js';
 
 export interface ServedVersion {
@@ -42,8 +42,7 @@ export async function serveVersion(files: FileService, file: OpenVersion): Promi
       res.end();
       return;
     }
-    // A seek drops the connection in the middle of a body: the read simply stops, nothing to report.
-    pipeline(Readable.from(files.read(file, start, end)), res, () => undefined);
+    void pump(files, files.read(file, start, end), res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -58,4 +57,22 @@ export async function serveVersion(files: FileService, file: OpenVersion): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Sends the pieces, each going back to the file service once the socket has taken it (the buffers
+ * are shared with every download). A seek drops the connection in the middle of a body: the read
+ * simply stops, nothing to report.
+ */
+async function pump(files: FileService, pieces: AsyncGenerator<Buffer>, res: ServerResponse): Promise<void> {
+  try {
+    for await (const piece of pieces) {
+      const sent = await written(res, piece);
+      files.release(piece);
+      if (!sent) return;
+    }
+    res.end();
+  } catch {
+    res.destroy();
+  }
 }

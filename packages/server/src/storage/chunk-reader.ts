@@ -1,7 +1,7 @@
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
 import { IntegrityError } from './errors.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { ChunkBudget } from './chunk-budget.js';
 import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
 
@@ -23,10 +23,11 @@ export interface ReadOptions {
   /** Where opening runs (and, for a session that hashes, the SHA-256 is kept); inline when not given. */
   session?: CipherSession;
   /**
-   * Where chunk buffers come from. The Buffers yielded are views into them: a consumer that gives
-   * each back (BufferPool.release) once it is done spares the allocations.
+   * Where chunk buffers come from. The Buffers yielded are views into them, and a consumer must give
+   * each back (ChunkBudget.release) once it is done with it, before it asks for the next: the budget
+   * is shared, and a buffer never given back is lost to every reader.
    */
-  buffers?: BufferPool;
+  buffers?: ChunkBudget;
   chunkSize: number;
   /** The file's plaintext size. */
   size: number;
@@ -95,23 +96,43 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
     for (let i = from; i < Math.min(plans.length, from + 1 + readAhead); i++) {
       if (fetches.has(i)) continue;
       const p = plans[i]!;
-      const turn = Promise.all([fetchSealed(opts.stores, p, opts.buffers), handedOver]);
+      const wanted = p.sealedEnd - p.sealedStart;
+      // Only the chunk needed now may wait for a buffer, and only while this reader holds none ahead
+      // of it: chunks ahead take one when it is free at once, or wait for a later turn.
+      const into = i === from ? opts.buffers?.acquire(wanted) : opts.buffers?.tryAcquire(wanted);
+      if (opts.buffers && !into) return;
+      const fetched = fetchSealed(opts.stores, p, into, opts.buffers);
+      const turn = Promise.all([fetched, handedOver]);
       const opened = turn.then(([sealed]) =>
-        session.open(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index),
+        session
+          .open(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index)
+          .catch((err: unknown) => {
+            opts.buffers?.release(sealed);
+            throw err;
+          }),
       );
       handedOver = turn;
+      // A chunk fetched while an earlier one failed is never opened: its buffer goes back here.
+      turn.catch(() => fetched.then((sealed) => opts.buffers?.release(sealed)).catch(() => undefined));
       // A prefetch may fail while nobody awaits it (or after the consumer stopped reading); the
       // failure is reported when its turn comes, not as an unhandled rejection.
-      turn.catch(() => undefined);
       opened.catch(() => undefined);
       fetches.set(i, opened);
     }
   };
-  for (let i = 0; i < plans.length; i++) {
-    fetchAhead(i);
-    const plain = await fetches.get(i)!;
-    fetches.delete(i);
-    yield plain.subarray(plans[i]!.sliceStart, plans[i]!.sliceEnd);
+  try {
+    for (let i = 0; i < plans.length; i++) {
+      fetchAhead(i);
+      const plain = await fetches.get(i)!;
+      fetches.delete(i);
+      yield plain.subarray(plans[i]!.sliceStart, plans[i]!.sliceEnd);
+    }
+  } finally {
+    // A consumer that stops early (a client gone) leaves chunks fetched ahead: their buffers go back
+    // once their fetch settles.
+    for (const pending of fetches.values()) {
+      pending.then((plain) => opts.buffers?.release(plain)).catch(() => undefined);
+    }
   }
 }
 
@@ -166,25 +187,34 @@ function plan(
   };
 }
 
+/** A chunk's sealed bytes, in `into` when the store can; `into` goes back to `buffers` unless returned. */
 async function fetchSealed(
   stores: ReadOptions['stores'],
   p: ChunkPlan,
-  buffers?: BufferPool,
+  into: Buffer | Promise<Buffer> | undefined,
+  buffers: ChunkBudget | undefined,
 ): Promise<Buffer> {
   const wanted = p.sealedEnd - p.sealedStart;
-  const into = buffers?.acquire(wanted);
+  const buffer = await into;
   const offset = p.ref.offset ?? 0;
-  const sealed = await stores(p.ref.store).get(
-    p.ref.locator,
-    { start: offset + p.sealedStart, end: offset + p.sealedEnd },
-    into,
-  );
-  if (sealed.length !== wanted) {
-    throw new IntegrityError(
-      `Stored chunk ${p.ref.index} returned ${sealed.length} bytes where ${wanted} were expected: the file is damaged`,
-      { chunk: p.ref.index },
+  let sealed: Buffer;
+  try {
+    sealed = await stores(p.ref.store).get(
+      p.ref.locator,
+      { start: offset + p.sealedStart, end: offset + p.sealedEnd },
+      buffer,
     );
+    if (sealed.length !== wanted) {
+      throw new IntegrityError(
+        `Stored chunk ${p.ref.index} returned ${sealed.length} bytes where ${wanted} were expected: the file is damaged`,
+        { chunk: p.ref.index },
+      );
+    }
+  } catch (err) {
+    if (buffer) buffers?.release(buffer);
+    throw err;
   }
+  if (buffer && sealed.buffer !== buffer.buffer) buffers?.release(buffer);
   return sealed;
 }
 

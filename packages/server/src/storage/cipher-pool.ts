@@ -193,9 +193,9 @@ class WorkerSession implements CipherSession {
   ): Promise<Sealed> {
     this.hashedBytes += plain.length;
     const result = await this.post({ op: 'seal', ...this.base(cipher, firstSegment, plain), final, into });
-    const sealed = this.output(result);
+    const sealed = sameMemory(this.output(result), into);
     const back = 'input' in result && result.input ? result.input : plain;
-    return { sealed, plain: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
+    return { sealed, plain: sameMemory(Buffer.from(back.buffer, back.byteOffset, back.byteLength), plain) };
   }
 
   async open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
@@ -210,7 +210,7 @@ class WorkerSession implements CipherSession {
       plainBytes,
       chunkIndex,
     };
-    return this.output(await this.post(job));
+    return sameMemory(this.output(await this.post(job)), sealed);
   }
 
   async digest(): Promise<string> {
@@ -256,6 +256,16 @@ class WorkerSession implements CipherSession {
 export function transferable(bytes: Uint8Array): ArrayBuffer[] {
   const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
   return owned && bytes.buffer instanceof ArrayBuffer ? [bytes.buffer] : [];
+}
+
+/**
+ * Shared memory comes back from a thread as a new object over the same bytes. A view of what was
+ * sent is returned instead, so that the buffer is the one its pool handed out and knows.
+ */
+function sameMemory(result: Buffer, sent: Buffer | undefined): Buffer {
+  if (!sent || !isShared(sent) || !isShared(result) || result.buffer === sent.buffer) return result;
+  if (result.buffer.byteLength !== sent.buffer.byteLength) return result;
+  return Buffer.from(sent.buffer, result.byteOffset, result.byteLength);
 }
 
 function isShared(bytes: Uint8Array): boolean {

@@ -45,7 +45,19 @@ export class BlockReader extends yauzl.RandomAccessReader {
   }
 
   override _readStreamForRange(start: number, end: number): Readable {
-    return Readable.from(this.fetch(start, end));
+    return Readable.from(this.copies(start, end));
+  }
+
+  /**
+   * The source's pieces as copies, each piece given back at once: a stream buffers ahead and inflate
+   * holds on to its input, so there is no knowing when the source's own buffer would be free.
+   */
+  private async *copies(start: number, end: number): AsyncGenerator<Buffer> {
+    for await (const piece of this.fetch(start, end)) {
+      const copy = Buffer.from(piece);
+      this.source.release(piece);
+      yield copy;
+    }
   }
 
   private async readInto(buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
