@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { foldForSearch, nameKey } from '@idrive/shared';
+import { foldForSearch } from '@idrive/shared';
 import type { DbHandle } from '../db/database.js';
 import { migrateToLatest, migratorFor } from '../db/migrate.js';
 import { newItemRow } from '../services/item.service.js';
 import { newDriveUser } from '../../test/helpers/drive-client.js';
 import { startTestApp, type TestApp } from '../../test/helpers/test-app.js';
+import { rawItem, rawUser } from '../../test/helpers/raw-rows.js';
 import { describeEachDb, openTestDb, testMigrationKeys, type TestDb } from '../../test/helpers/test-db.js';
 import { Repositories } from './repositories.js';
 import type { SearchFilters, SearchOrder } from './search.repository.js';
@@ -187,37 +188,10 @@ async function oldDrive(handle: DbHandle, count: number) {
   const now = Date.now();
   await handle.db
     .insertInto('users')
-    .values({
-      id: userId,
-      username: 'old',
-      username_key: 'old',
-      password_hash: 'x',
-      perm_upload: 1,
-      perm_delete: 1,
-      perm_share: 1,
-      perm_admin: 0,
-      disabled: 0,
-      root_folder_id: rootId,
-      used_bytes: 0,
-      created_at: now,
-    })
+    .values(rawUser(userId, rootId, now))
     .execute();
-  const row = (id: string, parentId: string | null, name: string) => ({
-    id,
-    owner_id: userId,
-    parent_id: parentId,
-    type: parentId ? ('file' as const) : ('folder' as const),
-    name,
-    name_key: nameKey(name),
-    size: 0,
-    mime_type: null,
-    version_id: null,
-    created_at: now,
-    updated_at: now,
-    trashed_at: null,
-    trash_root_id: null,
-    original_parent_id: null,
-  });
+  const row = (id: string, parentId: string | null, name: string) =>
+    rawItem({ id, ownerId: userId, parentId, name, type: parentId ? 'file' : 'folder' }, now);
   const rows = Array.from({ length: count }, (_, i) => row(randomUUID(), rootId, `Żółć ${i}.txt`));
   for (let i = 0; i < rows.length; i += 500) {
     await handle.db

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rawItem, rawUser } from '../../../test/helpers/raw-rows.js';
 import { describeEachDb, openTestDb, type TestDb } from '../../../test/helpers/test-db.js';
 import { Repositories } from '../../repositories/repositories.js';
 import { MEDIA_JOB } from '../../services/media-queue.js';
@@ -19,20 +20,7 @@ describeEachDb('media migration', (dialect) => {
     const owner = randomUUID();
     await db.db
       .insertInto('users')
-      .values({
-        id: owner,
-        username: 'old',
-        username_key: 'old',
-        password_hash: 'x',
-        perm_upload: 1,
-        perm_delete: 1,
-        perm_share: 1,
-        perm_admin: 0,
-        disabled: 0,
-        root_folder_id: randomUUID(),
-        used_bytes: 0,
-        created_at: now,
-      })
+      .values(rawUser(owner, randomUUID(), now))
       .execute();
     async function file(name: string, mimeType: string, versionId = randomUUID()) {
       await db.db
@@ -52,22 +40,12 @@ describeEachDb('media migration', (dialect) => {
         .execute();
       await db.db
         .insertInto('items')
-        .values({
-          id: randomUUID(),
-          owner_id: owner,
-          parent_id: null,
-          type: 'file',
-          name,
-          name_key: name,
-          size: 1,
-          mime_type: mimeType,
-          version_id: versionId,
-          created_at: now,
-          updated_at: now,
-          trashed_at: null,
-          trash_root_id: null,
-          original_parent_id: null,
-        })
+        .values(
+          rawItem(
+            { id: randomUUID(), ownerId: owner, parentId: null, name, versionId, size: 1, mimeType },
+            now,
+          ),
+        )
         .execute();
       return versionId;
     }

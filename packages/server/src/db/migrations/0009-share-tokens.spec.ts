@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { rawItem, rawUser } from '../../../test/helpers/raw-rows.js';
 import { describeEachDb, openTestDb, testMigrationKeys, type TestDb } from '../../../test/helpers/test-db.js';
 import { hashToken } from '../../lib/token-hash.js';
 import { migrateToLatest, migratorFor } from '../migrate.js';
@@ -26,39 +27,11 @@ describeEachDb('share token migration', (dialect) => {
     const folder = randomUUID();
     await old
       .insertInto('users')
-      .values({
-        id: owner,
-        username: 'old',
-        username_key: 'old',
-        password_hash: 'x',
-        perm_upload: 1,
-        perm_delete: 1,
-        perm_share: 1,
-        perm_admin: 0,
-        disabled: 0,
-        root_folder_id: folder,
-        used_bytes: 0,
-        created_at: now,
-      })
+      .values(rawUser(owner, folder, now))
       .execute();
     await old
       .insertInto('items')
-      .values({
-        id: folder,
-        owner_id: owner,
-        parent_id: null,
-        type: 'folder',
-        name: '',
-        name_key: '',
-        size: 0,
-        mime_type: null,
-        version_id: null,
-        created_at: now,
-        updated_at: now,
-        trashed_at: null,
-        trash_root_id: null,
-        original_parent_id: null,
-      })
+      .values(rawItem({ id: folder, ownerId: owner, parentId: null, name: '' }, now))
       .execute();
     const shareId = randomUUID();
     const token = 'cleartext-token-0123456789';
