@@ -2,7 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type Pg from 'pg';
 import { ensurePrivateFile, PRIVATE_DIR_MODE, tightenFile } from '../storage/private-files.js';
 import type { Database } from './schema.js';
 
@@ -31,19 +32,23 @@ export interface DbOptions {
 
 // pg returns BIGINT (int8) as strings to protect values over 2^53; our sizes and times stay far below.
 const INT8_OID = 20;
-const pgTypes = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID
-      ? (v: string) => Number(v)
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
+
+/** pg and its parsers cost ~15 MB of memory: a drive on SQLite never loads them. */
+function loadPg(): typeof Pg {
+  return createRequire(import.meta.url)('pg') as typeof Pg;
+}
 
 /** Opens the database: PostgreSQL for a postgres:// URL, SQLite for a path. */
 export function openDatabase(options: DbOptions): DbHandle {
   if (/^postgres(ql)?:\/\//.test(options.url)) {
+    const pg = loadPg();
+    const getTypeParser = ((oid: number, format?: string) =>
+      oid === INT8_OID
+        ? (v: string) => Number(v)
+        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
     const pool = new pg.Pool({
       connectionString: options.url,
-      types: pgTypes,
+      types: { getTypeParser },
       max: 10,
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });

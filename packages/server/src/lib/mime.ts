@@ -1,4 +1,3 @@
-import { fileTypeFromBuffer } from 'file-type';
 import { lookup } from 'mime-types';
 
 /** The type of bytes nothing is known about. */
@@ -56,6 +55,8 @@ const ACTIVE = /^text\/|html|xml|javascript|ecmascript/;
  */
 export async function refineByContent(resolved: string, head: Uint8Array): Promise<string> {
   if (resolved !== OCTET_STREAM || head.length === 0) return resolved;
+  // Loaded on first use: its format tables cost memory a drive of named files never needs.
+  const { fileTypeFromBuffer } = await import('file-type');
   const found = await fileTypeFromBuffer(head);
   const type = found ? wellFormed(found.mime) : null;
   return type && !ACTIVE.test(type) ? type : resolved;

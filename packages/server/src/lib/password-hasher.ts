@@ -1,4 +1,8 @@
-import { hash, verify } from '@node-rs/argon2';
+/**
+ * The native argon2 library costs ~10 MB once loaded; a drive that is running but that nobody signs
+ * in to should not hold it, so it is loaded with the first password checked.
+ */
+const argon2 = () => import('@node-rs/argon2');
 
 // @node-rs/argon2's Algorithm is an ambient const enum, which isolated modules cannot import.
 const ARGON2ID = 2;
@@ -20,11 +24,13 @@ export const OWASP_ARGON2_COST: Argon2Cost = { memoryCost: 19_456, timeCost: 2 }
 export class Argon2PasswordHasher implements PasswordHasher {
   constructor(private readonly cost: Argon2Cost = OWASP_ARGON2_COST) {}
 
-  hash(password: string): Promise<string> {
+  async hash(password: string): Promise<string> {
+    const { hash } = await argon2();
     return hash(password, { algorithm: ARGON2ID, parallelism: 1, ...this.cost });
   }
 
   async verify(hashed: string, password: string): Promise<boolean> {
+    const { verify } = await argon2();
     try {
       return await verify(hashed, password);
     } catch {

@@ -91,3 +91,26 @@ describe('BufferPool', () => {
     expect(pool.acquire(1024).buffer).not.toBe(b.buffer);
   });
 });
+
+describe('CipherPool threads', () => {
+  it('starts a worker only when a session needs one, and no more than its size', async () => {
+    const pool = new CipherPool(2);
+    try {
+      expect(pool.threads).toBe(0);
+      const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+      const first = pool.session(true);
+      expect(pool.threads).toBe(1);
+      await first.seal(cipher, 0, randomBytes(CHUNK), true);
+      await first.digest();
+      // The first worker is free again: a later file reuses it.
+      const second = pool.session(false);
+      expect(pool.threads).toBe(1);
+      const third = pool.session(false);
+      const fourth = pool.session(false);
+      expect(pool.threads).toBe(2);
+      for (const session of [second, third, fourth]) session.drop();
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -41,23 +41,36 @@ type PooledWorker = { worker: Worker; sessions: number; pending: Map<number, Set
  * and SHA-256 over 8 MiB take milliseconds that would otherwise stall every other request. Work comes
  * in sessions, one per file being written or read: a session's jobs run in order on one worker, which
  * keeps the file's running SHA-256. With size 0 everything runs inline (unit tests, tools).
+ *
+ * Workers start when there is work for them, up to `size`: each one costs ~10 MB, which a drive that
+ * sits idle, or only ever moves one file at a time, should not pay for the others.
  */
 export class CipherPool {
   private readonly workers: PooledWorker[] = [];
   private nextId = 1;
+  private closed = false;
 
-  constructor(size: number) {
-    for (let i = 0; i < size; i++) this.workers.push(this.spawn());
+  constructor(private readonly size: number) {}
+
+  /** Worker threads started so far. */
+  get threads(): number {
+    return this.workers.length;
   }
 
   /** A session for one file; with `hash`, it keeps the SHA-256 of all plaintext it seals or opens. */
   session(hash: boolean): CipherSession {
-    if (this.workers.length === 0) return new InlineSession(hash);
-    const target = this.workers.reduce((a, b) => (b.sessions < a.sessions ? b : a));
+    if (this.size === 0 || this.closed) return new InlineSession(hash);
+    let target = this.workers.find((w) => w.sessions === 0);
+    if (!target && this.workers.length < this.size) {
+      target = this.spawn();
+      this.workers.push(target);
+    }
+    target ??= this.workers.reduce((a, b) => (b.sessions < a.sessions ? b : a));
     return new WorkerSession(target, this.nextId++, hash, () => this.nextId++);
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers.length = 0;
   }
