@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { createDiscordEmulator } from '@idrive/discord-emulator';
+import { SERVER_NODE_FLAGS } from '../packages/server/test/helpers/server-process.js';
 
 const PASSWORD = process.env.IDRIVE_ADMIN_PASSWORD ?? 'idrive-demo';
 const PORT = process.env.PORT ?? '8080';
@@ -22,7 +23,7 @@ const seed = emulator.control.seed({
 });
 
 const dataDir = process.env.IDRIVE_DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'idrive-demo-'));
-const server = spawn(process.execPath, [path.resolve('packages/server/dist/main.js')], {
+const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, path.resolve('packages/server/dist/main.js')], {
   env: {
     ...process.env,
     IDRIVE_DATA_DIR: dataDir,

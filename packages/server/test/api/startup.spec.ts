@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginOver } from '../helpers/http-client.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { SERVER_NODE_FLAGS, startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 
 const main = path.resolve(import.meta.dirname, '../../src/main.ts');
 
@@ -19,6 +19,15 @@ describe('start-up of the server process', { timeout: 120_000 }, () => {
   afterAll(async () => {
     await server?.stop();
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs as npm start does: the same V8 flags', async () => {
+    const manifest = JSON.parse(
+      await readFile(path.resolve(import.meta.dirname, '../../../../package.json'), 'utf8'),
+    ) as {
+      scripts: { start: string };
+    };
+    expect(manifest.scripts.start).toBe(`node ${SERVER_NODE_FLAGS.join(' ')} packages/server/dist/main.js`);
   });
 
   it('stops with a message naming the variable when the configuration is bad', () => {
