@@ -394,39 +394,47 @@ export class FileService {
 
   /** SHA-256 of a stored version, read back from its chunks (an upload resumed after a restart needs it). */
   async hashStored(versionId: string, size: number): Promise<string> {
-    const file = await this.openVersion(versionId);
     const session = this.pool.session(true);
-    for await (const piece of this.readWith(
-      { ...file, version: { ...file.version, size } },
-      0,
-      size,
-      session,
-    )) {
-      // The session hashes what it opens; the bytes themselves are not needed.
-      this.release(piece);
-    }
+    // The session hashes what it opens; the bytes themselves are not needed.
+    await this.readStored(versionId, size, size, session, () => undefined);
     return session.digest();
   }
 
   /** The first plaintext bytes of a stored version that may not be committed yet (for sniffing its type). */
   async readHead(versionId: string, size: number, bytes = SNIFF_BYTES): Promise<Buffer> {
-    const file = await this.openVersion(versionId);
     const session = this.pool.session(false);
     const parts: Buffer[] = [];
     try {
-      for await (const piece of this.readWith(
-        { ...file, version: { ...file.version, size } },
-        0,
-        Math.min(size, bytes),
-        session,
-      )) {
-        parts.push(Buffer.from(piece));
-        this.release(piece);
-      }
+      await this.readStored(versionId, size, Math.min(size, bytes), session, (piece) =>
+        parts.push(Buffer.from(piece)),
+      );
     } finally {
       session.drop();
     }
     return Buffer.concat(parts);
+  }
+
+  /**
+   * Plaintext [0, end) of a version whose row may not know its size yet (an upload before commit),
+   * each piece shown to `each` and then given back.
+   */
+  private async readStored(
+    versionId: string,
+    size: number,
+    end: number,
+    session: CipherSession,
+    each: (piece: Buffer) => void,
+  ): Promise<void> {
+    const file = await this.openVersion(versionId);
+    for await (const piece of this.readWith(
+      { ...file, version: { ...file.version, size } },
+      0,
+      end,
+      session,
+    )) {
+      each(piece);
+      this.release(piece);
+    }
   }
 
   /**
