@@ -84,7 +84,7 @@ export interface AppOverrides {
   writeTo?: string;
   /** Use this database (already migrated or not) instead of opening one from the config. */
   db?: DbHandle;
-  /** Worker threads that encrypt and decrypt (default: one per core but one; 0 runs it inline). */
+  /** Worker threads that encrypt, decrypt and hash (default: one per core but one, at least two; 0 runs it inline). */
   cipherThreads?: number;
   /** Start the periodic maintenance job (default true). */
   jobs?: boolean;
@@ -211,8 +211,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     new LoginThrottle(config.loginWindowMinutes * 60_000),
     UNLOCK_GRANT_MS,
   );
-  // The main thread keeps HTTP, disk and SHA-256; the other cores encrypt and decrypt.
-  const pool = new CipherPool(overrides.cipherThreads ?? Math.max(1, os.availableParallelism() - 1));
+  // The main thread keeps HTTP and disk; the other cores encrypt, decrypt and hash. At least two, so
+  // that a download can open on one while it hashes on the other; they start only when needed.
+  const pool = new CipherPool(overrides.cipherThreads ?? Math.max(2, os.availableParallelism() - 1));
   const jobQueue = new DbJobQueue(repos);
   const files = new FileService(
     repos,

@@ -377,7 +377,7 @@ export class FileService {
    */
   async *read(file: OpenVersion, start: number, end: number): AsyncGenerator<Buffer> {
     const verify = start === 0 && end === file.version.size && file.version.sha256 !== null;
-    const session = this.pool.session(verify);
+    const session = this.pool.session(verify, { hashApart: true });
     let digested = false;
     try {
       yield* this.readWith(file, start, end, session);
@@ -394,7 +394,7 @@ export class FileService {
 
   /** SHA-256 of a stored version, read back from its chunks (an upload resumed after a restart needs it). */
   async hashStored(versionId: string, size: number): Promise<string> {
-    const session = this.pool.session(true);
+    const session = this.pool.session(true, { hashApart: true });
     // The session hashes what it opens; the bytes themselves are not needed.
     await this.readStored(versionId, size, size, session, () => undefined);
     return session.digest();

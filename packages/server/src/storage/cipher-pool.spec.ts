@@ -92,6 +92,70 @@ describe('BufferPool', () => {
   });
 });
 
+describe('CipherPool hashing a read apart', () => {
+  for (const threads of [1, 2]) {
+    it(`keeps the right SHA-256 over shared and copied chunks with ${threads} thread(s)`, async () => {
+      const pool = new CipherPool(threads);
+      try {
+        const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+        const plain = randomBytes(2 * CHUNK + 999);
+        const writing = pool.session(false);
+        const sealed: Buffer[] = [];
+        for (let k = 0; k < 3; k++) {
+          const piece = Buffer.from(plain.subarray(k * CHUNK, (k + 1) * CHUNK));
+          sealed.push((await writing.seal(cipher, k * (CHUNK / SEGMENT_SIZE), piece, k === 2)).sealed);
+        }
+        writing.drop();
+
+        const reading = pool.session(true, { hashApart: true });
+        // The hash sits on a thread of its own only when the pool may start a second one.
+        expect(pool.threads).toBe(threads);
+        const buffers = new BufferPool(sealedSize(CHUNK), 3);
+        // Chunk 0 and 2 in shared memory (opened in place), chunk 1 a plain buffer (moved and back),
+        // all posted back to back, as a reader reading ahead does.
+        const inputs = sealed.map((bytes, k) => {
+          if (k === 1) return Buffer.from(bytes);
+          const into = buffers.acquire(bytes.length);
+          bytes.copy(into);
+          return into;
+        });
+        const opened = await Promise.all(
+          inputs.map((bytes, k) => {
+            const size = Math.min(CHUNK, plain.length - k * CHUNK);
+            const segments = Math.ceil(size / SEGMENT_SIZE);
+            return reading.open(cipher, k * (CHUNK / SEGMENT_SIZE), bytes, segments, k === 2, size, k);
+          }),
+        );
+        expect(Buffer.concat(opened).equals(plain)).toBe(true);
+        expect(await reading.digest()).toBe(createHash('sha256').update(plain).digest('hex'));
+      } finally {
+        await pool.close();
+      }
+    });
+  }
+
+  it('fails on a damaged chunk and the next read on the same threads is still right', async () => {
+    const pool = new CipherPool(2);
+    try {
+      const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+      const plain = randomBytes(CHUNK);
+      const writing = pool.session(false);
+      const { sealed } = await writing.seal(cipher, 0, Buffer.from(plain), true);
+      writing.drop();
+      const damaged = Buffer.from(sealed);
+      damaged[100] = damaged[100]! ^ 1;
+      const broken = pool.session(true, { hashApart: true });
+      await expect(broken.open(cipher, 0, damaged, 4, true, CHUNK, 0)).rejects.toBeInstanceOf(IntegrityError);
+      broken.drop();
+      const reading = pool.session(true, { hashApart: true });
+      await reading.open(cipher, 0, Buffer.from(sealed), 4, true, CHUNK, 0);
+      expect(await reading.digest()).toBe(createHash('sha256').update(plain).digest('hex'));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
 describe('CipherPool threads', () => {
   it('starts a worker only when a session needs one, and no more than its size', async () => {
     const pool = new CipherPool(2);

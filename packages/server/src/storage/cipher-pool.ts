@@ -24,6 +24,8 @@ export type WorkerJob =
       /** The input is shared memory: open it where it is. */
       inPlace: boolean;
     })
+  /** Adds plaintext opened on another thread to the session's running SHA-256. */
+  | { op: 'hash'; id: number; session: number; input: Uint8Array }
   | { op: 'digest'; id: number; session: number }
   | { op: 'drop'; id: number; session: number };
 
@@ -31,6 +33,7 @@ export type WorkerResult =
   /** `input` comes back too, so its buffer can be used again. */
   | { id: number; output: Uint8Array; input?: Uint8Array }
   | { id: number; digest: string }
+  | { id: number; hashed: true }
   | { id: number; error: { message: string; integrity: { chunk?: number; segment?: number } | undefined } };
 
 type Settle = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void };
@@ -57,22 +60,39 @@ export class CipherPool {
     return this.workers.length;
   }
 
-  /** A session for one file; with `hash`, it keeps the SHA-256 of all plaintext it seals or opens. */
-  session(hash: boolean): CipherSession {
+  /**
+   * A session for one file; with `hash`, it keeps the SHA-256 of all plaintext it seals or opens.
+   * With `hashApart` (a whole-file read), the hash runs on a second thread when the pool has one:
+   * hashing costs about twice what opening does, and on one thread the two take turns, so a
+   * download ran at the speed of open + SHA-256; apart, the next chunk opens while this one hashes.
+   */
+  session(hash: boolean, options: { hashApart?: boolean } = {}): CipherSession {
     if (this.size === 0 || this.closed) return new InlineSession(hash);
-    let target = this.workers.find((w) => w.sessions === 0);
-    if (!target && this.workers.length < this.size) {
-      target = this.spawn();
-      this.workers.push(target);
-    }
-    target ??= this.workers.reduce((a, b) => (b.sessions < a.sessions ? b : a));
-    return new WorkerSession(target, this.nextId++, hash, () => this.nextId++);
+    const target = this.pick()!;
+    const hasher = hash && options.hashApart ? this.pick(target) : undefined;
+    return new WorkerSession(target, hasher, this.nextId++, hash, () => this.nextId++);
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
     this.workers.length = 0;
+  }
+
+  /** An idle worker, else a new one while the pool has room, else the least busy; never `not`. */
+  private pick(not?: PooledWorker): PooledWorker | undefined {
+    const others = this.workers.filter((w) => w !== not);
+    const idle = others.find((w) => w.sessions === 0);
+    if (idle) return idle;
+    if (this.workers.length < this.size) {
+      const spawned = this.spawn();
+      this.workers.push(spawned);
+      return spawned;
+    }
+    return others.reduce<PooledWorker | undefined>(
+      (a, b) => (!a || b.sessions < a.sessions ? b : a),
+      undefined,
+    );
   }
 
   private spawn(): PooledWorker {
@@ -190,11 +210,14 @@ class WorkerSession implements CipherSession {
 
   constructor(
     private readonly target: PooledWorker,
+    /** Where the SHA-256 is kept when not on `target`. */
+    private readonly hasher: PooledWorker | undefined,
     private readonly id: number,
     private readonly hash: boolean,
     private readonly jobId: () => number,
   ) {
     target.sessions++;
+    if (hasher) hasher.sessions++;
   }
 
   async seal(
@@ -205,7 +228,8 @@ class WorkerSession implements CipherSession {
     into?: Buffer,
   ): Promise<Sealed> {
     this.hashedBytes += plain.length;
-    const result = await this.post({ op: 'seal', ...this.base(cipher, firstSegment, plain), final, into });
+    const job = { op: 'seal' as const, ...this.base(cipher, firstSegment, plain), final, into };
+    const result = await this.post(this.target, job);
     const sealed = sameMemory(this.output(result), into);
     const back = 'input' in result && result.input ? result.input : plain;
     return { sealed, plain: sameMemory(Buffer.from(back.buffer, back.byteOffset, back.byteLength), plain) };
@@ -222,20 +246,41 @@ class WorkerSession implements CipherSession {
       inPlace: isShared(sealed),
       plainBytes,
       chunkIndex,
+      hash: this.hash && !this.hasher,
     };
-    return sameMemory(this.output(await this.post(job)), sealed);
+    const plain = sameMemory(this.output(await this.post(this.target, job)), sealed);
+    if (this.hash && this.hasher) {
+      // Opens come back in file order, so their hashes are posted in file order too. The hasher
+      // reads shared memory where it is; anything else is copied to it, never moved, since the
+      // plaintext is still to be sent.
+      this.check(
+        await this.post(this.hasher, { op: 'hash', id: this.jobId(), session: this.id, input: plain }),
+      );
+    }
+    return plain;
   }
 
   async digest(): Promise<string> {
-    const result = await this.post({ op: 'digest', id: this.jobId(), session: this.id });
-    this.target.sessions--;
+    const result = await this.post(this.hashKeeper, { op: 'digest', id: this.jobId(), session: this.id });
+    this.end();
     if (!('digest' in result)) throw new Error('The cipher worker did not return a digest');
     return result.digest;
   }
 
   drop(): void {
+    this.end();
+    void this.post(this.hashKeeper, { op: 'drop', id: this.jobId(), session: this.id }).catch(
+      () => undefined,
+    );
+  }
+
+  private get hashKeeper(): PooledWorker {
+    return this.hasher ?? this.target;
+  }
+
+  private end(): void {
     this.target.sessions--;
-    void this.post({ op: 'drop', id: this.jobId(), session: this.id }).catch(() => undefined);
+    if (this.hasher) this.hasher.sessions--;
   }
 
   private base(cipher: SegmentCipher, firstSegment: number, input: Buffer) {
@@ -243,22 +288,26 @@ class WorkerSession implements CipherSession {
     return { id: this.jobId(), session: this.id, hash: this.hash, dataKey, versionId, firstSegment, input };
   }
 
-  private post(job: WorkerJob): Promise<WorkerResult> {
+  private post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {
     return new Promise((resolve, reject) => {
-      this.target.pending.set(job.id, { resolve, reject });
-      const buffers = 'input' in job ? [job.input, ...('into' in job && job.into ? [job.into] : [])] : [];
-      this.target.worker.postMessage(job, buffers.flatMap(transferable));
+      to.pending.set(job.id, { resolve, reject });
+      const moved = job.op === 'seal' || job.op === 'open';
+      const buffers = moved ? [job.input, ...(job.op === 'seal' && job.into ? [job.into] : [])] : [];
+      to.worker.postMessage(job, buffers.flatMap(transferable));
     });
   }
 
   private output(result: WorkerResult): Buffer {
+    this.check(result);
     if ('output' in result)
       return Buffer.from(result.output.buffer, result.output.byteOffset, result.output.byteLength);
-    if ('error' in result) {
-      const { message, integrity } = result.error;
-      throw integrity ? new IntegrityError(message, integrity) : new Error(message);
-    }
     throw new Error('The cipher worker returned no data');
+  }
+
+  private check(result: WorkerResult): void {
+    if (!('error' in result)) return;
+    const { message, integrity } = result.error;
+    throw integrity ? new IntegrityError(message, integrity) : new Error(message);
   }
 }
 

@@ -29,6 +29,9 @@ function run(job: WorkerJob): WorkerResult {
       hashes.delete(job.session);
       return { id: job.id, digest };
     }
+    case 'hash':
+      hashOf(job.session).update(job.input);
+      return { id: job.id, hashed: true };
     case 'drop':
       hashes.delete(job.session);
       return { id: job.id, digest: '' };
