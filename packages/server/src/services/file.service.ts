@@ -44,9 +44,9 @@ export interface OpenFile extends OpenVersion {
  * stored and acknowledged.
  */
 export class FileService {
-  // Whole-chunk buffers for a few uploads in flight at once; more are allocated and dropped.
-  private readonly sealedBuffers: BufferPool;
-  private readonly plainBuffers: BufferPool;
+  // Whole-chunk buffers for a few uploads in flight at once (each chunk is sealed in its own buffer);
+  // more are allocated and dropped.
+  private readonly uploadBuffers: BufferPool;
   /**
    * Every download's chunk buffers, bounded for the whole process. Apart from the uploads' pools, so
    * that neither can starve the other.
@@ -67,8 +67,7 @@ export class FileService {
     /** Chunk memory all downloads together may hold; a download past it waits for a buffer. */
     downloadMemoryBytes = 256 * 1024 * 1024,
   ) {
-    this.sealedBuffers = new BufferPool(sealedSize(chunkSize), 8);
-    this.plainBuffers = new BufferPool(chunkSize, 4);
+    this.uploadBuffers = new BufferPool(sealedSize(chunkSize), 8);
     this.readBuffers = ChunkBudget.ofBytes(sealedSize(chunkSize), downloadMemoryBytes);
   }
 
@@ -147,7 +146,7 @@ export class FileService {
       store,
       cipher,
       session,
-      buffers: { plain: this.plainBuffers, sealed: this.sealedBuffers },
+      buffers: this.uploadBuffers,
       chunkSize: this.chunkSize,
       ...options,
       beforePut: (chunk) =>

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import { describe, expect, it } from 'vitest';
 import type { ByteRange, ChunkStore } from './chunk-store.js';
+import { BufferPool } from './buffer-pool.js';
 import { ChunkWriter, type ChunkWriterOptions, type StoredChunk } from './chunk-writer.js';
 import { ChunkMissingError } from './errors.js';
 import { SegmentCipher, sealedSize } from './segment-cipher.js';
@@ -122,6 +123,31 @@ describe('ChunkWriter', () => {
     await writer.finish();
     expect(store.maxInFlight).toBeLessThanOrEqual(2);
     expect(store.puts).toBe(9);
+  });
+
+  it('seals each chunk in its own pooled buffer: concurrency + 1 buffers for the whole file', async () => {
+    const made = new Set<ArrayBufferLike>();
+    const pool = new (class extends BufferPool {
+      override acquire(size: number): Buffer {
+        const buffer = super.acquire(size);
+        made.add(buffer.buffer);
+        return buffer;
+      }
+    })(sealedSize(CHUNK), 8);
+    const plain = randomBytes(10 * CHUNK);
+    const { writer, store, stored, cipher } = setup({
+      concurrency: 2,
+      buffers: pool,
+      totalSize: plain.length,
+    });
+    for (let at = 0; at < plain.length; at += 100_000) await writer.write(plain.subarray(at, at + 100_000));
+    await writer.finish();
+    expect(made.size).toBeLessThanOrEqual(3);
+    stored.sort((a, b) => a.index - b.index);
+    const opened = stored.map((c) =>
+      cipher.openSegments(c.index * 4, store.chunks.get(c.locator)!, 4, c.index === 9, CHUNK, c.index),
+    );
+    expect(Buffer.concat(opened).equals(plain)).toBe(true);
   });
 
   it('without a total size, holds back a full chunk until more data or finish', async () => {

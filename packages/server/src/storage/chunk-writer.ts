@@ -23,8 +23,11 @@ export interface ChunkWriterOptions {
   cipher: SegmentCipher;
   /** Where sealing runs (and the file's SHA-256 is kept); inline on this thread, unhashed, when not given. */
   session?: CipherSession;
-  /** Where whole-chunk buffers come from (plaintext and sealed), shared with other uploads. */
-  buffers?: { plain: BufferPool; sealed: BufferPool };
+  /**
+   * Where whole-chunk buffers come from, shared with other uploads: each holds a chunk's plaintext
+   * and then, sealed in place, its sealed bytes, so it is `sealedSize(chunkSize)` long.
+   */
+  buffers?: BufferPool;
   /** Plaintext bytes per chunk; a multiple of SEGMENT_SIZE. */
   chunkSize: number;
   /** Total plaintext size when known (tus, Content-Length); when unknown the writer holds back a full chunk until it sees more data or finish(), because only then does it know whether that chunk holds the final segment. */
@@ -47,8 +50,8 @@ export interface ChunkWriterOptions {
  * [k*chunkSize, min((k+1)*chunkSize, size)), sealed segment by segment; the file's final segment is
  * sealed with the last flag, so a chunk is only sealed once the writer knows whether it is the last.
  *
- * Memory stays near chunkSize*(2*concurrency+1): the plaintext chunk being filled, plus the
- * plaintext and sealed buffers of each chunk in flight (both go back to the pools when it is stored).
+ * Memory stays near chunkSize*(concurrency+1): the chunk being filled, plus one buffer per chunk in
+ * flight, which holds its plaintext, is sealed in place and goes back to the pool once stored.
  * Call write/finish one at a time.
  */
 export class ChunkWriter {
@@ -71,7 +74,7 @@ export class ChunkWriter {
   private chunkStart: number;
   private buffer: Buffer = Buffer.alloc(0);
   private filled = 0;
-  private readonly buffers: { plain: BufferPool; sealed: BufferPool };
+  private readonly buffers: BufferPool;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: { error: unknown } | null = null;
   private busy = false;
@@ -101,10 +104,7 @@ export class ChunkWriter {
     this.store = options.store;
     this.cipher = options.cipher;
     this.session = options.session ?? INLINE.session(false);
-    this.buffers = options.buffers ?? {
-      plain: new BufferPool(chunkSize, 0),
-      sealed: new BufferPool(sealedSize(chunkSize), 0),
-    };
+    this.buffers = options.buffers ?? new BufferPool(sealedSize(chunkSize), 0);
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
     this.concurrency = concurrency;
@@ -248,7 +248,8 @@ export class ChunkWriter {
         ? this.chunkSize
         : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
     if (this.buffer.length >= want) return;
-    const grown = this.buffers.plain.acquire(want);
+    // Room for the tags after the plaintext, so that the chunk can be sealed where it is.
+    const grown = this.buffers.acquire(sealedSize(want)).subarray(0, want);
     this.buffer.copy(grown, 0, 0, this.filled);
     this.buffer = grown;
   }
@@ -274,18 +275,12 @@ export class ChunkWriter {
     const key = randomUUID();
     const plainSize = plain.length;
     const task = (async () => {
-      const { sealed, plain: returned } = await this.session.seal(
-        this.cipher,
-        firstSegment,
-        plain,
-        final,
-        this.buffers.sealed.acquire(sealedSize(plain.length)),
-      );
-      this.buffers.plain.release(returned);
+      const { sealed, plain: returned } = await this.session.seal(this.cipher, firstSegment, plain, final);
+      if (returned.buffer !== sealed.buffer) this.buffers.release(returned);
       await this.beforePut({ index, key });
       const locator = await this.store.put(key, sealed);
       // The store is done with the bytes once put() resolves.
-      this.buffers.sealed.release(sealed);
+      this.buffers.release(sealed);
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
     })();
     const tracked: Promise<void> = task

@@ -1,7 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { IntegrityError } from './errors.js';
-import type { SegmentCipher } from './segment-cipher.js';
+import { canSealInPlace, type SegmentCipher } from './segment-cipher.js';
 
 interface CipherJobBase {
   id: number;
@@ -14,7 +14,12 @@ interface CipherJobBase {
   input: Uint8Array;
 }
 export type WorkerJob =
-  | (CipherJobBase & { op: 'seal'; final: boolean; into: Uint8Array | undefined })
+  | (CipherJobBase & {
+      op: 'seal';
+      final: boolean;
+      /** The input is shared memory with room for the tags: seal it where it is. */
+      inPlace: boolean;
+    })
   | (CipherJobBase & {
       op: 'open';
       segments: number;
@@ -126,16 +131,11 @@ export interface CipherSession {
   /** Plaintext bytes hashed so far (everything sealed or opened through this session). */
   readonly hashedBytes: number;
   /**
-   * Seals a chunk's plaintext (see SegmentCipher.sealSegments), into `into` when given. Both buffers
-   * may travel to another thread: use the ones returned, never the ones passed.
+   * Seals a chunk's plaintext (see SegmentCipher.sealSegments). Plaintext in shared memory with room
+   * for the tags (canSealInPlace) is sealed in place: `sealed` is then the same memory. Any other may
+   * travel to another thread: use the buffers returned, never the one passed.
    */
-  seal(
-    cipher: SegmentCipher,
-    firstSegment: number,
-    plain: Buffer,
-    final: boolean,
-    into?: Buffer,
-  ): Promise<Sealed>;
+  seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed>;
   /**
    * Opens sealed segments (see SegmentCipher.openSegments); rejects with IntegrityError on damage. A
    * buffer in shared memory (BufferPool) is opened in place; any other may travel to another thread.
@@ -163,16 +163,10 @@ class InlineSession implements CipherSession {
     this.hash = hash ? createHash('sha256') : null;
   }
 
-  async seal(
-    cipher: SegmentCipher,
-    firstSegment: number,
-    plain: Buffer,
-    final: boolean,
-    into?: Buffer,
-  ): Promise<Sealed> {
-    const sealed = cipher.sealSegments(firstSegment, plain, final, into);
+  async seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed> {
+    // Hashed first: sealing in place overwrites the plaintext.
     this.update(plain);
-    return { sealed, plain };
+    return { sealed: cipher.sealSegments(firstSegment, plain, final, canSealInPlace(plain)), plain };
   }
 
   open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
@@ -220,17 +214,12 @@ class WorkerSession implements CipherSession {
     if (hasher) hasher.sessions++;
   }
 
-  async seal(
-    cipher: SegmentCipher,
-    firstSegment: number,
-    plain: Buffer,
-    final: boolean,
-    into?: Buffer,
-  ): Promise<Sealed> {
+  async seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed> {
     this.hashedBytes += plain.length;
-    const job = { op: 'seal' as const, ...this.base(cipher, firstSegment, plain), final, into };
+    const inPlace = canSealInPlace(plain);
+    const job = { op: 'seal' as const, ...this.base(cipher, firstSegment, plain), final, inPlace };
     const result = await this.post(this.target, job);
-    const sealed = sameMemory(this.output(result), into);
+    const sealed = sameMemory(this.output(result), plain);
     const back = 'input' in result && result.input ? result.input : plain;
     return { sealed, plain: sameMemory(Buffer.from(back.buffer, back.byteOffset, back.byteLength), plain) };
   }
@@ -292,8 +281,7 @@ class WorkerSession implements CipherSession {
     return new Promise((resolve, reject) => {
       to.pending.set(job.id, { resolve, reject });
       const moved = job.op === 'seal' || job.op === 'open';
-      const buffers = moved ? [job.input, ...(job.op === 'seal' && job.into ? [job.into] : [])] : [];
-      to.worker.postMessage(job, buffers.flatMap(transferable));
+      to.worker.postMessage(job, moved ? transferable(job.input) : []);
     });
   }
 

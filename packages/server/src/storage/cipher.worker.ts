@@ -37,17 +37,11 @@ function run(job: WorkerJob): WorkerResult {
       return { id: job.id, digest: '' };
     case 'seal': {
       const plain = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
-      const into = job.into
-        ? Buffer.from(job.into.buffer, job.into.byteOffset, job.into.byteLength)
-        : undefined;
-      const sealed = cipherFor(job.dataKey, job.versionId).sealSegments(
-        job.firstSegment,
-        plain,
-        job.final,
-        into,
-      );
+      // Hashed first: sealing in place overwrites the plaintext.
       if (job.hash) hashOf(job.session).update(plain);
-      return { id: job.id, output: sealed, input: plain };
+      const cipher = cipherFor(job.dataKey, job.versionId);
+      const sealed = cipher.sealSegments(job.firstSegment, plain, job.final, job.inPlace);
+      return job.inPlace ? { id: job.id, output: sealed } : { id: job.id, output: sealed, input: plain };
     }
     case 'open': {
       const sealed = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);

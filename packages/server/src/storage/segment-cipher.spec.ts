@@ -2,7 +2,7 @@ import { createCipheriv, randomBytes, randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import { describe, expect, it } from 'vitest';
 import { IntegrityError } from './errors.js';
-import { chunkCount, SegmentCipher, sealedSize, segmentCount } from './segment-cipher.js';
+import { canSealInPlace, chunkCount, SegmentCipher, sealedSize, segmentCount } from './segment-cipher.js';
 
 const key = randomBytes(32);
 const versionId = randomUUID();
@@ -39,6 +39,30 @@ describe('SegmentCipher', () => {
     const back = Buffer.alloc(520);
     expect(cipher.openInto(back, 20, 3, out.subarray(50, 566), false)).toBe(500);
     expect(back.subarray(20)).toEqual(plain);
+  });
+
+  it('seals a chunk in place exactly as into a new buffer, for full and short last segments', () => {
+    const cipher = new SegmentCipher(key, versionId);
+    for (const size of [0, 1, SEGMENT_SIZE, 3 * SEGMENT_SIZE + 777]) {
+      const plain = randomBytes(size);
+      const shared = Buffer.from(new SharedArrayBuffer(sealedSize(size)));
+      plain.copy(shared);
+      const inPlace = cipher.sealSegments(40, shared.subarray(0, size), true, true);
+      expect(inPlace.buffer).toBe(shared.buffer);
+      expect(inPlace.equals(cipher.sealSegments(40, plain, true))).toBe(true);
+      expect(cipher.openSegments(40, inPlace, segmentCount(size), true, size).equals(plain)).toBe(true);
+    }
+  });
+
+  it('seals in place only in shared memory with room for the tags', () => {
+    const roomy = Buffer.from(new SharedArrayBuffer(sealedSize(1000)));
+    expect(canSealInPlace(roomy.subarray(0, 1000))).toBe(true);
+    expect(canSealInPlace(roomy.subarray(0, 1001))).toBe(false);
+    // A small ordinary Buffer is a slice of Node's pool: other buffers live right after it.
+    expect(canSealInPlace(Buffer.from('abc'))).toBe(false);
+    expect(() => new SegmentCipher(key, versionId).sealSegments(0, Buffer.from('abc'), true, true)).toThrow(
+      RangeError,
+    );
   });
 
   it('refuses a wrong index, last flag, version, key or any flipped bit', () => {

@@ -36,6 +36,18 @@ export function sealedSize(plainSize: number): number {
  *   boundary (the new final segment was sealed with flag 0 and fails to open with flag 1);
  * - the version id in the AAD stops splicing segments from another version, even under the same key.
  */
+/**
+ * Whether `plain` may be sealed where it is: in shared memory (a pool's chunk buffer, which its holder
+ * owns whole) with room for the tags after it. Never an ordinary Buffer, which may be a slice of
+ * Node's shared pool with other buffers right behind it.
+ */
+export function canSealInPlace(plain: Uint8Array): boolean {
+  return (
+    plain.buffer instanceof SharedArrayBuffer &&
+    plain.byteOffset + sealedSize(plain.length) <= plain.buffer.byteLength
+  );
+}
+
 export class SegmentCipher {
   private readonly key: KeyObject;
   private readonly aad: Buffer;
@@ -107,18 +119,21 @@ export class SegmentCipher {
 
   /**
    * Seals consecutive segments starting at global segment `firstSegment` (a chunk's worth) into one
-   * buffer (`into`, when given and large enough); with `final`, the last of them is sealed as the
+   * new buffer, or in place (see canSealInPlace); with `final`, the last of them is sealed as the
    * file's final segment.
    */
-  sealSegments(firstSegment: number, plain: Buffer, final: boolean, into?: Buffer): Buffer {
+  sealSegments(firstSegment: number, plain: Buffer, final: boolean, inPlace = false): Buffer {
     const segments = segmentCount(plain.length);
     const size = sealedSize(plain.length);
-    // Writing into a recycled buffer spares the allocation (and the garbage) of 8 MiB per chunk.
-    const sealed = into && into.length >= size ? into.subarray(0, size) : Buffer.allocUnsafe(size);
-    let out = 0;
-    for (let j = 0; j < segments; j++) {
+    if (inPlace && !canSealInPlace(plain)) throw new RangeError('No room to seal this chunk in place');
+    // In place, sealed segment j lands at j·(64 KiB + 16), over its own plaintext and the start of
+    // segment j+1's. Sealing from the last segment back to the first only ever overwrites plaintext
+    // that is already sealed, and spares a second 8 MiB buffer per chunk in flight.
+    const sealed = inPlace ? Buffer.from(plain.buffer, plain.byteOffset, size) : Buffer.allocUnsafe(size);
+    for (let j = segments - 1; j >= 0; j--) {
       const segment = plain.subarray(j * SEGMENT_SIZE, (j + 1) * SEGMENT_SIZE);
-      out += this.sealInto(sealed, out, firstSegment + j, segment, final && j === segments - 1);
+      const last = final && j === segments - 1;
+      this.sealInto(sealed, j * (SEGMENT_SIZE + SEGMENT_TAG_SIZE), firstSegment + j, segment, last);
     }
     return sealed;
   }
