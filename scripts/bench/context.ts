@@ -1,13 +1,12 @@
 // What groups of rows share within one run: the big random file every timed transfer sends, and
-// figures other groups' targets are relative to (the ceilings, rclone crypt, our local store),
-// each measured once, by whichever group needs it first.
+// figures other groups' rows are relative to (the ceilings, our local store), each measured once,
+// by whichever group needs it first.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { measureCeilings, type Ceilings } from './ceilings.js';
-import { measureRclone, type RcloneFigures } from './rclone.js';
 import { FILE_SIZE, MiB } from './rows.js';
 
 export interface LocalFigures {
@@ -19,7 +18,6 @@ export interface BenchContext {
   /** The random FILE_SIZE file the transfers send, written once per run. */
   bigFile(): Promise<string>;
   ceilings(): Promise<Ceilings>;
-  rclone(): Promise<RcloneFigures>;
   /** Our local store's upload and download speeds, once the transfer rows have run. */
   local?: LocalFigures;
   close(): Promise<void>;
@@ -58,7 +56,6 @@ export async function createContext(): Promise<BenchContext> {
   return {
     bigFile,
     ceilings: once(() => measureCeilings(ceilingsDir)),
-    rclone: once(async () => measureRclone(await bigFile(), FILE_SIZE)),
     close: async () => {
       await rm(dir, { recursive: true, force: true });
       await rm(ceilingsDir, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { BIG_FILE_DIR, createContext, type BenchContext } from './context.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
 import { listingRows } from './listing.js';
-import { report, rows, FILE_LABEL } from './rows.js';
+import { rcloneRows } from './rclone.js';
+import { report, rows, FILE_LABEL, FILE_SIZE } from './rows.js';
 import { searchRows } from './search.js';
 import { transferRows } from './transfer.js';
 import { webListRows } from './web-list.js';
@@ -19,6 +20,8 @@ interface Group {
   name: string;
   about: string;
   run(ctx: BenchContext): Promise<unknown>;
+  /** A group whose rows include this one's: when both are chosen, only that one runs. */
+  within?: string;
 }
 
 /** In run order: a group measured first lends its figures to those after it. */
@@ -31,11 +34,12 @@ const GROUPS: Group[] = [
   {
     name: 'rclone',
     about: `rclone crypt upload and download of the same ${FILE_LABEL} file`,
-    run: (c) => c.rclone(),
+    run: async (c) => rcloneRows(await c.bigFile(), FILE_SIZE),
+    within: 'transfer',
   },
   {
     name: 'transfer',
-    about: 'curl upload/download, Range reads, server RSS (runs ceilings and rclone too)',
+    about: 'curl upload/download in turn with rclone crypt, Range reads, server RSS (runs ceilings too)',
     run: transferRows,
   },
   { name: 'listing', about: '50,000-entry folder pages over the API', run: listingRows },
@@ -84,14 +88,13 @@ function selectedGroups(): Group[] {
     console.log(usage());
     process.exit(0);
   }
-  if (values.only === undefined) return GROUPS;
-  const names = values.only.split(',').map((n) => n.trim());
+  const names = values.only?.split(',').map((n) => n.trim()) ?? GROUPS.map((g) => g.name);
   const unknown = names.filter((n) => !GROUPS.some((g) => g.name === n));
   if (unknown.length > 0) {
     console.error(`unknown group: ${unknown.join(', ')}\n\n${usage()}`);
     process.exit(2);
   }
-  return GROUPS.filter((g) => names.includes(g.name));
+  return GROUPS.filter((g) => names.includes(g.name) && !(g.within && names.includes(g.within)));
 }
 
 /** Cores, CPU, Node, RAM, and the disk under the temp dir, where every drive and rclone keep their data. */

@@ -39,6 +39,10 @@ export interface Spread {
 export async function repeat(times: number, fn: (run: number) => Promise<number>): Promise<Spread> {
   const runs: number[] = [];
   for (let run = 0; run < times; run++) runs.push(await fn(run));
+  return spreadOf(runs);
+}
+
+export function spreadOf(runs: number[]): Spread {
   return { runs, min: Math.min(...runs), median: median(runs), max: Math.max(...runs) };
 }
 

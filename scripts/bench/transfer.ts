@@ -1,14 +1,15 @@
-// Our local store over HTTP, timed with curl: upload and download of the big random file (each next
-// to the machine's ceilings and to rclone crypt), mid-file Range reads, and the server's memory idle
-// and while uploading, on SQLite and (when TEST_DATABASE_URL is set) on PostgreSQL.
+// Our local store over HTTP, timed with curl: upload and download of the big random file, each next
+// to the machine's ceilings and to rclone crypt run in turn with ours (so that a busy moment of this
+// shared machine lands on both), mid-file Range reads, and the server's memory idle and while
+// uploading, on SQLite and (when TEST_DATABASE_URL is set) on PostgreSQL.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { receive } from '../../packages/server/test/helpers/http-client.js';
 import type { ServerProcess } from '../../packages/server/test/helpers/server-process.js';
 import type { BenchContext } from './context.js';
 import { startDrive, timedDownload, timedUpload, type Drive } from './drive.js';
-import { versusRclone } from './rclone.js';
-import { FILE_LABEL, FILE_SIZE, median, p95, percent, repeat, rows } from './rows.js';
+import { openRcloneCrypt, versusRclone } from './rclone.js';
+import { FILE_LABEL, FILE_SIZE, median, p95, percent, repeat, rows, spreadOf } from './rows.js';
 
 /** Idle means: started, then left alone this long, so start-up's garbage is collected. */
 const SETTLE_MS = 5_000;
@@ -62,22 +63,27 @@ async function rangeRow(drive: Drive, fileId: string): Promise<void> {
 
 export async function transferRows(ctx: BenchContext): Promise<void> {
   const ceilings = await ctx.ceilings();
-  const rclone = await ctx.rclone();
   const file = await ctx.bigFile();
+  const crypt = await openRcloneCrypt(file, FILE_SIZE);
   let idle = 0;
   const drive = await startDrive('transfer', { beforeSignIn: async (s) => void (idle = await idleRss(s)) });
   try {
     let fileId = '';
+    const theirUploads: number[] = [];
     const up = await repeat(3, async (run) => {
+      theirUploads.push(await crypt.upload());
       const done = await timedUpload(drive, drive.rootId, `bench-${run}.bin`, file, FILE_SIZE);
       fileId = done.fileId;
       return done.mbps;
     });
     const peak = drive.server.peakRss();
-    const down = await repeat(
-      3,
-      async () => (await timedDownload(drive, `/files/${fileId}/content`, FILE_SIZE)).mbps,
-    );
+    const theirDownloads: number[] = [];
+    const down = await repeat(3, async () => {
+      theirDownloads.push(await crypt.download());
+      return (await timedDownload(drive, `/files/${fileId}/content`, FILE_SIZE)).mbps;
+    });
+    const rclone = { up: spreadOf(theirUploads).median, down: spreadOf(theirDownloads).median };
+    crypt.pushRows(spreadOf(theirUploads), spreadOf(theirDownloads));
     ctx.local = { up: up.median, down: down.median };
     rows.push({
       metric: `upload ${FILE_LABEL} over HTTP (curl PUT)`,
@@ -101,6 +107,7 @@ export async function transferRows(ctx: BenchContext): Promise<void> {
     await rangeRow(drive, fileId);
   } finally {
     await drive.stop();
+    await crypt.close();
   }
   if (process.env.TEST_DATABASE_URL) await postgresMemoryRows(process.env.TEST_DATABASE_URL, file);
 }
