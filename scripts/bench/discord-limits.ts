@@ -3,15 +3,18 @@
 // per `windowMs`, and per channel a shared bucket, with one webhook per channel.
 import type { BucketLimit } from '@idrive/discord-emulator';
 
+/** A bucket's count and window: all the arithmetic needs. */
+type Bucket = Pick<BucketLimit, 'limit' | 'windowMs'>;
+
 export interface ChannelLimits {
-  webhook: BucketLimit;
-  channel: BucketLimit;
+  webhook: Bucket;
+  channel: Bucket;
 }
 
 class FixedWindow {
   private start = -Infinity;
   private used = 0;
-  constructor(private readonly bucket: BucketLimit) {}
+  constructor(private readonly bucket: Bucket) {}
 
   /** The earliest time at or after `t` this bucket lets a request through. */
   nextFree(t: number): number {
