@@ -19,7 +19,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.spec.ts', 'packages/*/test/**/*.spec.ts'],
+    include: ['packages/*/src/**/*.spec.ts', 'packages/*/test/**/*.spec.ts', 'scripts/**/*.spec.ts'],
     // Large-file tests move gigabytes through real HTTP; they get their own generous limits.
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -5,20 +5,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { foldForSearch, nameKey, type Listing, type SearchResponse } from '@idrive/shared';
-import { openDatabase } from '../packages/server/src/db/database.js';
-import type { NewItemRow } from '../packages/server/src/db/schema.js';
-import { ItemRepository } from '../packages/server/src/repositories/item.repository.js';
-import { loginOver } from '../packages/server/test/helpers/http-client.js';
-import { startServerProcess } from '../packages/server/test/helpers/server-process.js';
-
-export interface SearchBenchRow {
-  metric: string;
-  value: number;
-  unit: string;
-  target: string;
-  ceiling?: string;
-  pass?: boolean;
-}
+import { openDatabase } from '../../packages/server/src/db/database.js';
+import type { NewItemRow } from '../../packages/server/src/db/schema.js';
+import { ItemRepository } from '../../packages/server/src/repositories/item.repository.js';
+import { loginOver } from '../../packages/server/test/helpers/http-client.js';
+import { startServerProcess } from '../../packages/server/test/helpers/server-process.js';
+import type { Row } from './rows.js';
 
 const FILES = Number(process.env.BENCH_SEARCH_FILES ?? 1_000_000);
 const TOP_FOLDERS = 100;
@@ -140,7 +132,7 @@ async function fill(
   return { ms: performance.now() - started, fileIds };
 }
 
-export async function searchRows(): Promise<SearchBenchRow[]> {
+export async function searchRows(): Promise<Row[]> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-bench-search-'));
   // The query is SQL-bound, so the sources (through tsx) measure the same as the build.
   const server = await startServerProcess({ IDRIVE_DATA_DIR: dataDir, IDRIVE_ADMIN_PASSWORD: PASSWORD });
