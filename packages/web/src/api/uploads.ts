@@ -1,5 +1,5 @@
 import type { BatchUploadResponse, ConflictPolicy, Item } from '@idrive/shared';
-import * as tus from 'tus-js-client';
+import type * as Tus from 'tus-js-client';
 import { ApiError, apiUrl, csrfHeaders, failure, http } from './http';
 
 /** Sent back by the PATCH that completed (and committed) a tus upload. */
@@ -56,8 +56,11 @@ export function sendBatch(
   });
 }
 
+/** tus-js-client is fetched with the first big upload, not before the app can show a folder. */
+const loadTus = () => import('tus-js-client');
+
 /** An ApiError for whatever tus-js-client reports (it wraps the HTTP response, if there was one). */
-function tusFailure(err: Error): ApiError {
+function tusFailure(tus: typeof Tus, err: Error): ApiError {
   const response = err instanceof tus.DetailedError ? err.originalResponse : null;
   if (!response || response.getStatus() === 0) return NETWORK_ERROR();
   return failure(response.getStatus(), parseJson(response.getBody()));
@@ -68,7 +71,7 @@ function tusFailure(err: Error): ApiError {
  * longer agrees with (tus then asks for the offset again). A name conflict, a locked folder or a
  * full disk need the user.
  */
-function shouldRetry(err: tus.DetailedError): boolean {
+function shouldRetry(err: Tus.DetailedError): boolean {
   const status = err.originalResponse?.getStatus() ?? 0;
   return status === 0 || status >= 500 || (status === 409 && err.originalRequest?.getMethod() === 'PATCH');
 }
@@ -93,7 +96,7 @@ export interface TusCallbacks {
 const tusOptions = (fingerprint: string) => ({
   endpoint: apiUrl('/uploads'),
   // The CSRF token may change when the user signs in again, so it is read for every request.
-  onBeforeRequest: (req: tus.HttpRequest) => {
+  onBeforeRequest: (req: Tus.HttpRequest) => {
     for (const [name, value] of Object.entries(csrfHeaders())) req.setHeader(name, value);
   },
   fingerprint: () => Promise.resolve(fingerprint),
@@ -104,7 +107,8 @@ const tusOptions = (fingerprint: string) => ({
  * upload. Returns the tus handle: `abort()` pauses, `abort(true)` cancels and discards what the
  * server holds.
  */
-export async function startTusUpload(file: File, target: TusTarget, on: TusCallbacks): Promise<tus.Upload> {
+export async function startTusUpload(file: File, target: TusTarget, on: TusCallbacks): Promise<Tus.Upload> {
+  const tus = await loadTus();
   const upload = new tus.Upload(file, {
     ...tusOptions(target.fingerprint),
     metadata: {
@@ -126,7 +130,7 @@ export async function startTusUpload(file: File, target: TusTarget, on: TusCallb
     },
     onProgress: (sent) => on.onProgress(sent),
     onSuccess: ({ lastResponse }) => on.onSuccess(lastResponse.getHeader(FILE_ID_HEADER) ?? null),
-    onError: (err) => on.onError(tusFailure(err)),
+    onError: (err) => on.onError(tusFailure(tus, err)),
   });
   const previous = await upload.findPreviousUploads();
   const latest = previous.sort((a, b) => b.creationTime.localeCompare(a.creationTime))[0];
@@ -137,6 +141,7 @@ export async function startTusUpload(file: File, target: TusTarget, on: TusCallb
 
 /** Discards an upload this browser remembers but no longer runs (cancelled after a reload). */
 export async function forgetTusUpload(fingerprint: string): Promise<void> {
+  const tus = await loadTus();
   const stored = await tus.defaultOptions.urlStorage.findUploadsByFingerprint(fingerprint);
   for (const entry of stored) {
     if (entry.uploadUrl) {

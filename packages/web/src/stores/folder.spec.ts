@@ -2,7 +2,8 @@ import type { Item, ListQuery, Listing } from '@idrive/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { getListing } from '../api/folders';
-import { useFolderStore } from './folder';
+import { ApiError } from '../api/http';
+import { preloadFolder, useFolderStore } from './folder';
 
 vi.mock('../api/folders', () => ({ getListing: vi.fn() }));
 
@@ -39,9 +40,23 @@ vi.stubGlobal('localStorage', {
   setItem: (key: string, value: string) => storage.set(key, value),
 });
 
+// Frames run when a test says so (`paint()`).
+let frames: FrameRequestCallback[] = [];
+vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback));
+async function paint(): Promise<void> {
+  const due = frames;
+  frames = [];
+  for (const callback of due) callback(0);
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+const limits = () => vi.mocked(getListing).mock.calls.map(([, options]) => options?.limit);
+
 describe('the folder store', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
+    storage.clear();
+    frames = [];
     vi.mocked(getListing).mockReset();
     vi.mocked(getListing).mockImplementation(async (_id, options = {}) => {
       const { offset = 0, limit = 1000 } = options as Partial<ListQuery>;
@@ -57,20 +72,89 @@ describe('the folder store', () => {
     });
   });
 
-  it('shows the first page at once, then streams in the rest in large pages', async () => {
+  it('shows the first page at once, then streams in the rest in pages of 2,000', async () => {
     const store = useFolderStore();
     await store.load('folder');
     expect(store.items.length).toBe(500);
     expect(store.complete).toBe(false);
+    await paint();
     await vi.waitFor(() => expect(store.complete).toBe(true));
     expect(store.items.map((item) => item.id)).toEqual(all.map((item) => item.id));
-    const limits = vi.mocked(getListing).mock.calls.map(([, options]) => options?.limit);
-    expect(limits).toEqual([500, 10_000, 10_000, 10_000]);
+    expect(limits()).toEqual([500, ...Array<number>(13).fill(2_000)]);
+  });
+
+  it('asks for the rest only once the first page is painted, and shows it while the rest is slow', async () => {
+    let releaseSecond = () => {};
+    const second = new Promise<void>((resolve) => (releaseSecond = resolve));
+    const listing = vi.mocked(getListing).getMockImplementation()!;
+    vi.mocked(getListing).mockImplementation(async (id, options = {}) => {
+      if ((options.offset ?? 0) > 0) await second;
+      return listing(id, options);
+    });
+    const store = useFolderStore();
+    await store.load('folder');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(limits()).toEqual([500]);
+    await paint();
+    expect(limits()).toEqual([500, 2_000]);
+    // The second page hangs: the first one is what the store shows meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.items.length).toBe(500);
+    expect(store.complete).toBe(false);
+    releaseSecond();
+    await vi.waitFor(() => expect(store.complete).toBe(true));
+    expect(store.items.length).toBe(all.length);
+  });
+
+  it('takes the first page asked for at start-up instead of asking again', async () => {
+    storage.set('idrive.sort', 'size');
+    preloadFolder('folder');
+    expect(vi.mocked(getListing).mock.calls[0]).toEqual([
+      'folder',
+      { sort: 'size', order: 'asc', limit: 500 },
+    ]);
+    const store = useFolderStore();
+    await store.load('folder');
+    expect(store.items.length).toBe(500);
+    expect(limits()).toEqual([500]);
+    // Used once: loading again asks the server.
+    await store.load('folder');
+    expect(limits()).toEqual([500, 500]);
+  });
+
+  it('asks again when the start-up page was for another folder, another order, or before signing in', async () => {
+    const store = useFolderStore();
+    preloadFolder('other');
+    await store.load('folder');
+    expect(vi.mocked(getListing).mock.calls.map(([id]) => id)).toEqual(['other', 'folder']);
+
+    vi.mocked(getListing).mockClear();
+    preloadFolder('folder');
+    store.order = 'desc';
+    await store.load('folder');
+    expect(vi.mocked(getListing).mock.calls.map(([, options]) => options?.order)).toEqual(['asc', 'desc']);
+
+    vi.mocked(getListing).mockClear();
+    const listing = vi.mocked(getListing).getMockImplementation()!;
+    vi.mocked(getListing).mockRejectedValueOnce(new ApiError(401, 'unauthorized', 'Sign in'));
+    preloadFolder('folder');
+    vi.mocked(getListing).mockImplementation(listing);
+    await store.load('folder');
+    expect(store.items.length).toBe(500);
+    expect(vi.mocked(getListing)).toHaveBeenCalledTimes(2);
+  });
+
+  it('reports a start-up page the server refused (a locked folder) without asking twice', async () => {
+    vi.mocked(getListing).mockRejectedValueOnce(new ApiError(423, 'locked', 'Locked'));
+    preloadFolder('folder');
+    await expect(useFolderStore().load('folder')).rejects.toMatchObject({ status: 423 });
+    expect(vi.mocked(getListing)).toHaveBeenCalledTimes(1);
   });
 
   it('puts a new item at its sorted place, replaces a renamed one, drops one that left', async () => {
     const store = useFolderStore();
     await store.load('folder');
+    await paint();
     await vi.waitFor(() => expect(store.complete).toBe(true));
     store.upsert(file(30_000, { id: 'new', name: 'file-00002b.txt' }));
     expect(store.items.slice(2, 5).map((item) => item.id)).toEqual(['f2', 'new', 'f3']);

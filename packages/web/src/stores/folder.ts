@@ -1,14 +1,61 @@
-import type { Item, ItemDetails, SortKey } from '@idrive/shared';
-import { LIST_LIMIT_MAX } from '@idrive/shared/limits';
+import type { Item, ItemDetails, Listing, SortKey } from '@idrive/shared';
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
 import { getListing } from '../api/folders';
-import { errorMessage } from '../api/http';
-import { rememberedChoice } from '../utils/remembered';
+import { ApiError, errorMessage } from '../api/http';
+import { afterPaint } from '../utils/frames';
+import { rememberedChoice, savedChoice } from '../utils/remembered';
 import { sortedIndex, type SortOrder } from '../utils/sort-items';
 
-/** A small first page shows something quickly; the rest comes in pages as large as the API allows. */
+/** A small first page shows something quickly. */
 const FIRST_PAGE = 500;
+/**
+ * The rest comes in pages small enough that none holds the server for long: it answers one request
+ * at a time, and a 10,000-entry page kept whatever the user did next (open a subfolder, go back)
+ * waiting about three times as long as a 2,000-entry one.
+ */
+const REST_PAGE = 2_000;
+const SORT = { key: 'idrive.sort', allowed: ['name', 'size', 'updated', 'type'], fallback: 'name' } as const;
+const ORDER = { key: 'idrive.order', allowed: ['asc', 'desc'], fallback: 'asc' } as const;
+
+interface Choice {
+  sort: SortKey;
+  order: SortOrder;
+}
+
+/** The first page asked for at start-up (see `preloadFolder`), until the store's first load takes it. */
+let preloaded: (Choice & { id: string | null; listing: Promise<Listing> }) | null = null;
+
+/**
+ * Asks now, while the app is still starting (checking the session, fetching the view), for the first
+ * page of folder `id` (`null` = root) in the remembered order: the store's first load of that folder
+ * takes this answer instead of asking only once everything else is ready.
+ */
+export function preloadFolder(id: string | null): void {
+  const choice: Choice = {
+    sort: savedChoice<SortKey>(SORT.key, SORT.allowed, SORT.fallback),
+    order: savedChoice<SortOrder>(ORDER.key, ORDER.allowed, ORDER.fallback),
+  };
+  const listing = getListing(id, { ...choice, limit: FIRST_PAGE });
+  // Reported by the load that takes it.
+  listing.catch(() => undefined);
+  preloaded = { id, ...choice, listing };
+}
+
+/** The first page of a folder: the preloaded one when it is this folder in this order, else asked for. */
+async function firstPage(id: string | null, choice: Choice, signal: AbortSignal): Promise<Listing> {
+  const early = preloaded;
+  preloaded = null;
+  if (early && early.id === id && early.sort === choice.sort && early.order === choice.order) {
+    try {
+      return await early.listing;
+    } catch (err) {
+      // Asked before anyone had signed in: now someone has, so ask again.
+      if (!(err instanceof ApiError && err.status === 401)) throw err;
+    }
+  }
+  return getListing(id, { ...choice, limit: FIRST_PAGE, signal });
+}
 
 /**
  * The folder being browsed: its details and all its entries in display order. Views and overlays that
@@ -22,8 +69,8 @@ export const useFolderStore = defineStore('folder', () => {
   const complete = shallowRef(true);
   /** Why the rest of a big folder could not be fetched ('' when it could). */
   const pageError = shallowRef('');
-  const sort = rememberedChoice<SortKey>('idrive.sort', ['name', 'size', 'updated', 'type'], 'name');
-  const order = rememberedChoice<SortOrder>('idrive.order', ['asc', 'desc'], 'asc');
+  const sort = rememberedChoice<SortKey>(SORT.key, SORT.allowed, SORT.fallback);
+  const order = rememberedChoice<SortOrder>(ORDER.key, ORDER.allowed, ORDER.fallback);
 
   /** The id `load` was last asked for (`null` = root), so `reload` can repeat it. */
   let requested: string | null = null;
@@ -39,14 +86,16 @@ export const useFolderStore = defineStore('folder', () => {
     const current = new AbortController();
     controller = current;
     requested = id;
-    const choice = { sort: sort.value, order: order.value };
-    const first = await getListing(id, { ...choice, limit: FIRST_PAGE, signal: current.signal });
+    const first = await firstPage(id, { sort: sort.value, order: order.value }, current.signal);
+    current.signal.throwIfAborted();
     folder.value = first.folder;
     items.value = first.items;
     total.value = first.total;
     pageError.value = '';
     complete.value = first.items.length >= first.total;
-    if (!complete.value) void loadRest(first.folder.id, current);
+    // The rest is asked for once the first rows are on screen: the server building a 10,000-entry
+    // page, and the page parsing it, would otherwise hold up the first rows on a small machine.
+    if (!complete.value) void afterPaint().then(() => loadRest(first.folder.id, current));
   }
 
   async function loadRest(id: string, current: AbortController): Promise<void> {
@@ -57,7 +106,7 @@ export const useFolderStore = defineStore('folder', () => {
         const page = await getListing(id, {
           ...choice,
           offset: items.value.length,
-          limit: LIST_LIMIT_MAX,
+          limit: REST_PAGE,
           signal: current.signal,
         });
         if (current.signal.aborted) return;

@@ -1,4 +1,5 @@
-import { checkName, type NameProblem } from '@idrive/shared';
+// The subpath, not the package root: the root would bring every API schema (and zod) into the app.
+import { checkName, type NameProblem } from '@idrive/shared/names';
 
 export type { NameProblem };
 
