@@ -73,6 +73,8 @@ export class ChunkWriter {
   private filled = 0;
   private readonly buffers: { plain: BufferPool; sealed: BufferPool };
   private readonly inFlight = new Set<Promise<void>>();
+  /** The store's notice that the chunk being filled will follow (see ChunkStore.incoming). */
+  private coming: { done(): void } | undefined;
   private failure: { error: unknown } | null = null;
   private busy = false;
   private done = false;
@@ -169,7 +171,7 @@ export class ChunkWriter {
       this.done = true;
       return { size, chunks: this.nextIndex };
     } catch (err) {
-      this.done = true;
+      this.stopPromising();
       await this.drain();
       throw err;
     } finally {
@@ -184,7 +186,7 @@ export class ChunkWriter {
    */
   async pause(): Promise<Buffer> {
     this.enter();
-    this.done = true;
+    this.stopPromising();
     try {
       await this.drain();
       this.throwIfFailed();
@@ -197,8 +199,15 @@ export class ChunkWriter {
 
   /** Stops the writer and waits for in-flight puts, so that no put runs after this resolves. Never rejects. */
   async abort(): Promise<void> {
-    this.done = true;
+    this.stopPromising();
     await this.drain();
+  }
+
+  /** No chunk follows any more: the store need not wait for one. */
+  private stopPromising(): void {
+    this.done = true;
+    this.coming?.done();
+    this.coming = undefined;
   }
 
   private enter(): void {
@@ -273,17 +282,28 @@ export class ChunkWriter {
 
     const key = randomUUID();
     const plainSize = plain.length;
+    // This chunk keeps the previous one's promise; a chunk that is not the last promises the next.
+    const promised = this.coming;
+    this.coming = final ? undefined : this.store.incoming?.();
     const task = (async () => {
-      const { sealed, plain: returned } = await this.session.seal(
-        this.cipher,
-        firstSegment,
-        plain,
-        final,
-        this.buffers.sealed.acquire(sealedSize(plain.length)),
-      );
-      this.buffers.plain.release(returned);
-      await this.beforePut({ index, key });
-      const locator = await this.store.put(key, sealed);
+      let stored: Promise<string>;
+      let sealed: Buffer;
+      try {
+        const result = await this.session.seal(
+          this.cipher,
+          firstSegment,
+          plain,
+          final,
+          this.buffers.sealed.acquire(sealedSize(plain.length)),
+        );
+        sealed = result.sealed;
+        this.buffers.plain.release(result.plain);
+        await this.beforePut({ index, key });
+        stored = this.store.put(key, sealed);
+      } finally {
+        promised?.done();
+      }
+      const locator = await stored;
       // The store is done with the bytes once put() resolves.
       this.buffers.sealed.release(sealed);
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });

@@ -8,6 +8,7 @@ import {
 } from './discord-http.js';
 import { DiscordScheduler, type SchedulerOptions } from './discord-scheduler.js';
 import type { WebhookCredential } from './discord-types.js';
+import { MultipartBody } from './multipart.js';
 import { MemoryRateLimitState } from './rate-limit-state.js';
 
 const webhooks: WebhookCredential[] = [
@@ -56,7 +57,7 @@ function setup(
 }
 
 const ok = () => response(200, { id: '1', channel_id: '1', attachments: [] });
-const form = () => new FormData();
+const form = () => new MultipartBody([], []);
 
 describe('DiscordScheduler', () => {
   it('spreads uploads over every webhook of every channel', async () => {
