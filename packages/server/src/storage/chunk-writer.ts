@@ -47,8 +47,9 @@ export interface ChunkWriterOptions {
  * [k*chunkSize, min((k+1)*chunkSize, size)), sealed segment by segment; the file's final segment is
  * sealed with the last flag, so a chunk is only sealed once the writer knows whether it is the last.
  *
- * Memory stays near chunkSize*(2*concurrency+1): the plaintext chunk being filled, plus the
- * plaintext and sealed buffers of each chunk in flight (both go back to the pools when it is stored).
+ * Memory stays near chunkSize*(concurrency+3): the plaintext chunk being filled, the plaintext of at
+ * most two chunks waiting for the cipher (one sealing, one next), and the sealed buffer of each chunk
+ * in flight (each goes back to its pool as soon as it is free).
  * Call write/finish one at a time.
  */
 export class ChunkWriter {
@@ -73,6 +74,8 @@ export class ChunkWriter {
   private filled = 0;
   private readonly buffers: { plain: BufferPool; sealed: BufferPool };
   private readonly inFlight = new Set<Promise<void>>();
+  /** Chunks handed to the cipher and not sealed yet; more than two would only hold plaintext longer. */
+  private readonly sealing = new Set<Promise<void>>();
   /** The store's notice that the chunk being filled will follow (see ChunkStore.incoming). */
   private coming: { done(): void } | undefined;
   private failure: { error: unknown } | null = null;
@@ -265,7 +268,8 @@ export class ChunkWriter {
   private async dispatchAndWait(): Promise<void> {
     this.throwIfFailed();
     this.dispatch(false);
-    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= this.concurrency || this.sealing.size >= SEALING_AHEAD)
+      await Promise.race([...this.inFlight, ...this.sealing]);
     this.throwIfFailed();
   }
 
@@ -289,13 +293,19 @@ export class ChunkWriter {
       let stored: Promise<string>;
       let sealed: Buffer;
       try {
-        const result = await this.session.seal(
+        const sealing = this.session.seal(
           this.cipher,
           firstSegment,
           plain,
           final,
           this.buffers.sealed.acquire(sealedSize(plain.length)),
         );
+        const tracked: Promise<void> = sealing.then(
+          () => void this.sealing.delete(tracked),
+          () => void this.sealing.delete(tracked),
+        );
+        this.sealing.add(tracked);
+        const result = await sealing;
         sealed = result.sealed;
         this.buffers.plain.release(result.plain);
         await this.beforePut({ index, key });
@@ -330,3 +340,5 @@ export class ChunkWriter {
 }
 
 const INLINE = new CipherPool(0);
+/** One chunk sealing and the next one queued behind it keep the session's cipher thread busy. */
+const SEALING_AHEAD = 2;
