@@ -39,8 +39,9 @@ export interface DiscordStoreOptions {
   messagesInFlight?: number;
   /**
    * How long a partial message may hold a free webhook waiting for chunks already on their way.
-   * Discord's budget is messages per channel, so a full message is worth a short wait (default
-   * 500 ms). While no webhook is free, a message waits for company without this limit.
+   * Discord's budget is messages per channel, so a full message is worth the wait (default 2 s: a
+   * promised chunk comes sooner unless its client stalls). While no webhook is free, a message waits
+   * for company without this limit.
    */
   lingerMs?: number;
   /** Discord's clock (message ages are judged by it). */
@@ -83,7 +84,7 @@ export class DiscordChunkStore implements ChunkStore {
       maxBytes,
       typicalBytes: options.typicalChunkBytes,
       messagesInFlight,
-      lingerMs: options.lingerMs ?? 500,
+      lingerMs: options.lingerMs ?? 2_000,
       slotWait: () => options.scheduler.uploadWait(),
       send: (batch) => this.send(batch),
     });

@@ -20,7 +20,10 @@ export class MultipartBody {
   readonly boundary = `----idrive${randomBytes(12).toString('hex')}`;
   private readonly pieces: Uint8Array[];
 
-  constructor(fields: { name: string; value: string }[], files: MultipartFile[]) {
+  constructor(
+    fields: { name: string; value: string }[],
+    readonly files: MultipartFile[],
+  ) {
     const head = (disposition: string, type: string) =>
       Buffer.from(`--${this.boundary}\r\nContent-Disposition: form-data; ${disposition}\r\n${type}\r\n`);
     this.pieces = [];
