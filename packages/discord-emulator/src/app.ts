@@ -12,6 +12,7 @@ import type { EmulatorContext } from './emulator-context.js';
 import { EmulatorControl } from './emulator-control.js';
 import { EmulatorState } from './emulator-state.js';
 import { EmulatorStats } from './emulator-stats.js';
+import { SlotLedger } from './slot-ledger.js';
 import { FaultInjector, type FaultRule } from './fault-injector.js';
 import { InvalidRequestTracker } from './invalid-request-tracker.js';
 import { defaultLimits, mergeLimits, type DeepPartial, type EmulatorLimits } from './limits.js';
@@ -95,12 +96,14 @@ export function createDiscordEmulator(options: DiscordEmulatorOptions = {}): Dis
   const limits = mergeLimits(defaultLimits(), options.limits ?? {});
   const clock = new VirtualClock(options.startTimeMs ?? Date.now(), options.timeScale ?? 1);
   const state = new EmulatorState(new SnowflakeGenerator(clock));
+  const slots = new SlotLedger((webhookId) => state.webhooks.get(webhookId)?.channelId);
   const ctx: EmulatorContext = {
     state,
     clock,
     limits,
     signer: new CdnSigner(options.cdnSecret),
-    limiter: new RateLimiter(clock, limits),
+    limiter: new RateLimiter(clock, limits, slots),
+    slots,
     invalid: new InvalidRequestTracker(clock, limits),
     faults: new FaultInjector(),
     stats: new EmulatorStats(),

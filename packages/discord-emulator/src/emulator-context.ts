@@ -5,6 +5,7 @@ import type { FaultInjector } from './fault-injector.js';
 import type { InvalidRequestTracker } from './invalid-request-tracker.js';
 import type { EmulatorLimits } from './limits.js';
 import type { RateLimiter } from './rate-limiter.js';
+import type { SlotLedger } from './slot-ledger.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 /** What every route plugin is given. */
@@ -14,6 +15,8 @@ export interface EmulatorContext {
   limits: EmulatorLimits;
   signer: CdnSigner;
   limiter: RateLimiter;
+  /** How webhooks used their message slots (a test instrument; Discord reports nothing like it). */
+  slots: SlotLedger;
   invalid: InvalidRequestTracker;
   faults: FaultInjector;
   stats: EmulatorStats;

@@ -2,6 +2,7 @@ import type { EmulatorContext } from './emulator-context.js';
 import type { FaultRule, FaultSpec } from './fault-injector.js';
 import { mergeLimits, type DeepPartial, type EmulatorLimits } from './limits.js';
 import { parsePermissions, type PermissionName } from './permissions.js';
+import type { ChannelSlots } from './slot-ledger.js';
 
 export interface SeedRequest {
   /** Seed into this existing guild instead of creating one. */
@@ -32,6 +33,11 @@ export interface EmulatorStatsSnapshot {
   messages: number;
   attachments: number;
   attachmentBytes: number;
+  /**
+   * Per channel: messages and attachments stored, and how its webhooks used their message slots in
+   * windows that have closed (unused ones by why; see SlotLedger).
+   */
+  channels: Record<string, ChannelSlots & { messages: number; attachments: number }>;
 }
 
 /** The test side channel (not Discord's): reset, seed, clock, limits, faults, stats. */
@@ -47,6 +53,7 @@ export class EmulatorControl {
     const { ctx } = this;
     ctx.state.clear();
     ctx.limiter.clear();
+    ctx.slots.clear();
     ctx.invalid.clear();
     ctx.faults.clear();
     ctx.stats.clear();
@@ -129,7 +136,20 @@ export class EmulatorControl {
   }
 
   stats(): EmulatorStatsSnapshot {
-    const { stats, state, invalid, faults } = this.ctx;
+    const { stats, state, invalid, faults, limiter, slots } = this.ctx;
+    limiter.settle();
+    const used = slots.report();
+    const channels: EmulatorStatsSnapshot['channels'] = {};
+    for (const channel of state.channels.values()) {
+      const messages = [...channel.messages.values()];
+      const ledger = used[channel.id];
+      if (messages.length === 0 && !ledger) continue;
+      channels[channel.id] = {
+        messages: messages.length,
+        attachments: messages.reduce((sum, m) => sum + m.attachments.length, 0),
+        ...(ledger ?? { used: 0, unused: { idle: 0, backoff: 0, channelFull: 0 } }),
+      };
+    }
     return {
       requests: stats.requestsJson(),
       rateLimited: { ...stats.rateLimited },
@@ -141,6 +161,7 @@ export class EmulatorControl {
       messages: state.messages.size,
       attachments: state.attachments.size,
       attachmentBytes: state.attachmentBytes,
+      channels,
     };
   }
 }

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { DiscordError } from './discord-error.js';
 import type { BucketLimit, BucketName, EmulatorLimits } from './limits.js';
+import type { ClosedWindow, SlotLedger } from './slot-ledger.js';
 import type { VirtualClock } from './virtual-clock.js';
 
 interface Window {
   used: number;
+  openedAt: number;
   resetAt: number;
+  /** Its end was told to the slot ledger already (at a stats read, before a next window opened). */
+  settled?: boolean;
 }
 
 export type RateLimitScope = 'user' | 'global' | 'shared';
@@ -41,6 +45,12 @@ export class RateLimitedError extends DiscordError {
   }
 }
 
+/** The webhook id of a webhook execute bucket's key (`route:<caller>:webhookExecute:<id>`). */
+function executeWebhook(key: string): string | undefined {
+  const parts = key.split(':');
+  return parts[0] === 'route' && parts.at(-2) === 'webhookExecute' ? parts.at(-1) : undefined;
+}
+
 /** Seconds with at most three decimals, as Discord writes them (e.g. 64.57). */
 function seconds(ms: number): number {
   return Math.round(ms) / 1000;
@@ -62,6 +72,8 @@ export class RateLimiter {
   constructor(
     private readonly clock: VirtualClock,
     private readonly limits: EmulatorLimits,
+    /** Told how webhooks used their windows, for `stats().channels`. */
+    private readonly ledger?: SlotLedger,
   ) {}
 
   get enabled(): boolean {
@@ -100,6 +112,7 @@ export class RateLimiter {
     const window = this.window(`route:${caller}:${bucket}:${major}`, spec.windowMs);
     const now = this.clock.now();
     if (window.used >= spec.limit) {
+      if (bucket === 'webhookExecute') this.ledger?.refused(major, now, window.resetAt);
       throw new RateLimitedError('user', window.resetAt - now, this.headers(bucket, spec, window, now));
     }
     return { spec, window, now };
@@ -124,25 +137,58 @@ export class RateLimiter {
     if (!this.enabled) return;
     const spec = this.limits.rateLimits.buckets.webhookChannelShared;
     const window = this.window(`shared:${channelId}`, spec.windowMs);
+    const now = this.clock.now();
     if (window.used >= spec.limit) {
-      throw new RateLimitedError('shared', window.resetAt - this.clock.now(), routeHeaders);
+      this.ledger?.refused(channelId, now, window.resetAt);
+      throw new RateLimitedError('shared', window.resetAt - now, routeHeaders);
     }
     window.used += 1;
+    if (window.used >= spec.limit) this.ledger?.channelFilled(channelId, now, window.resetAt);
+  }
+
+  /** Tells the slot ledger of webhook windows that have ended but were not followed by another yet. */
+  settle(): void {
+    const now = this.clock.now();
+    for (const [key, window] of this.windows) {
+      if (now >= window.resetAt && !window.settled) {
+        window.settled = true;
+        this.windowEnded(key, window);
+      }
+    }
   }
 
   private window(key: string, windowMs: number): Window {
     const now = this.clock.now();
     let window = this.windows.get(key);
     if (!window || now >= window.resetAt) {
-      window = { used: 0, resetAt: now + windowMs };
+      if (window) {
+        if (!window.settled) this.windowEnded(key, window);
+        const webhook = executeWebhook(key);
+        if (webhook !== undefined) this.ledger?.gap(webhook, this.closedWindow(window), now);
+      }
+      window = { used: 0, openedAt: now, resetAt: now + windowMs };
       this.windows.set(key, window);
       if (this.windows.size > 50_000) this.sweep(now);
     }
     return window;
   }
 
+  private windowEnded(key: string, window: Window): void {
+    const webhook = executeWebhook(key);
+    if (webhook !== undefined) this.ledger?.windowEnded(webhook, this.closedWindow(window));
+  }
+
+  private closedWindow(window: Window): ClosedWindow {
+    const { limit, windowMs } = this.limits.rateLimits.buckets.webhookExecute;
+    return { openedAt: window.openedAt, resetAt: window.resetAt, used: window.used, limit, windowMs };
+  }
+
   private sweep(now: number): void {
-    for (const [key, window] of this.windows) if (now >= window.resetAt) this.windows.delete(key);
+    for (const [key, window] of this.windows) {
+      if (now < window.resetAt) continue;
+      if (!window.settled) this.windowEnded(key, window);
+      this.windows.delete(key);
+    }
   }
 
   private headers(name: BucketName, spec: BucketLimit, window: Window, now: number): Record<string, string> {

@@ -292,3 +292,59 @@ describe('execute webhook', () => {
     expect(res.json()).toEqual({ message: 'Unknown Message', code: 10008 });
   });
 });
+
+describe('unused message slots per channel', () => {
+  const post = (s: ReturnType<typeof seeded>, files = 1) =>
+    s.emu.app.inject({
+      method: 'POST',
+      url: `${s.webhookPath}?wait=true`,
+      ...filesBody(Array.from({ length: files }, (_, i) => ({ name: `c${i}.bin`, data: 'x' }))),
+    });
+
+  it('counts the slots a closed window left and the time before the next window opened', async () => {
+    // The webhook bucket is 5 per 2 s, its window opening with its first request.
+    const s = seeded();
+    for (let i = 0; i < 3; i++) expect((await post(s, 3)).statusCode).toBe(200);
+    // Window 1 closes with 2 of 5 slots unused; 1 s passes before window 2 opens: 2.5 slots more.
+    s.emu.control.advance(3_000);
+    for (let i = 0; i < 5; i++) expect((await post(s)).statusCode).toBe(200);
+    // A sixth is refused until window 2 resets; the caller comes back 400 ms after that: 1 slot.
+    expect((await post(s)).statusCode).toBe(429);
+    s.emu.control.advance(2_400);
+    expect((await post(s)).statusCode).toBe(200);
+    // Window 3 is still open: it is not counted yet.
+    expect(s.emu.control.stats().channels[s.channelId]).toEqual({
+      messages: 9,
+      attachments: 15,
+      used: 8,
+      unused: { idle: 5.5, backoff: 0, channelFull: 0 },
+    });
+    // Once it closes, its four unused slots count; the time after it counts for nothing.
+    s.emu.control.advance(60_000);
+    expect(s.emu.control.stats().channels[s.channelId]!.unused).toEqual({
+      idle: 9.5,
+      backoff: 0,
+      channelFull: 0,
+    });
+  });
+
+  it('puts slots the channel limit took away under channelFull and backoff, and forgets them on reset', async () => {
+    const s = seeded({ limits: { rateLimits: { buckets: { webhookChannelShared: { limit: 2 } } } } });
+    for (let i = 0; i < 2; i++) expect((await post(s)).statusCode).toBe(200);
+    s.emu.control.advance(2_000);
+    // The channel's 2 a minute are used up: the webhook window's 3 other slots could not be used.
+    expect(s.emu.control.stats().channels[s.channelId]!.unused).toEqual({
+      idle: 0,
+      backoff: 0,
+      channelFull: 3,
+    });
+    // Refused by the channel's shared limit, the caller waits: the next webhook window is back-off.
+    expect((await post(s)).statusCode).toBe(429);
+    s.emu.control.advance(10_000);
+    const channel = s.emu.control.stats().channels[s.channelId]!;
+    expect(channel.used).toBe(2);
+    expect(channel.unused).toEqual({ idle: 0, backoff: 5, channelFull: 3 });
+    s.emu.control.reset();
+    expect(s.emu.control.stats().channels).toEqual({});
+  });
+});

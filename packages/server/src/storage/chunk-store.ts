@@ -24,6 +24,12 @@ export interface ChunkStore {
   readonly name: string;
   /** The largest ciphertext chunk it takes. */
   readonly limits: ChunkStoreLimits;
+  /**
+   * Told by a writer that another chunk will follow the one it just handed over (it is being sealed,
+   * or the rest of the file is arriving). A store that batches puts may hold a partial batch for it;
+   * the writer calls `done()` once that chunk was put, or when it will not come.
+   */
+  incoming?(): { done(): void };
   /** Stores a chunk durably (on disk: written and fsynced) under `key` (a UUID we chose) and returns the locator to read it back. */
   put(key: string, data: Buffer): Promise<string>;
   // The caller reuses `data` for the next chunk once put() settles: a store must not keep a reference.

@@ -20,8 +20,28 @@ class MemoryStore implements ChunkStore {
   hold = false;
   failNext: Error | null = null;
   private waiting: (() => void)[] = [];
+  /**
+   * Chunks promised by the writer (ChunkStore.incoming) and not yet put; and, for each put, how many
+   * chunks after it were promised or put by the next turn (when a batching store looks).
+   */
+  promised = 0;
+  promisedAtPut: number[] = [];
+
+  incoming(): { done(): void } {
+    this.promised++;
+    let open = true;
+    return {
+      done: () => {
+        if (open) this.promised--;
+        open = false;
+      },
+    };
+  }
 
   async put(key: string, data: Buffer): Promise<string> {
+    // Read on the next turn, as a batching store does: the writer settles its promise right after put.
+    const index = this.puts;
+    setImmediate(() => this.promisedAtPut.push(this.promised + this.puts - index - 1));
     this.puts++;
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -178,6 +198,28 @@ describe('ChunkWriter', () => {
     await under.writer.write(randomBytes(99));
     await expect(under.writer.finish()).rejects.toThrow(/99 bytes.*100 bytes/);
     expect(() => setup({ totalSize: 10, pending: randomBytes(11) })).toThrow(/11 bytes/);
+  });
+
+  it('tells the store that another chunk follows each chunk but the last, and keeps no promise once done', async () => {
+    const { writer, store } = setup({ totalSize: 3 * CHUNK + 10 });
+    await writer.write(randomBytes(3 * CHUNK + 10));
+    await writer.finish();
+    // Each chunk but the last is followed by a promise (or the next chunk itself); the last by none.
+    expect(store.promisedAtPut).toHaveLength(4);
+    expect(store.promisedAtPut.slice(0, 3).every((n) => n >= 1)).toBe(true);
+    expect(store.promisedAtPut[3]).toBe(0);
+    expect(store.promised).toBe(0);
+
+    const paused = setup();
+    await paused.writer.write(randomBytes(CHUNK + 10));
+    expect(paused.store.promised).toBe(1);
+    await paused.writer.pause();
+    expect(paused.store.promised).toBe(0);
+
+    const aborted = setup();
+    await aborted.writer.write(randomBytes(2 * CHUNK + 10));
+    await aborted.writer.abort();
+    expect(aborted.store.promised).toBe(0);
   });
 
   it('abort waits for in-flight puts, so none runs afterwards', async () => {

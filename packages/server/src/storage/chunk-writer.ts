@@ -51,7 +51,8 @@ export interface ChunkWriterOptions {
  * sealed with the last flag, so a chunk is only sealed once the writer knows whether it is the last.
  *
  * Memory stays near chunkSize*(concurrency+1): the chunk being filled, plus one buffer per chunk in
- * flight, which holds its plaintext, is sealed in place and goes back to the pool once stored.
+ * flight, which holds its plaintext, is sealed in place and goes back to the pool once stored; at
+ * most two of them wait for the cipher at once.
  * Call write/finish one at a time.
  */
 export class ChunkWriter {
@@ -76,6 +77,10 @@ export class ChunkWriter {
   private filled = 0;
   private readonly buffers: BufferPool;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Chunks handed to the cipher and not sealed yet; more than two would only hold plaintext longer. */
+  private readonly sealing = new Set<Promise<void>>();
+  /** The store's notice that the chunk being filled will follow (see ChunkStore.incoming). */
+  private coming: { done(): void } | undefined;
   private failure: { error: unknown } | null = null;
   private busy = false;
   private done = false;
@@ -169,7 +174,7 @@ export class ChunkWriter {
       this.done = true;
       return { size, chunks: this.nextIndex };
     } catch (err) {
-      this.done = true;
+      this.stopPromising();
       await this.drain();
       throw err;
     } finally {
@@ -184,7 +189,7 @@ export class ChunkWriter {
    */
   async pause(): Promise<Buffer> {
     this.enter();
-    this.done = true;
+    this.stopPromising();
     try {
       await this.drain();
       this.throwIfFailed();
@@ -197,8 +202,15 @@ export class ChunkWriter {
 
   /** Stops the writer and waits for in-flight puts, so that no put runs after this resolves. Never rejects. */
   async abort(): Promise<void> {
-    this.done = true;
+    this.stopPromising();
     await this.drain();
+  }
+
+  /** No chunk follows any more: the store need not wait for one. */
+  private stopPromising(): void {
+    this.done = true;
+    this.coming?.done();
+    this.coming = undefined;
   }
 
   private enter(): void {
@@ -257,7 +269,8 @@ export class ChunkWriter {
   private async dispatchAndWait(): Promise<void> {
     this.throwIfFailed();
     this.dispatch(false);
-    while (this.inFlight.size >= this.concurrency) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= this.concurrency || this.sealing.size >= SEALING_AHEAD)
+      await Promise.race([...this.inFlight, ...this.sealing]);
     this.throwIfFailed();
   }
 
@@ -274,11 +287,28 @@ export class ChunkWriter {
 
     const key = randomUUID();
     const plainSize = plain.length;
+    // This chunk keeps the previous one's promise; a chunk that is not the last promises the next.
+    const promised = this.coming;
+    this.coming = final ? undefined : this.store.incoming?.();
     const task = (async () => {
-      const { sealed, plain: returned } = await this.session.seal(this.cipher, firstSegment, plain, final);
-      if (returned.buffer !== sealed.buffer) this.buffers.release(returned);
-      await this.beforePut({ index, key });
-      const locator = await this.store.put(key, sealed);
+      let stored: Promise<string>;
+      let sealed: Buffer;
+      try {
+        const sealing = this.session.seal(this.cipher, firstSegment, plain, final);
+        const tracked: Promise<void> = sealing.then(
+          () => void this.sealing.delete(tracked),
+          () => void this.sealing.delete(tracked),
+        );
+        this.sealing.add(tracked);
+        const result = await sealing;
+        sealed = result.sealed;
+        if (result.plain.buffer !== sealed.buffer) this.buffers.release(result.plain);
+        await this.beforePut({ index, key });
+        stored = this.store.put(key, sealed);
+      } finally {
+        promised?.done();
+      }
+      const locator = await stored;
       // The store is done with the bytes once put() resolves.
       this.buffers.release(sealed);
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
@@ -305,3 +335,5 @@ export class ChunkWriter {
 }
 
 const INLINE = new CipherPool(0);
+/** One chunk sealing and the next one queued behind it keep the session's cipher thread busy. */
+const SEALING_AHEAD = 2;

@@ -1,4 +1,5 @@
 import type { DiscordErrorBody } from './discord-types.js';
+import { MultipartBody } from './multipart.js';
 
 export interface DiscordResponse {
   status: number;
@@ -13,8 +14,8 @@ export interface DiscordRequest {
   path: string;
   /** `Bot <token>` for bot routes; none for webhook routes (the token is in the path). */
   authorization?: string;
-  /** A JSON body, or multipart form data (rebuilt for every attempt: a sent body is consumed). */
-  body?: () => FormData | object;
+  /** A JSON body, or multipart form data with files (asked for again on every attempt). */
+  body?: () => MultipartBody | object;
 }
 
 /** Sends one request to Discord's API and returns the answer, whatever its status. */
@@ -31,27 +32,32 @@ export class DiscordHttp implements DiscordTransport {
 
   async send(request: DiscordRequest): Promise<DiscordResponse> {
     const body = request.body?.();
+    const url = `${this.apiBase}${request.path}`;
     const headers: Record<string, string> = {
       'user-agent': 'DiscordBot (https://github.com/idrive, 1) I Drive',
     };
     if (request.authorization) headers.authorization = request.authorization;
-    if (body !== undefined && !(body instanceof FormData)) headers['content-type'] = 'application/json';
-    const res = await fetch(`${this.apiBase}${request.path}`, {
+    if (body instanceof MultipartBody) {
+      const res = await body.post(url, request.method, headers, this.timeoutMs);
+      return { status: res.status, headers: res.headers, json: parseJson(res.headers, res.text) };
+    }
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(url, {
       method: request.method,
       headers,
-      body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    const text = await res.text();
-    let json: unknown;
-    if (res.headers.get('content-type')?.includes('application/json') && text) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = undefined;
-      }
-    }
-    return { status: res.status, headers: res.headers, json };
+    return { status: res.status, headers: res.headers, json: parseJson(res.headers, await res.text()) };
+  }
+}
+
+function parseJson(headers: Headers, text: string): unknown {
+  if (!headers.get('content-type')?.includes('application/json') || !text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

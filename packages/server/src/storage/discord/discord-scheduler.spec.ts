@@ -8,6 +8,7 @@ import {
 } from './discord-http.js';
 import { DiscordScheduler, type SchedulerOptions } from './discord-scheduler.js';
 import type { WebhookCredential } from './discord-types.js';
+import { MultipartBody } from './multipart.js';
 import { MemoryRateLimitState } from './rate-limit-state.js';
 
 const webhooks: WebhookCredential[] = [
@@ -56,7 +57,7 @@ function setup(
 }
 
 const ok = () => response(200, { id: '1', channel_id: '1', attachments: [] });
-const form = () => new FormData();
+const form = () => new MultipartBody([], []);
 
 describe('DiscordScheduler', () => {
   it('spreads uploads over every webhook of every channel', async () => {
@@ -85,6 +86,26 @@ describe('DiscordScheduler', () => {
     await scheduler.upload(form);
     await scheduler.upload(form);
     expect(sent[1]!.at - sent[0]!.at).toBe(2_500);
+  });
+
+  it('tells how long until some webhook may post, from what the headers announced', async () => {
+    const { scheduler } = setup(
+      (_req, n) =>
+        response(200, {}, { 'x-ratelimit-remaining': n === 1 ? '0' : '3', 'x-ratelimit-reset-after': '2.5' }),
+      { webhooks: [webhooks[0]!, webhooks[2]!] },
+    );
+    expect(scheduler.uploadWait()).toBe(0);
+    await scheduler.upload(form);
+    // One webhook is used up for 2.5 s; the other is free.
+    expect(scheduler.uploadWait()).toBe(0);
+    await scheduler.upload(form);
+    expect(scheduler.uploadWait()).toBe(0);
+    const one = setup(
+      () => response(200, {}, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': '2.5' }),
+      { webhooks: webhooks.slice(0, 1) },
+    );
+    await one.scheduler.upload(form);
+    expect(one.scheduler.uploadWait()).toBe(2_500);
   });
 
   it('honours Retry-After on a 429 and counts it as invalid unless it is scoped shared', async () => {

@@ -7,6 +7,7 @@ import {
   type DiscordResponse,
 } from './discord-http.js';
 import type { BotCredential, DiscordErrorBody, WebhookCredential } from './discord-types.js';
+import type { MultipartBody } from './multipart.js';
 import type { RateLimitState } from './rate-limit-state.js';
 
 export interface SchedulerOptions {
@@ -54,6 +55,13 @@ interface Job {
   request: (c: Credential) => DiscordRequest;
 }
 
+/** Posting a message through a webhook: what choosing a webhook needs, before there is a body. */
+const UPLOAD = {
+  what: 'an upload',
+  kind: 'webhook',
+  routeKey: (c: Credential) => `route:webhook:${c.cred.id}`,
+} satisfies Omit<Job, 'request'>;
+
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -94,12 +102,10 @@ export class DiscordScheduler {
     this.sleep = options.sleep ?? sleepReal;
   }
 
-  /** Posts a message with attachments through the least busy webhook; the form is built per attempt. */
-  async upload(form: () => FormData): Promise<unknown> {
+  /** Posts a message with attachments through the least busy webhook. */
+  async upload(form: () => MultipartBody): Promise<unknown> {
     const res = await this.run({
-      what: 'an upload',
-      kind: 'webhook',
-      routeKey: (c) => `route:webhook:${c.cred.id}`,
+      ...UPLOAD,
       request: (c) => ({
         method: 'POST',
         path: `/webhooks/${c.cred.id}/${(c.cred as WebhookCredential).token}?wait=true`,
@@ -107,6 +113,19 @@ export class DiscordScheduler {
       }),
     });
     return res.json;
+  }
+
+  /**
+   * Milliseconds until some webhook may post a message by what we know of the limits (0: one may
+   * now), so that a message can gather chunks while none could take it anyway.
+   */
+  uploadWait(): number {
+    const now = this.now();
+    let wait = Infinity;
+    for (const c of this.usable(UPLOAD))
+      wait = Math.min(wait, this.options.state.wait(this.keys(c, UPLOAD), now));
+    // With no webhook left, or none known yet, sending is what tells the caller.
+    return Number.isFinite(wait) ? wait : 0;
   }
 
   /** Reads a message through the webhook that posted it, which sees it in full; undefined when that webhook is not ours. */
@@ -160,7 +179,16 @@ export class DiscordScheduler {
     return true;
   }
 
-  private keys(c: Credential, job: Job): string[] {
+  private usable(job: Pick<Job, 'kind' | 'only'>): Credential[] {
+    return this.credentials.filter(
+      (c) =>
+        c.kind === job.kind &&
+        (job.only === undefined || c.cred.id === job.only) &&
+        !this.health.get(c.cred.id)!.quarantined,
+    );
+  }
+
+  private keys(c: Credential, job: Pick<Job, 'routeKey'>): string[] {
     return c.kind === 'webhook'
       ? [job.routeKey(c), `channel:${c.cred.channelId}`, 'global:ip']
       : [job.routeKey(c), `global:${c.cred.id}`];
@@ -183,12 +211,7 @@ export class DiscordScheduler {
           60_000,
         );
       }
-      const usable = this.credentials.filter(
-        (c) =>
-          c.kind === job.kind &&
-          (job.only === undefined || c.cred.id === job.only) &&
-          !this.health.get(c.cred.id)!.quarantined,
-      );
+      const usable = this.usable(job);
       if (usable.length === 0) {
         throw new DiscordUnavailableError(`No working Discord ${job.kind} is left for ${job.what}`, 60_000);
       }

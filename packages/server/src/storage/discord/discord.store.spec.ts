@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { emulatedDiscord, type EmulatedDiscord } from '../../../test/helpers/discord.js';
 import { ChunkMissingError } from '../errors.js';
-import type { DiscordChunkStore } from './discord.store.js';
+import type { DiscordRequest, DiscordResponse } from './discord-http.js';
+import { DiscordScheduler } from './discord-scheduler.js';
+import { DiscordChunkStore as Store, type DiscordChunkStore } from './discord.store.js';
+import { MultipartBody } from './multipart.js';
+import { MemoryRateLimitState } from './rate-limit-state.js';
+import { SignedUrlCache } from './signed-url-cache.js';
 
 const HOUR = 3_600_000;
 
@@ -118,5 +124,124 @@ describe('DiscordChunkStore against the emulator', () => {
     for (const [i, locator] of locators.entries())
       expect((await store.get(locator)).equals(chunks[i]!)).toBe(true);
     expect(emulator.control.stats().largestRequestBytes).toBeLessThanOrEqual(25 * 1024 * 1024);
+  });
+});
+
+const CHUNK = 8 * 1024 * 1024 + 2048;
+
+/**
+ * The store over a real scheduler and a scripted Discord, on a fake clock: each message is
+ * answered at once, and Discord announces `remaining` messages left in the webhook's window.
+ */
+function batching(remaining: () => number) {
+  const messages: { at: number; files: number }[] = [];
+  let n = 0;
+  const send = (req: DiscordRequest): Promise<DiscordResponse> => {
+    const body = req.body!() as MultipartBody;
+    const id = String(1_000 + n++);
+    messages.push({ at: Date.now(), files: body.files.length });
+    const json = {
+      id,
+      channel_id: '1',
+      attachments: body.files.map((f, i) => ({
+        id: `${id}${i}`,
+        filename: f.filename,
+        size: f.data.byteLength,
+        url: `http://cdn.test/${id}/${f.filename}?ex=ffffffff&is=0&hm=0&`,
+      })),
+    };
+    const headers = new Headers({
+      'content-type': 'application/json',
+      'x-ratelimit-remaining': String(remaining()),
+      'x-ratelimit-reset-after': '2',
+    });
+    return Promise.resolve({ status: 200, headers, json });
+  };
+  const scheduler = new DiscordScheduler({
+    http: { send },
+    webhooks: [{ id: '101', token: 'a', channelId: '1' }],
+    bots: [],
+    state: new MemoryRateLimitState({
+      channel: { limit: 30, windowMs: 60_000 },
+      global: { limit: 50, windowMs: 1_000 },
+      invalidWindowMs: 600_000,
+    }),
+    log: pino({ level: 'silent' }),
+  });
+  const store = new Store({
+    scheduler,
+    urls: new SignedUrlCache(scheduler, 'http://cdn.test', Date.now),
+    maxAttachmentBytes: 10 * 1024 * 1024,
+    typicalChunkBytes: CHUNK,
+    now: Date.now,
+    channels: () => ['1'],
+    webhookIds: () => ['101'],
+  });
+  return { store, messages };
+}
+
+describe('DiscordChunkStore batching, on a fake clock', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  it('sends a lone chunk at once when a webhook is free and no other chunk is coming', async () => {
+    const { store, messages } = batching(() => 4);
+    const stored = store.put('a', randomBytes(1000));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(messages).toEqual([{ at: Date.now(), files: 1 }]);
+    await expect(stored).resolves.toMatch(/^1\/1000\/10000\/a\.bin$/);
+  });
+
+  it('holds a partial message for a promised chunk while a webhook is free, and puts three in one message', async () => {
+    const { store, messages } = batching(() => 4);
+    // A writer: each chunk but the last promises the next, which arrives 300 ms later.
+    let promise = store.incoming();
+    const puts = [store.put('a', randomBytes(CHUNK))];
+    for (const key of ['b', 'c']) {
+      await vi.advanceTimersByTimeAsync(300);
+      expect(messages).toHaveLength(0);
+      const kept = promise;
+      if (key === 'b') promise = store.incoming();
+      puts.push(store.put(key, randomBytes(CHUNK)));
+      kept.done();
+    }
+    await vi.advanceTimersByTimeAsync(0);
+    expect(messages.map((m) => m.files)).toEqual([3]);
+    expect(new Set((await Promise.all(puts)).map((l) => l.split('/')[1])).size).toBe(1);
+  });
+
+  it('stops holding a free webhook for a promise that is not kept in time', async () => {
+    const { store, messages } = batching(() => 4);
+    store.incoming();
+    const started = Date.now();
+    const stored = store.put('a', randomBytes(1000));
+    await vi.advanceTimersByTimeAsync(1_999);
+    expect(messages).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]!.at - started).toBeGreaterThanOrEqual(2_000);
+    expect(messages[0]!.at - started).toBeLessThan(2_050);
+    await stored;
+  });
+
+  it('lets a partial message gather chunks while no webhook is free, however long that is', async () => {
+    // The webhook's window is used up after the first message, for 2 s.
+    let left = 0;
+    const { store, messages } = batching(() => left);
+    const first = store.put('first', randomBytes(1000));
+    await vi.advanceTimersByTimeAsync(0);
+    await first;
+    const started = Date.now();
+    // Nothing is promised: with a webhook free, each chunk would go alone.
+    const puts = [store.put('a', randomBytes(CHUNK))];
+    await vi.advanceTimersByTimeAsync(1_500);
+    puts.push(store.put('b', randomBytes(CHUNK)));
+    left = 4;
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(puts);
+    expect(messages.map((m) => m.files)).toEqual([1, 2]);
+    // It went once the window reset (2 s, plus the time Discord's answer took: none here).
+    expect(messages[1]!.at - started).toBeGreaterThanOrEqual(2_000);
+    expect(messages[1]!.at - started).toBeLessThan(2_050);
   });
 });

@@ -2,6 +2,8 @@ import type { ByteRange, ChunkStore, ChunkStoreLimits, SweepRecords } from '../c
 import { ChunkMissingError, IntegrityError } from '../errors.js';
 import { DiscordRequestError } from './discord-http.js';
 import type { DiscordScheduler } from './discord-scheduler.js';
+import { MessageBatcher, type IncomingChunk, type QueuedPut } from './message-batcher.js';
+import { MultipartBody } from './multipart.js';
 import {
   containerOfLocator,
   formatLocator,
@@ -29,15 +31,17 @@ export interface DiscordStoreOptions {
   /** Largest attachment Discord takes (10 MiB for most servers). */
   maxAttachmentBytes: number;
   /** The sealed size of a full chunk (what most puts are): sets how many chunks share a message. */
-  typicalChunkBytes?: number;
+  typicalChunkBytes: number;
   /** Largest request body Discord takes (25 MiB) and most attachments per message (10). */
   maxRequestBytes?: number;
   maxAttachmentsPerMessage?: number;
   /** Messages being sent at once; the scheduler spreads them over channels. */
   messagesInFlight?: number;
   /**
-   * How long a chunk may wait for others to fill its message. Discord's budget is messages per
-   * minute per channel, so a full message is worth a short wait (default 200 ms).
+   * How long a partial message may hold a free webhook waiting for chunks already on their way.
+   * Discord's budget is messages per channel, so a full message is worth the wait (default 2 s: a
+   * promised chunk comes sooner unless its client stalls). While no webhook is free, a message waits
+   * for company without this limit.
    */
   lingerMs?: number;
   /** Discord's clock (message ages are judged by it). */
@@ -49,47 +53,41 @@ export interface DiscordStoreOptions {
   cdnTimeoutMs?: number;
 }
 
-interface QueuedPut {
-  filename: string;
-  data: Buffer;
-  queuedAt: number;
-  resolve: (locator: string) => void;
-  reject: (err: Error) => void;
-}
-
 /** Room left in a request for the multipart framing and payload_json. */
 const REQUEST_OVERHEAD = 64 * 1024;
 
 /**
  * Chunks as Discord message attachments. Discord limits messages per minute per channel, not bytes,
- * so chunks stored at about the same time share a message (three 8 MiB chunks fit in 25 MiB). Only
- * ids are kept (the locator is
- * channel/message/attachment/file name); signed URLs come from the cache. A CDN 404 means "refresh
+ * so chunks stored at about the same time share a message (three 8 MiB chunks fit in 25 MiB; see
+ * MessageBatcher). Only ids are kept (the locator is channel/message/attachment/file name); signed
+ * URLs come from the cache. A CDN 404 means "refresh
  * the URL once"; a second 404, or an unknown message, means the chunk is lost, reported as such.
  */
 export class DiscordChunkStore implements ChunkStore {
   readonly name = 'discord';
   readonly limits: ChunkStoreLimits;
 
-  private readonly queue: QueuedPut[] = [];
-  private sending = 0;
-  private drainScheduled = false;
-  private lingering: NodeJS.Timeout | undefined;
+  private readonly batcher: MessageBatcher;
 
   constructor(private readonly options: DiscordStoreOptions) {
-    const perMessage = Math.max(
-      1,
-      Math.min(
-        options.maxAttachmentsPerMessage ?? 10,
-        Math.floor(
-          ((options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD) / options.maxAttachmentBytes,
-        ),
-      ),
-    );
+    const maxBytes = (options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD;
+    const maxCount = options.maxAttachmentsPerMessage ?? 10;
+    const messagesInFlight = options.messagesInFlight ?? 2;
+    const perMessage = Math.max(1, Math.min(maxCount, Math.floor(maxBytes / options.typicalChunkBytes)));
     this.limits = {
       maxChunkBytes: options.maxAttachmentBytes,
-      chunksInFlight: perMessage * (options.messagesInFlight ?? 2),
+      // A message being sent and the next one filling up: when a webhook frees, a full one is ready.
+      chunksInFlight: perMessage * messagesInFlight,
     };
+    this.batcher = new MessageBatcher({
+      maxCount,
+      maxBytes,
+      typicalBytes: options.typicalChunkBytes,
+      messagesInFlight,
+      lingerMs: options.lingerMs ?? 2_000,
+      slotWait: () => options.scheduler.uploadWait(),
+      send: (batch) => this.send(batch),
+    });
   }
 
   put(key: string, data: Buffer): Promise<string> {
@@ -99,81 +97,26 @@ export class DiscordChunkStore implements ChunkStore {
       );
     }
     return new Promise((resolve, reject) => {
-      this.queue.push({ filename: `${key}.bin`, data, queuedAt: Date.now(), resolve, reject });
-      this.scheduleDrain();
+      this.batcher.add({ filename: `${key}.bin`, data, resolve, reject });
     });
   }
 
-  /** Sends full messages at once, and a partial one once its oldest chunk has lingered long enough. */
-  private scheduleDrain(): void {
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
-    setImmediate(() => {
-      this.drainScheduled = false;
-      while (this.queue.length > 0 && this.sending < (this.options.messagesInFlight ?? 2)) {
-        const waited = Date.now() - this.queue[0]!.queuedAt;
-        const linger = this.options.lingerMs ?? 200;
-        if (!this.canFillMessage() && waited < linger) {
-          this.lingering ??= setTimeout(() => {
-            this.lingering = undefined;
-            this.scheduleDrain();
-          }, linger - waited);
-          return;
-        }
-        const batch = this.takeBatch();
-        this.sending++;
-        void this.send(batch).finally(() => {
-          this.sending--;
-          this.scheduleDrain();
-        });
-      }
-    });
-  }
-
-  /** Whether the queued chunks fill a message (by count or by bytes), so waiting would gain nothing. */
-  private canFillMessage(): boolean {
-    const { count, bytes } = this.batchLimits();
-    let used = 0;
-    for (let i = 0; i < this.queue.length; i++) {
-      used += this.queue[i]!.data.length;
-      if (i + 1 > count || used > bytes) return true;
-    }
-    return this.queue.length >= count;
-  }
-
-  private batchLimits(): { count: number; bytes: number } {
-    return {
-      count: this.options.maxAttachmentsPerMessage ?? 10,
-      bytes: (this.options.maxRequestBytes ?? 25 * 1024 * 1024) - REQUEST_OVERHEAD,
-    };
-  }
-
-  private takeBatch(): QueuedPut[] {
-    const { count: maxCount, bytes: maxBytes } = this.batchLimits();
-    const batch = [this.queue.shift()!];
-    let bytes = batch[0]!.data.length;
-    while (
-      this.queue.length > 0 &&
-      batch.length < maxCount &&
-      bytes + this.queue[0]!.data.length <= maxBytes
-    ) {
-      bytes += this.queue[0]!.data.length;
-      batch.push(this.queue.shift()!);
-    }
-    return batch;
+  incoming(): IncomingChunk {
+    return this.batcher.incoming();
   }
 
   private async send(batch: QueuedPut[]): Promise<void> {
     try {
-      const message = (await this.options.scheduler.upload(() => {
-        const form = new FormData();
-        form.append(
-          'payload_json',
-          JSON.stringify({ attachments: batch.map((p, i) => ({ id: i, filename: p.filename })) }),
-        );
-        batch.forEach((p, i) => form.append(`files[${i}]`, new Blob([p.data]), p.filename));
-        return form;
-      })) as DiscordMessage;
+      const body = new MultipartBody(
+        [
+          {
+            name: 'payload_json',
+            value: JSON.stringify({ attachments: batch.map((p, i) => ({ id: i, filename: p.filename })) }),
+          },
+        ],
+        batch.map((p, i) => ({ field: `files[${i}]`, filename: p.filename, data: p.data })),
+      );
+      const message = (await this.options.scheduler.upload(() => body)) as DiscordMessage;
       for (const p of batch) {
         const attachment = message.attachments.find((a) => a.filename === p.filename);
         if (!attachment || attachment.size !== p.data.length) {
