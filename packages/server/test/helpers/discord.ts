@@ -4,6 +4,7 @@ import { createDiscordEmulator, type DiscordEmulator, type SeedRequest } from '@
 import { createDiscordStore } from '../../src/storage/discord/create-discord-store.js';
 import type { DiscordScheduler } from '../../src/storage/discord/discord-scheduler.js';
 import type { DiscordChunkStore } from '../../src/storage/discord/discord.store.js';
+import type { RateLimitState } from '../../src/storage/discord/rate-limit-state.js';
 import { bearer, startTestApp, type TestApp } from './test-app.js';
 
 export interface EmulatedDiscord {
@@ -11,6 +12,8 @@ export interface EmulatedDiscord {
   base: string;
   scheduler: DiscordScheduler;
   store: DiscordChunkStore;
+  state: RateLimitState;
+  seeded: ReturnType<DiscordEmulator['control']['seed']>;
   close(): Promise<void>;
 }
 
@@ -21,7 +24,7 @@ export async function emulatedDiscord(
   const emulator = createDiscordEmulator();
   const base = await emulator.app.listen({ host: '127.0.0.1', port: 0 });
   const seeded = emulator.control.seed(seed);
-  const { scheduler, store } = createDiscordStore({
+  const { scheduler, store, state } = createDiscordStore({
     endpoints: { apiBase: `${base}/api/v10`, cdnBase: base },
     webhooks: seeded.channels.flatMap((c) =>
       c.webhooks.map((w) => ({ id: w.id, token: w.token, channelId: c.id })),
@@ -32,7 +35,7 @@ export async function emulatedDiscord(
     // The emulator's clock, which a test may move: signed URLs expire by it.
     now: () => emulator.control.now(),
   });
-  return { emulator, base, scheduler, store, close: () => emulator.app.close() };
+  return { emulator, base, scheduler, store, state, seeded, close: () => emulator.app.close() };
 }
 
 /** An app whose new chunks go to an emulated Discord, with the admin's root folder id. */

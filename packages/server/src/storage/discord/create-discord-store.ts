@@ -4,7 +4,7 @@ import { DiscordHttp } from './discord-http.js';
 import { DiscordScheduler } from './discord-scheduler.js';
 import type { BotCredential, WebhookCredential } from './discord-types.js';
 import { DiscordChunkStore } from './discord.store.js';
-import { MemoryRateLimitState } from './rate-limit-state.js';
+import { MemoryRateLimitState, type RateLimitState } from './rate-limit-state.js';
 import { SignedUrlCache } from './signed-url-cache.js';
 
 export interface DiscordEndpoints {
@@ -19,6 +19,8 @@ export interface DiscordEndpoints {
 export interface DiscordStoreParts {
   scheduler: DiscordScheduler;
   store: DiscordChunkStore;
+  /** What the scheduler knows of Discord's limits. */
+  state: RateLimitState;
 }
 
 /**
@@ -38,16 +40,17 @@ export function createDiscordStore(options: {
 }): DiscordStoreParts {
   const now = options.now ?? Date.now;
   const scale = options.endpoints.timeScale ?? 1;
+  const state = new MemoryRateLimitState({
+    channel: { limit: 30, windowMs: 60_000 / scale },
+    global: { limit: 50, windowMs: 1_000 / scale },
+    invalidWindowMs: 600_000 / scale,
+  });
   const scheduler = new DiscordScheduler({
     timeScale: scale,
     http: new DiscordHttp(options.endpoints.apiBase, 30_000),
     webhooks: options.webhooks,
     bots: options.bots,
-    state: new MemoryRateLimitState({
-      channel: { limit: 30, windowMs: 60_000 / scale },
-      global: { limit: 50, windowMs: 1_000 / scale },
-      invalidWindowMs: 600_000 / scale,
-    }),
+    state,
     log: options.log,
     now,
     onQuarantine: options.onQuarantine,
@@ -61,5 +64,5 @@ export function createDiscordStore(options: {
     channels: () => [...new Set(options.webhooks.map((w) => w.channelId))],
     webhookIds: () => options.webhooks.map((w) => w.id),
   });
-  return { scheduler, store };
+  return { scheduler, store, state };
 }
