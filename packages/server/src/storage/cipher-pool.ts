@@ -32,7 +32,9 @@ export type WorkerJob =
       id: number;
       /** Sealed bytes read from a pack; each slice is opened in place. */
       input: Uint8Array;
-      slices: (PackedSlice & { dataKey: Uint8Array; versionId: string })[];
+      /** The slices' data keys, 32 bytes each, in one buffer: one small buffer per key costs more to send. */
+      keys: Uint8Array;
+      slices: (PackedSlice & { versionId: string })[];
     }
   | { op: 'digest'; id: number; session: number }
   | { op: 'drop'; id: number; session: number };
@@ -92,16 +94,15 @@ export class CipherPool {
     slices: readonly (PackedSlice & { cipher: SegmentCipher })[],
   ): Promise<{ opened: Buffer; outcomes: PackedOutcome[] }> {
     if (this.size === 0 || this.closed) return { opened: sealed, outcomes: openPackedSlices(sealed, slices) };
+    // Memory of its own, moved to the thread: a view into Node's buffer pool would take the pool along.
+    const keys = Buffer.allocUnsafeSlow(32 * slices.length);
+    slices.forEach(({ cipher }, k) => cipher.dataKey.copy(keys, 32 * k));
     const job: WorkerJob = {
       op: 'openPacked',
       id: this.nextId++,
       input: sealed,
-      slices: slices.map(({ cipher, ...slice }) => ({
-        ...slice,
-        // A copy of its own: a key that is a view into Node's buffer pool would take the pool along.
-        dataKey: new Uint8Array(cipher.dataKey),
-        versionId: cipher.versionId,
-      })),
+      keys,
+      slices: slices.map(({ cipher, ...slice }) => ({ ...slice, versionId: cipher.versionId })),
     };
     const result = await post(this.pick()!, job);
     if ('error' in result) throw fromThreadError(result.error);
@@ -347,7 +348,8 @@ function post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {
     to.pending.set(job.id, { resolve, reject });
     // A hash job's plaintext is still to be sent: it is copied, never moved.
     const moved = job.op === 'seal' || job.op === 'open' || job.op === 'openPacked';
-    const buffers = moved ? [job.input, ...(job.op === 'seal' && job.into ? [job.into] : [])] : [];
+    const extra = job.op === 'seal' && job.into ? [job.into] : job.op === 'openPacked' ? [job.keys] : [];
+    const buffers = moved ? [job.input, ...extra] : [];
     to.worker.postMessage(job, buffers.flatMap(transferable));
   });
 }

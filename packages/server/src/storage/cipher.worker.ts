@@ -67,9 +67,10 @@ function run(job: WorkerJob): WorkerResult {
     }
     case 'openPacked': {
       const input = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
-      const slices = job.slices.map((s) => ({
+      const keys = Buffer.from(job.keys.buffer, job.keys.byteOffset, job.keys.byteLength);
+      const slices = job.slices.map((s, k) => ({
         ...s,
-        cipher: new SegmentCipher(Buffer.from(s.dataKey), s.versionId),
+        cipher: new SegmentCipher(keys.subarray(32 * k, 32 * (k + 1)), s.versionId),
       }));
       return { id: job.id, output: input, outcomes: openPackedSlices(input, slices) };
     }
