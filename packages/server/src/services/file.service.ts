@@ -366,13 +366,21 @@ export class FileService {
   }
 
   /**
-   * Many versions opened with two queries in all; one that is missing is left out of the map, one
-   * that cannot be read fails the whole call (openVersion says why for each).
+   * Many versions opened with two queries in all. One that is missing or cannot be opened is left
+   * out of the map, so that it fails on its own turn (openVersion says why), not the others with it.
    */
   async openVersions(versionIds: readonly string[]): Promise<Map<string, OpenVersion>> {
     const versions = await this.repos.versions.findMany(versionIds);
     const chunks = await this.repos.versions.chunksOfMany(versions.map((v) => v.id));
-    return new Map(versions.map((v) => [v.id, this.opened(v, chunks.get(v.id) ?? [])]));
+    const opened = new Map<string, OpenVersion>();
+    for (const v of versions) {
+      try {
+        opened.set(v.id, this.opened(v, chunks.get(v.id) ?? []));
+      } catch {
+        // Reported by openVersion when the entry's turn comes.
+      }
+    }
+    return opened;
   }
 
   private opened(version: FileVersionRow, chunks: ChunkRow[]): OpenVersion {

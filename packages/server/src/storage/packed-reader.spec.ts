@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ByteRange, ChunkStore } from './chunk-store.js';
 import { CipherPool } from './cipher-pool.js';
 import { IntegrityError } from './errors.js';
-import { PACK_RUN_BYTES, readPackedFiles, type PackedFile } from './packed-reader.js';
+import { PACK_RUN_BYTES, readPackedFiles, type PackedRead } from './packed-reader.js';
 import { SegmentCipher } from './segment-cipher.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -34,7 +34,7 @@ function pack(locator: string, sizes: number[]) {
     const plain = randomBytes(size);
     const cipher = new SegmentCipher(randomBytes(32), randomUUID());
     const bytes = cipher.sealSegments(0, plain, true);
-    const file: PackedFile = {
+    const file: PackedRead = {
       chunk: { index: 0, store: 'memory', locator, plainSize: size, offset },
       cipher,
     };

@@ -18,7 +18,7 @@ export const PACK_RUN_BYTES = 1024 * 1024;
 const PACK_RUN_GAP = 64 * 1024;
 
 /** A small file whose single chunk is to be read whole. */
-export interface PackedFile {
+export interface PackedRead {
   chunk: StoredChunkRef;
   cipher: SegmentCipher;
 }
@@ -47,7 +47,7 @@ interface Run {
 export function readPackedFiles(
   stores: (name: string) => ChunkStore,
   pool: CipherPool,
-  files: readonly PackedFile[],
+  files: readonly PackedRead[],
 ): Promise<PackedPlain>[] {
   const results: Promise<PackedPlain>[] = [];
   for (const run of packRuns(files)) {
@@ -64,7 +64,7 @@ export function readPackedFiles(
 }
 
 /** Runs of files in the same object, in offset order, within the gap and size a get may span. */
-export function packRuns(files: readonly PackedFile[]): Run[] {
+export function packRuns(files: readonly PackedRead[]): Run[] {
   const order = files.map((_, i) => i);
   const key = (i: number) => `${files[i]!.chunk.store}\0${files[i]!.chunk.locator}`;
   const offset = (i: number) => files[i]!.chunk.offset ?? 0;
@@ -97,7 +97,7 @@ async function readRun(
   stores: (name: string) => ChunkStore,
   pool: CipherPool,
   run: Run,
-  files: readonly PackedFile[],
+  files: readonly PackedRead[],
 ): Promise<(PackedPlain | Error)[]> {
   const sealed = await stores(run.store).get(run.locator, { start: run.start, end: run.end });
   if (sealed.length !== run.end - run.start) {
