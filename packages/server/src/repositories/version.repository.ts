@@ -14,6 +14,18 @@ export class VersionRepository {
     return this.db.selectFrom('file_versions').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** Versions by id, in any order, in one query per 500 ids (a zip opens many small files at once). */
+  async findMany(ids: readonly string[]): Promise<FileVersionRow[]> {
+    const rows: FileVersionRow[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const batch = ids.slice(i, i + 500);
+      rows.push(
+        ...(await this.db.selectFrom('file_versions').selectAll().where('id', 'in', batch).execute()),
+      );
+    }
+    return rows;
+  }
+
   async markCommitted(id: string, size: number, sha256: string): Promise<void> {
     await this.db
       .updateTable('file_versions')
@@ -52,6 +64,22 @@ export class VersionRepository {
       .where('version_id', '=', versionId)
       .orderBy('idx')
       .execute();
+  }
+
+  /** The chunks of many versions, by version id and each sorted by index, in one query per 500 ids. */
+  async chunksOfMany(versionIds: readonly string[]): Promise<Map<string, ChunkRow[]>> {
+    const byVersion = new Map<string, ChunkRow[]>(versionIds.map((id) => [id, []]));
+    for (let i = 0; i < versionIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('chunks')
+        .selectAll()
+        .where('version_id', 'in', versionIds.slice(i, i + 500))
+        .orderBy('version_id')
+        .orderBy('idx')
+        .execute();
+      for (const row of rows) byVersion.get(row.version_id)?.push(row);
+    }
+    return byVersion;
   }
 
   /**

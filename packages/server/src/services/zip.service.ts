@@ -123,7 +123,10 @@ export class ZipService {
     }
   }
 
-  /** Versions' plaintext through the file service, each version opened once while its entries stream. */
+  /**
+   * Versions' plaintext through the file service, each version opened once while its entries
+   * stream; entries read ahead are opened a batch per two queries, and read together.
+   */
   private source(): ZipContentSource {
     const opened = new Map<string, Promise<OpenVersion>>();
     const open = (versionId: string) => {
@@ -136,13 +139,34 @@ export class ZipService {
       return version;
     };
     const files = this.files;
+    async function* read(versionId: string, start: number, end: number) {
+      yield* files.read(await open(versionId), start, end);
+    }
     return {
-      async *read(versionId, start, end) {
-        yield* files.read(await open(versionId), start, end);
+      read,
+      readMany(contents) {
+        const ids = [...new Set(contents.map((c) => c.content))];
+        const reads = files.openVersions(ids).then((opened) => {
+          const found = ids.filter((id) => opened.has(id));
+          const whole = files.readWholeMany(found.map((id) => opened.get(id)!));
+          return new Map(found.map((id, k) => [id, whole[k]]));
+        });
+        // Held by the entries' reads below: a failure is theirs to report.
+        reads.catch(() => undefined);
+        return contents.map(async ({ content, size }) => {
+          const whole = (await reads).get(content);
+          return whole ? [await whole] : collect(read(content, 0, size));
+        });
       },
       release: (piece) => files.release(piece),
     };
   }
+}
+
+async function collect(pieces: AsyncIterable<Buffer>): Promise<Buffer[]> {
+  const all: Buffer[] = [];
+  for await (const piece of pieces) all.push(piece);
+  return all;
 }
 
 /** The CRC-32s an archive needs: known from earlier downloads, or learned now and written back. */

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { IntegrityError } from './errors.js';
+import { fromThreadError, type ThreadError } from './errors.js';
+import { openPackedSlices, type PackedOutcome, type PackedSlice } from './packed-open.js';
 import { canSealInPlace, type SegmentCipher } from './segment-cipher.js';
 
 interface CipherJobBase {
@@ -31,15 +32,24 @@ export type WorkerJob =
     })
   /** Adds plaintext opened on another thread to the session's running SHA-256. */
   | { op: 'hash'; id: number; session: number; input: Uint8Array }
+  | {
+      op: 'openPacked';
+      id: number;
+      /** Sealed bytes read from a pack; each slice is opened in place. */
+      input: Uint8Array;
+      /** The slices' data keys, 32 bytes each, in one buffer: one small buffer per key costs more to send. */
+      keys: Uint8Array;
+      slices: (PackedSlice & { versionId: string })[];
+    }
   | { op: 'digest'; id: number; session: number }
   | { op: 'drop'; id: number; session: number };
 
 export type WorkerResult =
   /** `input` comes back too, so its buffer can be used again. */
-  | { id: number; output: Uint8Array; input?: Uint8Array }
+  | { id: number; output: Uint8Array; input?: Uint8Array; outcomes?: PackedOutcome[] }
   | { id: number; digest: string }
   | { id: number; hashed: true }
-  | { id: number; error: { message: string; integrity: { chunk?: number; segment?: number } | undefined } };
+  | { id: number; error: ThreadError };
 
 type Settle = { resolve: (r: WorkerResult) => void; reject: (e: Error) => void };
 type PooledWorker = { worker: Worker; sessions: number; pending: Map<number, Settle> };
@@ -76,6 +86,35 @@ export class CipherPool {
     const target = this.pick()!;
     const hasher = hash && options.hashApart ? this.pick(target) : undefined;
     return new WorkerSession(target, hasher, this.nextId++, hash, () => this.nextId++);
+  }
+
+  /**
+   * Opens many small files' chunks read together from one pack, in one job: a zip of small files
+   * would otherwise pay a round trip to a thread per file. Each slice is opened in place in
+   * `sealed` (use the buffer returned, never the one passed) and its plaintext's SHA-256 comes back
+   * with it; a slice that fails says why without failing the others.
+   */
+  async openPacked(
+    sealed: Buffer,
+    slices: readonly (PackedSlice & { cipher: SegmentCipher })[],
+  ): Promise<{ opened: Buffer; outcomes: PackedOutcome[] }> {
+    if (this.size === 0 || this.closed) return { opened: sealed, outcomes: openPackedSlices(sealed, slices) };
+    // Memory of its own, moved to the thread: a view into Node's buffer pool would take the pool along.
+    const keys = Buffer.allocUnsafeSlow(32 * slices.length);
+    slices.forEach(({ cipher }, k) => cipher.dataKey.copy(keys, 32 * k));
+    const job: WorkerJob = {
+      op: 'openPacked',
+      id: this.nextId++,
+      input: sealed,
+      keys,
+      slices: slices.map(({ cipher, ...slice }) => ({ ...slice, versionId: cipher.versionId })),
+    };
+    const result = await post(this.pick()!, job);
+    if ('error' in result) throw fromThreadError(result.error);
+    if (!('outcomes' in result) || !result.outcomes)
+      throw new Error('The cipher worker returned no outcomes');
+    const out = result.output;
+    return { opened: Buffer.from(out.buffer, out.byteOffset, out.byteLength), outcomes: result.outcomes };
   }
 
   async close(): Promise<void> {
@@ -278,11 +317,7 @@ class WorkerSession implements CipherSession {
   }
 
   private post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {
-    return new Promise((resolve, reject) => {
-      to.pending.set(job.id, { resolve, reject });
-      const moved = job.op === 'seal' || job.op === 'open';
-      to.worker.postMessage(job, moved ? transferable(job.input) : []);
-    });
+    return post(to, job);
   }
 
   private output(result: WorkerResult): Buffer {
@@ -293,10 +328,18 @@ class WorkerSession implements CipherSession {
   }
 
   private check(result: WorkerResult): void {
-    if (!('error' in result)) return;
-    const { message, integrity } = result.error;
-    throw integrity ? new IntegrityError(message, integrity) : new Error(message);
+    if ('error' in result) throw fromThreadError(result.error);
   }
+}
+
+function post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {
+  return new Promise((resolve, reject) => {
+    to.pending.set(job.id, { resolve, reject });
+    // A hash job's plaintext is still to be sent: it is copied, never moved.
+    const moved = job.op === 'seal' || job.op === 'open' || job.op === 'openPacked';
+    const buffers = moved ? [job.input, ...(job.op === 'openPacked' ? [job.keys] : [])] : [];
+    to.worker.postMessage(job, buffers.flatMap(transferable));
+  });
 }
 
 /**

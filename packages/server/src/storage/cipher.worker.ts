@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { IntegrityError } from './errors.js';
+import { toThreadError } from './errors.js';
+import { openPackedSlices } from './packed-open.js';
 import { SegmentCipher } from './segment-cipher.js';
 import { transferable, type WorkerJob, type WorkerResult } from './cipher-pool.js';
 
@@ -58,6 +59,15 @@ function run(job: WorkerJob): WorkerResult {
       if (job.hash) hashOf(job.session).update(plain);
       return { id: job.id, output: plain };
     }
+    case 'openPacked': {
+      const input = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
+      const keys = Buffer.from(job.keys.buffer, job.keys.byteOffset, job.keys.byteLength);
+      const slices = job.slices.map((s, k) => ({
+        ...s,
+        cipher: new SegmentCipher(keys.subarray(32 * k, 32 * (k + 1)), s.versionId),
+      }));
+      return { id: job.id, output: input, outcomes: openPackedSlices(input, slices) };
+    }
   }
 }
 
@@ -66,8 +76,7 @@ parentPort!.on('message', (job: WorkerJob) => {
   try {
     result = run(job);
   } catch (err) {
-    const integrity = err instanceof IntegrityError ? { chunk: err.chunk, segment: err.segment } : undefined;
-    result = { id: job.id, error: { message: (err as Error).message, integrity } };
+    result = { id: job.id, error: toThreadError(err) };
   }
   const buffers = 'output' in result ? [result.output, ...(result.input ? [result.input] : [])] : [];
   parentPort!.postMessage(result, buffers.flatMap(transferable));

@@ -30,6 +30,21 @@ export class IntegrityError extends Error {
   }
 }
 
+/** An error as it crosses between threads (a cipher thread's answer): an IntegrityError stays one. */
+export interface ThreadError {
+  message: string;
+  integrity: IntegrityLocation | undefined;
+}
+
+export function toThreadError(err: unknown): ThreadError {
+  const integrity = err instanceof IntegrityError ? { chunk: err.chunk, segment: err.segment } : undefined;
+  return { message: err instanceof Error ? err.message : String(err), integrity };
+}
+
+export function fromThreadError({ message, integrity }: ThreadError): Error {
+  return integrity ? new IntegrityError(message, integrity) : new Error(message);
+}
+
 /** The store no longer has a chunk that the metadata says it holds. */
 export class ChunkMissingError extends Error {
   readonly code = 'chunk_missing';

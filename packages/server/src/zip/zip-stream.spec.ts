@@ -8,21 +8,32 @@ import { pythonZipReport, unzipEntry, unzipNames, unzipTest } from '../../test/h
 import { ZipLayout, type ZipEntrySpec } from './zip-layout.js';
 import { zipRange, type CrcBook, type ZipContentSource } from './zip-stream.js';
 
+/** A source over `read`, whose batches are read one content at a time. */
+function sourceOf(read: ZipContentSource['read']): ZipContentSource {
+  return {
+    read,
+    readMany: (contents) =>
+      contents.map(async ({ content, size }) => {
+        const pieces: Buffer[] = [];
+        for await (const piece of read(content, 0, size)) pieces.push(piece);
+        return pieces;
+      }),
+    release: () => undefined,
+  };
+}
+
 /** Contents held in memory, counting the bytes read from them. */
 function memorySource(contents: Record<string, Buffer>) {
   const stats = { bytesRead: 0 };
-  const source: ZipContentSource = {
-    async *read(content, start, end) {
-      const bytes = contents[content]!;
-      // Pieces of at most 100 KiB, so a range crosses piece boundaries as real reads do.
-      for (let at = start; at < end; at += 100 * 1024) {
-        const piece = bytes.subarray(at, Math.min(end, at + 100 * 1024));
-        stats.bytesRead += piece.length;
-        yield piece;
-      }
-    },
-    release: () => undefined,
-  };
+  const source = sourceOf(async function* (content, start, end) {
+    const bytes = contents[content]!;
+    // Pieces of at most 100 KiB, so a range crosses piece boundaries as real reads do.
+    for (let at = start; at < end; at += 100 * 1024) {
+      const piece = bytes.subarray(at, Math.min(end, at + 100 * 1024));
+      stats.bytesRead += piece.length;
+      yield piece;
+    }
+  });
   return { source, stats };
 }
 
@@ -166,17 +177,14 @@ describe('zip writer', () => {
     const hugeSize = 4 * GiB + 12_345;
     const zeros = Buffer.alloc(4 * 1024 * 1024);
     const tail = Buffer.from('after the big one');
-    const source: ZipContentSource = {
-      async *read(content, start, end) {
-        if (content === 'tail') {
-          yield tail.subarray(start, end);
-          return;
-        }
-        for (let p = start; p < end; p += zeros.length)
-          yield zeros.subarray(0, Math.min(zeros.length, end - p));
-      },
-      release: () => undefined,
-    };
+    const source = sourceOf(async function* (content, start, end) {
+      if (content === 'tail') {
+        yield tail.subarray(start, end);
+        return;
+      }
+      for (let p = start; p < end; p += zeros.length)
+        yield zeros.subarray(0, Math.min(zeros.length, end - p));
+    });
     const layout = new ZipLayout([
       { path: 'huge.bin', directory: false, size: hugeSize, modifiedAt: at, content: 'zeros' },
       { path: 'tail.txt', directory: false, size: tail.length, modifiedAt: at, content: 'tail' },

@@ -6,6 +6,11 @@ import type { LaidOutEntry, ZipLayout } from './zip-layout.js';
 export interface ZipContentSource {
   /** Bytes [start, end) of a content, in pieces. */
   read(content: string, start: number, end: number): AsyncIterable<Buffer>;
+  /**
+   * Starts reading several small contents whole, together (the source may fetch and open
+   * neighbours at once); one promise per content, in order, each of the whole content's pieces.
+   */
+  readMany(contents: readonly { content: string; size: number }[]): Promise<Buffer[]>[];
   /** Takes back a piece `read` yielded once it is no longer used (buffers may be pooled). */
   release(piece: Buffer): void;
 }
@@ -21,10 +26,15 @@ const DIRECT_BYTES = 64 * 1024;
 /** How much is gathered before it goes out: one socket write per many small entries. */
 const BATCH_BYTES = 256 * 1024;
 /**
- * Small entries read ahead of the one being sent, so that their reads overlap: an archive of many
- * small files is bound by the latency of each read (store, cipher thread), not by bytes.
+ * Small entries are read ahead of the one being sent, in batches the source reads together: an
+ * archive of many small files is bound by the work per read (query, store, cipher thread), not by
+ * bytes. Entries up to `READ_AHEAD_ENTRIES` ahead are started, a new batch once half of them are
+ * sent, while less than `READ_AHEAD_BYTES` read ahead are waiting; so a download holds at most about
+ * twice that, and a batch is large enough to find neighbours in a pack.
  */
-const READ_AHEAD_ENTRIES = 16;
+const READ_AHEAD_ENTRIES = 256;
+const READ_AHEAD_BYTES = 2 * 1024 * 1024;
+/** Larger entries are read on their turn, in pieces. */
 const READ_AHEAD_MAX_BYTES = 1024 * 1024;
 
 interface Piece {
@@ -152,8 +162,10 @@ async function crcOfRange(
 
 /** Reads of the next small entries that lie wholly in the range, started before their turn. */
 class ReadAhead {
-  private readonly started = new Map<number, Promise<Buffer[]>>();
+  private readonly started = new Map<number, { reading: Promise<Buffer[]>; size: number }>();
   private next = 0;
+  /** Bytes of the entries started and not taken yet. */
+  private waiting = 0;
 
   constructor(
     private readonly layout: ZipLayout,
@@ -164,31 +176,36 @@ class ReadAhead {
 
   advance(current: number): void {
     const { entries } = this.layout;
-    this.next = Math.max(this.next, current + 1);
+    this.next = Math.max(this.next, current);
+    if (this.next > current + READ_AHEAD_ENTRIES / 2 || this.waiting >= READ_AHEAD_BYTES) return;
+    const batch: { index: number; content: string; size: number }[] = [];
+    let bytes = 0;
     for (; this.next < entries.length && this.next <= current + READ_AHEAD_ENTRIES; this.next++) {
       const entry = entries[this.next]!;
-      if (entry.localOffset >= this.end) return;
+      if (entry.localOffset >= this.end) break;
       const whole = entry.dataOffset >= this.start && entry.dataOffset + entry.size <= this.end;
       if (entry.content === null || !whole || entry.size > READ_AHEAD_MAX_BYTES) continue;
-      const reading = collect(this.source.read(entry.content, 0, entry.size));
+      if (batch.length > 0 && bytes + entry.size > READ_AHEAD_BYTES) break;
+      batch.push({ index: this.next, content: entry.content, size: entry.size });
+      bytes += entry.size;
+    }
+    if (batch.length === 0) return;
+    this.source.readMany(batch).forEach((reading, k) => {
       // Reported when its turn comes (or never, when the response stops first).
       reading.catch(() => undefined);
-      this.started.set(this.next, reading);
-    }
+      this.started.set(batch[k]!.index, { reading, size: batch[k]!.size });
+    });
+    this.waiting += bytes;
   }
 
   /** The whole content of entry `index`, when it was read ahead. */
   take(index: number): Promise<Buffer[]> | undefined {
-    const reading = this.started.get(index);
+    const started = this.started.get(index);
+    if (!started) return undefined;
     this.started.delete(index);
-    return reading;
+    this.waiting -= started.size;
+    return started.reading;
   }
-}
-
-async function collect(pieces: AsyncIterable<Buffer>): Promise<Buffer[]> {
-  const all: Buffer[] = [];
-  for await (const piece of pieces) all.push(piece);
-  return all;
 }
 
 function overlaps(partStart: number, partEnd: number, start: number, end: number): boolean {
