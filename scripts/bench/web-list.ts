@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { startServerProcess } from '../../packages/server/test/helpers/server-process.js';
 import { launchBrowser } from '../../packages/web/test/e2e/browser.js';
 import { driveApi, fillFolder, signIn } from '../../packages/web/test/e2e/drive.js';
-import type { Row } from './rows.js';
+import { median, type Row } from './rows.js';
 
 const ENTRIES = 50_000;
 const ROUNDS = 5;
@@ -23,7 +23,6 @@ const PASSWORD = 'bench-password-1';
 const FIRST_ROWS_MS = 150;
 const DROPPED_SHARE = 0.03;
 const webDist = fileURLToPath(new URL('../../packages/web/dist', import.meta.url));
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // Runs in the page before the app: notes when the list's first entry row appears (ms since navigation).
 const WATCH_FIRST_ROW = `new MutationObserver((_, observer) => {

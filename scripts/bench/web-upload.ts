@@ -12,13 +12,10 @@ import { loginOver } from '../../packages/server/test/helpers/http-client.js';
 import { startServerProcess } from '../../packages/server/test/helpers/server-process.js';
 import { launchBrowser } from '../../packages/web/test/e2e/browser.js';
 import { driveApi, signIn } from '../../packages/web/test/e2e/drive.js';
-import type { Row } from './rows.js';
+import { FILE_SIZE, MiB, mbps, type Row } from './rows.js';
 
-const MiB = 1024 * 1024;
-const FILE_SIZE = Number(process.env.BENCH_FILE_MIB ?? 1024) * MiB;
 const PASSWORD = 'bench-password-1';
 const webDist = fileURLToPath(new URL('../../packages/web/dist', import.meta.url));
-const mbps = (bytes: number, ms: number) => bytes / 1e6 / (ms / 1000);
 /** The goal: the page uploads at least this share of what a plain PUT does on the same server. */
 const SHARE_OF_PUT = 0.9;
 
