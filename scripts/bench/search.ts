@@ -10,7 +10,7 @@ import type { NewItemRow } from '../../packages/server/src/db/schema.js';
 import { ItemRepository } from '../../packages/server/src/repositories/item.repository.js';
 import { loginOver } from '../../packages/server/test/helpers/http-client.js';
 import { startServerProcess } from '../../packages/server/test/helpers/server-process.js';
-import { median, type Row } from './rows.js';
+import { median, p95, type Row } from './rows.js';
 
 const FILES = Number(process.env.BENCH_SEARCH_FILES ?? 1_000_000);
 const TOP_FOLDERS = 100;
@@ -68,7 +68,6 @@ function mulberry32(seed: number): () => number {
 }
 const random = mulberry32(20240611);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.95)]!;
 
 function itemRow(
   ownerId: string,
