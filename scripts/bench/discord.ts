@@ -73,24 +73,20 @@ async function unlimitedRows(ctx: BenchContext, file: string): Promise<void> {
       3,
       async () => (await timedDownload(free.drive, `/files/${fileId}/content`, FILE_SIZE)).mbps,
     );
-    const local = (figure: number | undefined) =>
-      figure === undefined ? {} : { ceiling: `local store ${figure.toFixed(0)} MB/s` };
-    rows.push({
-      metric: `Discord path, limits off: upload ${FILE_LABEL}`,
-      value: up.median,
-      unit: 'MB/s',
-      target: '-',
-      ...local(ctx.local?.up),
-      runs: up.runs,
-    });
-    rows.push({
-      metric: `Discord path, limits off: download ${FILE_LABEL}`,
-      value: down.median,
-      unit: 'MB/s',
-      target: '-',
-      ...local(ctx.local?.down),
-      runs: down.runs,
-    });
+    const sides = [
+      { what: 'upload', spread: up, local: ctx.local?.up },
+      { what: 'download', spread: down, local: ctx.local?.down },
+    ];
+    for (const { what, spread, local } of sides) {
+      rows.push({
+        metric: `Discord path, limits off: ${what} ${FILE_LABEL}`,
+        value: spread.median,
+        unit: 'MB/s',
+        target: '-',
+        ...(local === undefined ? {} : { ceiling: `local store ${local.toFixed(0)} MB/s` }),
+        runs: spread.runs,
+      });
+    }
   } finally {
     await free.close();
   }

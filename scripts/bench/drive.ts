@@ -1,8 +1,10 @@
 // A drive of ours for the bench: the built server as its own process on a fresh data directory,
 // signed in as the admin, with the timed transfers each group needs.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Listing } from '@idrive/shared';
 import { loginOver } from '../../packages/server/test/helpers/http-client.js';
 import { startServerProcess, type ServerProcess } from '../../packages/server/test/helpers/server-process.js';
@@ -10,6 +12,21 @@ import { curlDownload, curlUpload, syncAll } from './processes.js';
 import { mbps } from './rows.js';
 
 export const PASSWORD = 'bench-password-1';
+
+const webDist = fileURLToPath(new URL('../../packages/web/dist', import.meta.url));
+
+/**
+ * A new data directory holding a snapshot of the built web app (its `web` folder), so that a rebuild
+ * during the run cannot swap the page under test.
+ */
+export async function webAppSnapshot(prefix: string): Promise<{ dataDir: string; webDir: string }> {
+  if (!existsSync(path.join(webDist, 'index.html')))
+    throw new Error('Build the web app first: npm run build');
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  const webDir = path.join(dataDir, 'web');
+  await cp(webDist, webDir, { recursive: true });
+  return { dataDir, webDir };
+}
 
 export interface Drive {
   server: ServerProcess;

@@ -3,13 +3,13 @@
 // shared machine lands on both), mid-file Range reads, and the server's memory idle and while
 // uploading, on SQLite and (when TEST_DATABASE_URL is set) on PostgreSQL.
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { receive } from '../../packages/server/test/helpers/http-client.js';
 import type { ServerProcess } from '../../packages/server/test/helpers/server-process.js';
 import type { BenchContext } from './context.js';
 import { startDrive, timedDownload, timedUpload, type Drive } from './drive.js';
 import { openRcloneCrypt, versusRclone } from './rclone.js';
 import { FILE_LABEL, FILE_SIZE, median, p95, percent, repeat, rows, spreadOf } from './rows.js';
+import { adminQuery } from '../../packages/server/test/helpers/test-db.js';
 
 /** Idle means: started, then left alone this long, so start-up's garbage is collected. */
 const SETTLE_MS = 5_000;
@@ -115,15 +115,7 @@ export async function transferRows(ctx: BenchContext): Promise<void> {
 /** The same memory rows with the metadata on PostgreSQL, in a database of its own dropped afterwards. */
 async function postgresMemoryRows(adminUrl: string, file: string): Promise<void> {
   const name = `idrive_bench_${randomBytes(6).toString('hex')}`;
-  const admin = async (sql: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
+  const admin = (sql: string) => adminQuery(adminUrl, sql);
   await admin(`create database ${name}`);
   try {
     const url = new URL(adminUrl);

@@ -1,16 +1,13 @@
 // The web app in Chromium on a 50,000-entry folder: time from navigation to the first rows, and frames
 // dropped while scrolling to the end. Each is printed next to a ceiling measured in the same run: the
 // API call for the first page and the app on a one-entry folder; the same scroll on an empty page.
-import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rm } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { startServerProcess } from '../../packages/server/test/helpers/server-process.js';
 import { launchBrowser } from '../../packages/web/test/e2e/browser.js';
 import { driveApi, fillFolder, signIn } from '../../packages/web/test/e2e/drive.js';
 import { median, type Row } from './rows.js';
+import { PASSWORD, webAppSnapshot } from './drive.js';
 
 const ENTRIES = 50_000;
 const ROUNDS = 5;
@@ -18,11 +15,9 @@ const ROUNDS = 5;
 const FIRST_PAGE = 500;
 /** Frames the scroll to the end takes: a fast fling that renders new rows every frame. */
 const SCROLL_FRAMES = 600;
-const PASSWORD = 'bench-password-1';
 /** The goals: first rows within 150 ms of navigation; at most 3% of the fling's frames dropped. */
 const FIRST_ROWS_MS = 150;
 const DROPPED_SHARE = 0.03;
-const webDist = fileURLToPath(new URL('../../packages/web/dist', import.meta.url));
 
 // Runs in the page before the app: notes when the list's first entry row appears (ms since navigation).
 const WATCH_FIRST_ROW = `new MutationObserver((_, observer) => {
@@ -85,12 +80,7 @@ async function scrollToEnd(page: Page): Promise<ScrollFrames> {
 }
 
 export async function webListRows(): Promise<Row[]> {
-  if (!existsSync(path.join(webDist, 'index.html')))
-    throw new Error('Build the web app first: npm run build');
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-bench-web-'));
-  // A snapshot of the built app, so a rebuild during the run cannot swap the page under test.
-  const webDir = path.join(dataDir, 'web');
-  await cp(webDist, webDir, { recursive: true });
+  const { dataDir, webDir } = await webAppSnapshot('idrive-bench-web-');
   const server = await startServerProcess({
     IDRIVE_DATA_DIR: dataDir,
     IDRIVE_ADMIN_PASSWORD: PASSWORD,

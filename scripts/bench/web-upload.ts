@@ -2,20 +2,17 @@
 // with the real file picker, timed until the file shows in the listing. Printed next to the ceiling
 // measured in the same run on the same server: the same file sent by Node as one plain PUT.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
-import { cp, mkdtemp, open, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open, rm } from 'node:fs/promises';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loginOver } from '../../packages/server/test/helpers/http-client.js';
 import { startServerProcess } from '../../packages/server/test/helpers/server-process.js';
 import { launchBrowser } from '../../packages/web/test/e2e/browser.js';
 import { driveApi, signIn } from '../../packages/web/test/e2e/drive.js';
 import { FILE_SIZE, MiB, mbps, type Row } from './rows.js';
+import { PASSWORD, webAppSnapshot } from './drive.js';
 
-const PASSWORD = 'bench-password-1';
-const webDist = fileURLToPath(new URL('../../packages/web/dist', import.meta.url));
 /** The goal: the page uploads at least this share of what a plain PUT does on the same server. */
 const SHARE_OF_PUT = 0.9;
 
@@ -58,12 +55,7 @@ function timedPut(url: string, token: string, file: string, size: number): Promi
 }
 
 export async function webUploadRows(): Promise<Row[]> {
-  if (!existsSync(path.join(webDist, 'index.html')))
-    throw new Error('Build the web app first: npm run build');
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-bench-upload-'));
-  // A snapshot of the built app, so a rebuild during the run cannot swap the page under test.
-  const webDir = path.join(dataDir, 'web');
-  await cp(webDist, webDir, { recursive: true });
+  const { dataDir, webDir } = await webAppSnapshot('idrive-bench-upload-');
   const file = path.join(dataDir, 'big.bin');
   await bigFile(file, FILE_SIZE);
   const server = await startServerProcess({

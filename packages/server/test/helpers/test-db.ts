@@ -44,7 +44,8 @@ export async function openTestDb(dialect: DbDialect, options: { migrate?: boolea
   };
 }
 
-async function adminQuery(url: string, text: string): Promise<void> {
+/** Runs one statement on its own connection (creating or dropping a schema or database). */
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
