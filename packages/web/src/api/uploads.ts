@@ -1,6 +1,7 @@
 import type { BatchUploadResponse, ConflictPolicy, Item } from '@idrive/shared';
 import type * as Tus from 'tus-js-client';
 import { ApiError, apiUrl, csrfHeaders, failure, http } from './http';
+import { wholeFileSource } from '../uploads/file-source';
 
 /** Sent back by the PATCH that completed (and committed) a tus upload. */
 const FILE_ID_HEADER = 'X-IDrive-File-Id';
@@ -120,6 +121,7 @@ export async function startTusUpload(file: File, target: TusTarget, on: TusCallb
     // No chunkSize: the whole rest of the file in one PATCH. The server keeps every byte that
     // arrived when a request is cut, so smaller requests would buy no resumability, and each PATCH
     // boundary stalls the stream (measured: 64 MiB PATCHes ran at less than half the speed).
+    fileReader: { openFile: (input: File) => Promise.resolve(wholeFileSource(input)) },
     retryDelays: [1000, 3000, 5000, 10000, 20000],
     removeFingerprintOnSuccess: true,
     onShouldRetry: shouldRetry,
