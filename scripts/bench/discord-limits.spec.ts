@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedInSpan, minimalSendMs } from './discord-limits.js';
+import { minimalSendMs } from './discord-limits.js';
 
 // Discord's observed limits, as the emulator has them: 5 per 2 s per webhook, ~30 a minute per channel.
 const limits = { webhook: { limit: 5, windowMs: 2_000 }, channel: { limit: 30, windowMs: 60_000 } };
@@ -19,18 +19,5 @@ describe('minimalSendMs', () => {
     // 30 per channel go out by 10 s; the 121st message waits for the channel windows to reopen.
     expect(minimalSendMs(120, 4, limits)).toBe(10_000);
     expect(minimalSendMs(121, 4, limits)).toBe(60_000);
-  });
-});
-
-describe('allowedInSpan', () => {
-  it('counts the webhook windows that open within the span', () => {
-    expect(allowedInSpan(0, limits)).toBe(5);
-    expect(allowedInSpan(1_999, limits)).toBe(5);
-    expect(allowedInSpan(2_000, limits)).toBe(10);
-  });
-
-  it('stops at the channel bucket until its window reopens', () => {
-    expect(allowedInSpan(59_999, limits)).toBe(30);
-    expect(allowedInSpan(60_000, limits)).toBe(35);
   });
 });

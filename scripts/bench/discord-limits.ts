@@ -60,14 +60,3 @@ export function minimalSendMs(messages: number, channels: number, limits: Channe
   }
   return last;
 }
-
-/** How many messages one channel's limits let through from time 0 to `spanMs`, each as early as allowed. */
-export function allowedInSpan(spanMs: number, limits: ChannelLimits): number {
-  const windows = new ChannelWindows(limits);
-  let count = 0;
-  for (let t = windows.nextFree(0); t <= spanMs; t = windows.nextFree(t)) {
-    windows.take(t);
-    count++;
-  }
-  return count;
-}

@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { DEFAULT_CHUNK_SIZE } from '@idrive/shared';
 import { createDiscordEmulator, type DiscordEmulator } from '@idrive/discord-emulator';
 import type { BenchContext } from './context.js';
-import { allowedInSpan, minimalSendMs, type ChannelLimits } from './discord-limits.js';
+import { minimalSendMs } from './discord-limits.js';
 import { startDrive, timedDownload, timedUpload, type Drive } from './drive.js';
-import { FILE_LABEL, FILE_SIZE, MiB, mbps, percent, repeat, rows } from './rows.js';
+import { FILE_LABEL, FILE_SIZE, MiB, mbps, repeat, rows } from './rows.js';
 
 const CHANNELS = 4;
 /** Discord seconds per real second in the limited run: slow enough that Discord's limits bind. */
@@ -92,14 +92,24 @@ async function unlimitedRows(ctx: BenchContext, file: string): Promise<void> {
   }
 }
 
-/** Per channel of the guild: messages sent since `since`, and slots the limits allowed but went unused. */
-function channelSlots(on: OnDiscord, since: number, spanMs: number, limits: ChannelLimits): string {
-  const allowed = allowedInSpan(spanMs, limits);
+/** The guild's messages posted since `since`, by channel, and the first and last of them (Discord time). */
+function postedSince(on: OnDiscord, since: number) {
   const channels = [...on.emulator.state.channels.values()].filter((c) => c.guildId === on.guildId);
+  const times = channels
+    .flatMap((c) => [...c.messages.values()].map((m) => m.timestampMs))
+    .filter((t) => t >= since);
+  return { channels, first: Math.min(...times), last: Math.max(...times) };
+}
+
+/** Per channel: messages posted, and the slots of closed rate windows that went unused, by why. */
+function channelSlots(on: OnDiscord, channels: { id: string; name: string }[]): string {
+  const ledger = on.emulator.control.stats().channels;
   return channels
     .map((c) => {
-      const sent = [...c.messages.values()].filter((m) => m.timestampMs >= since).length;
-      return `${c.name} ${sent} sent, ${allowed - sent} unused`;
+      const slots = ledger[c.id];
+      if (!slots) return `${c.name} none`;
+      const { idle, backoff, channelFull } = slots.unused;
+      return `${c.name} ${slots.messages} sent, unused ${idle} idle / ${backoff} backing off / ${channelFull} channel full`;
     })
     .join('; ');
 }
@@ -114,20 +124,22 @@ async function limitedRows(file: string): Promise<void> {
     await timedUpload(limited.drive, limited.drive.rootId, 'limited.bin', file, FILE_SIZE);
     const discordMs = limited.emulator.control.now() - startedAt;
     const stats = limited.emulator.control.stats();
+    const posted = postedSince(limited, startedAt);
     const fewestMessages = Math.ceil(Math.ceil(FILE_SIZE / DEFAULT_CHUNK_SIZE) / CHUNKS_PER_MESSAGE);
+    // The limits decide when each message may go, so the pace is judged from the first message to the
+    // last; receiving the body before the first, and committing after the last, are the other rows'.
     const floorMs = minimalSendMs(fewestMessages, CHANNELS, limits);
-    const achieved = mbps(FILE_SIZE, discordMs);
-    const ceiling = mbps(FILE_SIZE, floorMs);
+    const pacedMs = posted.last - posted.first;
     rows.push({
-      metric: `Discord limits, ${CHANNELS} channels: upload (Discord time)`,
-      value: achieved,
-      unit: 'MB/s',
+      metric: `Discord limits, ${CHANNELS} channels: upload pace (Discord time)`,
+      value: floorMs > 0 ? (100 * floorMs) / Math.max(pacedMs, floorMs) : 100,
+      unit: '% of the limits',
       target: `≥ ${SHARE_OF_LIMITS * 100}% of what the limits allow`,
       // A small upload fits in Discord's first rate windows: then no limit binds and there is no ceiling.
       ...(floorMs > 0
         ? {
-            ceiling: `limits allow ${ceiling.toFixed(0)} MB/s: ${percent(achieved, ceiling)}; ${channelSlots(limited, startedAt, discordMs, limits)}`,
-            pass: achieved >= SHARE_OF_LIMITS * ceiling,
+            ceiling: `first → last message ${(pacedMs / 1000).toFixed(2)} s, the limits allow ${(floorMs / 1000).toFixed(2)} s; end to end ${mbps(FILE_SIZE, discordMs).toFixed(0)} MB/s; ${channelSlots(limited, posted.channels)}`,
+            pass: floorMs >= SHARE_OF_LIMITS * pacedMs,
           }
         : { ceiling: 'too small for the limits to bind; bench 1 GiB' }),
     });
