@@ -5,9 +5,12 @@ import { setErrorTranslator } from './api/http';
 import { i18n } from './i18n';
 import { router } from './router';
 import { preloadFolder } from './stores/folder';
+import { loadSession } from './stores/session';
 import './styles/main.css';
 
-// A folder's first page is asked for now, alongside the session check and the view's code, not after.
+// The session check and a folder's first page are asked for now, while the app's code is still
+// being evaluated and mounted, not once it has been.
+void loadSession();
 const start = router.resolve(location.pathname);
 if (start.name === 'home' || start.name === 'folder') {
   preloadFolder(typeof start.params.id === 'string' ? start.params.id : null);
