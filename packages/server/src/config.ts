@@ -60,6 +60,12 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/**
+ * Secrets that may instead be given as the path of a file holding them (`IDRIVE_MASTER_KEY_FILE`), as
+ * Docker and compose secrets are: a value in the environment shows in `docker inspect` and /proc.
+ */
+const FILE_VARIABLES = ['IDRIVE_MASTER_KEY', 'IDRIVE_ADMIN_PASSWORD', 'DATABASE_URL'] as const;
+
 export interface Config {
   dataDir: string;
   host: string;
@@ -132,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') merged[key] = value;
   }
+  for (const name of FILE_VARIABLES) readSecretFile(name, env, merged);
   const parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -181,6 +188,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordTimeScale: e.DISCORD_TIME_SCALE,
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Puts the content of `<name>_FILE` in `merged[name]`; naming both the value and a file is refused. */
+function readSecretFile(name: string, env: NodeJS.ProcessEnv, merged: Record<string, unknown>): void {
+  const file = env[`${name}_FILE`];
+  if (!file) return;
+  if (env[name]) throw new ConfigError(`${name}_FILE: ${name} is set as well; give only one of them`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  // Files made with echo or an editor end with a newline that is not part of the secret.
+  const value = text.replace(/\r?\n$/, '');
+  // An empty master key would mean "make a new one", which must never happen because a mount failed.
+  if (value === '') throw new ConfigError(`${name}_FILE: ${file} is empty`);
+  merged[name] = value;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {
