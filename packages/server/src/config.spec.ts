@@ -77,4 +77,10 @@ describe('loadConfig', () => {
       /give only one/,
     );
   });
+
+  it('takes a log format, or leaves it to the terminal', () => {
+    expect(loadConfig({}).logFormat).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
 });

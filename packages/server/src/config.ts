@@ -58,6 +58,7 @@ const envSchema = z.object({
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
   DISCORD_TIME_SCALE: z.coerce.number().positive().default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 /**
@@ -121,6 +122,8 @@ export interface Config {
   /** Discord seconds per real second: 1 with Discord; the emulator can run its clock at another speed. */
   discordTimeScale: number;
   logLevel: string;
+  /** JSON lines, or lines for a person; unset: for a person when stdout is a terminal. */
+  logFormat: 'json' | 'pretty' | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
     discordTimeScale: e.DISCORD_TIME_SCALE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   };
 }
 
