@@ -70,14 +70,14 @@ make_base_images() {
   install -D /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
   local changes=(--change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt'
     --change 'ENV npm_config_nodedir=/usr/local' --change 'CMD ["node"]')
-  tar -C "$rootfs" -c . | podman import "${changes[@]}" - "$slim" >/dev/null
+  tar -C "$rootfs" -c . | podman import -q "${changes[@]}" - "$slim" >/dev/null
   # The build image adds the compilers node-gyp needs, as node:20-bookworm has them.
   cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
   chroot "$rootfs" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
     sh -c 'apt-get update -qq && apt-get install -y -qq --no-install-recommends python3 make g++ && apt-get clean && rm -rf /var/lib/apt/lists/*' \
     >"$work/build-tools.log" 2>&1
   : >"$rootfs/etc/resolv.conf"
-  tar -C "$rootfs" -c . | podman import "${changes[@]}" - "$full" >/dev/null
+  tar -C "$rootfs" -c . | podman import -q "${changes[@]}" - "$full" >/dev/null
   rm -rf "$rootfs"
 }
 
