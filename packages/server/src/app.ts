@@ -26,6 +26,7 @@ import { registerTrustedHosts } from './http/trusted-hosts.js';
 import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobWorker } from './jobs/job-worker.js';
+import { chooseLogFormat, logDestination } from './lib/log-output.js';
 import { LoginThrottle } from './lib/login-throttle.js';
 import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { SecretBox } from './lib/secret-box.js';
@@ -136,6 +137,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
             level: config.logLevel,
             redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'],
             serializers: { req: serializeRequest },
+            stream: await logDestination(chooseLogFormat(config.logFormat, process.stdout.isTTY === true)),
           },
         }),
     trustProxy: config.trustProxy,
@@ -291,9 +293,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   const admin = await users.ensureAdmin(config.adminUsername, config.adminPassword);
   if (admin?.password) {
+    // The password on a line of its own, so it can be copied whole from a terminal.
     log.warn(
-      `Created the admin account "${config.adminUsername}" with the password: ${admin.password}\n` +
-        'It is shown only this once: sign in and change it.',
+      `Created the admin account "${config.adminUsername}". Its password, shown only this once ` +
+        `(sign in and change it):\n\n    ${admin.password}`,
     );
   }
 

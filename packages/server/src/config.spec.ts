@@ -51,4 +51,36 @@ describe('loadConfig', () => {
       /IDRIVE_CONFIG_FILE/,
     );
   });
+
+  it('reads a secret from the file its _FILE variable names, as compose secrets are given', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-config-'));
+    const key = path.join(dir, 'master_key');
+    const url = path.join(dir, 'database_url');
+    writeFileSync(key, `${'ab'.repeat(32)}\n`);
+    writeFileSync(url, 'postgres://idrive:secret@db:5432/idrive');
+    const config = loadConfig({ IDRIVE_MASTER_KEY_FILE: key, DATABASE_URL_FILE: url });
+    expect(config.masterKey).toBe('ab'.repeat(32));
+    expect(config.databaseUrl).toBe('postgres://idrive:secret@db:5432/idrive');
+  });
+
+  it('refuses a secret file that is missing, empty, or given beside the variable itself', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-config-'));
+    const empty = path.join(dir, 'empty');
+    writeFileSync(empty, '\n');
+    expect(() => loadConfig({ IDRIVE_MASTER_KEY_FILE: path.join(dir, 'none') })).toThrow(
+      /IDRIVE_MASTER_KEY_FILE: cannot read/,
+    );
+    expect(() => loadConfig({ IDRIVE_MASTER_KEY_FILE: empty })).toThrow(
+      /IDRIVE_MASTER_KEY_FILE: .* is empty/,
+    );
+    expect(() => loadConfig({ IDRIVE_MASTER_KEY_FILE: empty, IDRIVE_MASTER_KEY: 'ab'.repeat(32) })).toThrow(
+      /give only one/,
+    );
+  });
+
+  it('takes a log format, or leaves it to the terminal', () => {
+    expect(loadConfig({}).logFormat).toBeUndefined();
+    expect(loadConfig({ LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
 });

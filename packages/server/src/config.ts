@@ -58,7 +58,14 @@ const envSchema = z.object({
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
   DISCORD_TIME_SCALE: z.coerce.number().positive().default(1),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
+
+/**
+ * Secrets that may instead be given as the path of a file holding them (`IDRIVE_MASTER_KEY_FILE`), as
+ * Docker and compose secrets are: a value in the environment shows in `docker inspect` and /proc.
+ */
+const FILE_VARIABLES = ['IDRIVE_MASTER_KEY', 'IDRIVE_ADMIN_PASSWORD', 'DATABASE_URL'] as const;
 
 export interface Config {
   dataDir: string;
@@ -115,6 +122,8 @@ export interface Config {
   /** Discord seconds per real second: 1 with Discord; the emulator can run its clock at another speed. */
   discordTimeScale: number;
   logLevel: string;
+  /** JSON lines, or lines for a person; unset: for a person when stdout is a terminal. */
+  logFormat: 'json' | 'pretty' | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -132,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const value = env[key];
     if (value !== undefined && value !== '') merged[key] = value;
   }
+  for (const name of FILE_VARIABLES) readSecretFile(name, env, merged);
   const parsed = envSchema.safeParse(merged);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
@@ -180,7 +190,26 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
     discordTimeScale: e.DISCORD_TIME_SCALE,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
   };
+}
+
+/** Puts the content of `<name>_FILE` in `merged[name]`; naming both the value and a file is refused. */
+function readSecretFile(name: string, env: NodeJS.ProcessEnv, merged: Record<string, unknown>): void {
+  const file = env[`${name}_FILE`];
+  if (!file) return;
+  if (env[name]) throw new ConfigError(`${name}_FILE: ${name} is set as well; give only one of them`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${name}_FILE: cannot read ${file}: ${(err as Error).message}`);
+  }
+  // Files made with echo or an editor end with a newline that is not part of the secret.
+  const value = text.replace(/\r?\n$/, '');
+  // An empty master key would mean "make a new one", which must never happen because a mount failed.
+  if (value === '') throw new ConfigError(`${name}_FILE: ${file} is empty`);
+  merged[name] = value;
 }
 
 function readConfigFile(file: string): Record<string, unknown> {

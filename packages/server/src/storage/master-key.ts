@@ -155,7 +155,8 @@ function parseEnvKey(value: string): Buffer {
   }
   // The value is a secret, so the message never echoes it.
   throw new Error(
-    'IDRIVE_MASTER_KEY must be 64 hex characters or the base64 of 32 bytes (make one with: openssl rand -hex 32)',
+    'IDRIVE_MASTER_KEY (or the file IDRIVE_MASTER_KEY_FILE names) must be 64 hex characters or the base64 ' +
+      'of 32 bytes (make one with: openssl rand -hex 32)',
   );
 }
 

@@ -45,7 +45,11 @@ export async function freePort(): Promise<number> {
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  options: { port?: number; built?: boolean } = {},
+  /**
+   * `terminal`: stdout and stderr are a pseudo-terminal (util-linux `script`), as when run by hand;
+   * `rss` and `peakRss` then measure `script`, not the server.
+   */
+  options: { port?: number; built?: boolean; terminal?: boolean } = {},
 ): Promise<ServerProcess> {
   const listenPort = options.port ?? (await freePort());
   // The built server is what `npm start` runs; the sources (through tsx) need no build step.
@@ -58,7 +62,11 @@ export async function startServerProcess(
         'tsx',
         path.join(repoRoot, 'packages/server/src/main.ts'),
       ];
-  const child = spawn(process.execPath, args, {
+  // Under `script` the child is script itself, which passes SIGTERM on to the server.
+  const [file, argv] = options.terminal
+    ? ['script', ['-qfec', [process.execPath, ...args].map(shellQuote).join(' '), '/dev/null']]
+    : [process.execPath, args];
+  const child = spawn(file, argv, {
     cwd: repoRoot,
     env: { ...process.env, HOST: '127.0.0.1', PORT: String(listenPort), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -94,6 +102,10 @@ export async function startServerProcess(
       });
     },
   };
+}
+
+function shellQuote(arg: string): string {
+  return `'${arg.replace(/'/g, "'\\''")}'`;
 }
 
 function procStatusBytes(child: ChildProcess, field: string): number {
