@@ -246,7 +246,7 @@ export class MediaService implements JobHandler {
       const rendered = await renderPhoto(embedded, facts.orientation, this.options.imageMaxPixels).catch(
         () => null,
       );
-      if (rendered) return photoOutcome(facts.camera, facts.orientation, rendered);
+      if (rendered) return photoOutcome(facts.camera, facts.orientation, rendered, true);
     }
     const { pixelWidth: width, pixelHeight: height } = facts.camera;
     const sideways = (facts.orientation ?? 1) >= 5;
@@ -270,11 +270,9 @@ export class MediaService implements JobHandler {
       ? await this.photos.describe(copy, signal).catch(() => null)
       : null;
     const decoded = await this.photos.decodeHeif(copy, dir, signal);
-    return photoOutcome(
-      facts?.camera ?? null,
-      null,
-      await renderPhoto(decoded, null, this.options.imageMaxPixels),
-    );
+    const rendered = await renderPhoto(decoded, null, this.options.imageMaxPixels);
+    // The decoded picture is the whole image, upright; exiftool's size is before libheif's turn.
+    return photoOutcome(facts?.camera ?? null, null, rendered, false);
   }
 
   /** The version's plaintext in a file of its own (0600) for a tool to read; the SHA-256 is checked on the way. */
@@ -338,19 +336,23 @@ export class MediaService implements JobHandler {
   }
 }
 
-/** A previewed photo's findings: sizes as displayed, the preview, and what the camera recorded. */
+/**
+ * A previewed photo's findings: sizes as displayed, the preview, and what the camera recorded. A
+ * RAW's preview is often smaller than the picture, so its size as displayed comes from the camera's
+ * (`sensorSize`), when known.
+ */
 function photoOutcome(
   camera: CameraInfo | null,
   orientation: number | null,
   rendered: PhotoPreview,
+  sensorSize: boolean,
 ): Findings {
   const sideways = (orientation ?? 1) >= 5;
-  const full = camera?.pixelWidth && camera.pixelHeight ? camera : null;
+  const full = sensorSize && camera?.pixelWidth && camera.pixelHeight ? camera : null;
   return {
     outcome: {
       status: 'ready',
       ...nothingKnown,
-      // The picture's own size (a RAW's preview is often smaller), else the preview's.
       width: full ? (sideways ? full.pixelHeight : full.pixelWidth) : rendered.width,
       height: full ? (sideways ? full.pixelWidth : full.pixelHeight) : rendered.height,
       orientation,
