@@ -60,6 +60,7 @@ import { ItemService } from './services/item.service.js';
 import { LockService } from './services/lock.service.js';
 import { MEDIA_JOB, MediaQueue } from './services/media-queue.js';
 import { MediaService } from './services/media.service.js';
+import { PhotoTools } from './services/photo-tools.js';
 import { VideoTools } from './services/thumbnail-video.js';
 import { SearchService } from './services/search.service.js';
 import { ShareService } from './services/share.service.js';
@@ -229,6 +230,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.maxFileSize,
     config.downloadMemoryBytes,
   );
+  const photos = new PhotoTools({
+    exiftool: config.exiftoolPath,
+    heifConvert: config.heifConvertPath,
+    memoryBytes: config.rawHeicMemoryBytes,
+    timeoutMs: config.rawHeicTimeoutSeconds * 1000,
+    // Inside the data directory (0700): the tools read a decrypted copy.
+    workDir: path.join(config.dataDir, 'media-work'),
+  });
+  await photos.sweep();
   const media = new MediaService(
     repos,
     items,
@@ -239,7 +249,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       ffprobe: config.ffprobePath,
       memoryBytes: config.videoMemoryBytes,
     }),
-    { imageMaxPixels: config.imageMaxPixels },
+    photos,
+    { imageMaxPixels: config.imageMaxPixels, photoMaxBytes: config.rawHeicMaxBytes },
   );
   const jobWorker = new JobWorker(jobQueue, { [MEDIA_JOB]: media }, log);
   const packs = new PackService(repos, files, stores, config.chunkSize);

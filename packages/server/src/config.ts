@@ -54,6 +54,11 @@ const envSchema = z.object({
   IDRIVE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   IDRIVE_VIDEO_MEMORY_MB: positiveInt.default(1024),
   IDRIVE_IMAGE_MAX_PIXELS: positiveInt.default(100_000_000),
+  IDRIVE_EXIFTOOL_PATH: z.string().min(1).default('exiftool'),
+  IDRIVE_HEIF_CONVERT_PATH: z.string().min(1).default('heif-convert'),
+  IDRIVE_RAW_HEIC_MAX_MB: positiveInt.max(64 * 1024).default(200),
+  IDRIVE_RAW_HEIC_MEMORY_MB: positiveInt.default(1024),
+  IDRIVE_RAW_HEIC_TIMEOUT_SECONDS: positiveInt.max(3600).default(60),
   DISCORD_API_BASE: z.url().default('https://discord.com/api/v10'),
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
   DISCORD_TIME_SCALE: z.coerce.number().positive().default(1),
@@ -116,6 +121,14 @@ export interface Config {
   videoMemoryBytes: number;
   /** Images with more pixels get no thumbnail. */
   imageMaxPixels: number;
+  /** Camera RAW previews come from exiftool, HEIC ones from heif-convert (names on PATH or paths). */
+  exiftoolPath: string;
+  heifConvertPath: string;
+  /** RAW and HEIC files larger than this get no preview. */
+  rawHeicMaxBytes: number;
+  /** The address space one exiftool or heif-convert run may use, and how long it may take. */
+  rawHeicMemoryBytes: number;
+  rawHeicTimeoutSeconds: number;
   /** Discord's API and CDN; the emulator's in tests and the demo. */
   discordApiBase: string;
   discordCdnBase: string;
@@ -186,6 +199,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ffprobePath: e.IDRIVE_FFPROBE_PATH,
     videoMemoryBytes: e.IDRIVE_VIDEO_MEMORY_MB * 1024 * 1024,
     imageMaxPixels: e.IDRIVE_IMAGE_MAX_PIXELS,
+    exiftoolPath: e.IDRIVE_EXIFTOOL_PATH,
+    heifConvertPath: e.IDRIVE_HEIF_CONVERT_PATH,
+    rawHeicMaxBytes: e.IDRIVE_RAW_HEIC_MAX_MB * 1024 * 1024,
+    rawHeicMemoryBytes: e.IDRIVE_RAW_HEIC_MEMORY_MB * 1024 * 1024,
+    rawHeicTimeoutSeconds: e.IDRIVE_RAW_HEIC_TIMEOUT_SECONDS,
     discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
     discordTimeScale: e.DISCORD_TIME_SCALE,

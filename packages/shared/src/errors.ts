@@ -25,6 +25,9 @@ export const errorCodes = [
   'thumbnail_pending',
   /** No thumbnail, and none is coming (not an image or video, unreadable, or posters turned off). */
   'thumbnail_unavailable',
+  /** The same for the full-size preview of a RAW or HEIC file (GET /files/{id}/preview). */
+  'preview_pending',
+  'preview_unavailable',
   'unsupported_media_type',
   /** A stored zip the archive viewer cannot or will not read (corrupt, hostile, encrypted). */
   'bad_archive',

@@ -77,3 +77,40 @@ export function fileKind(mimeType: string | null): FileKind {
   }
   return 'other';
 }
+
+/**
+ * Camera RAW types, by the names content sniffing (file-type) gives them. The server shows them
+ * through the JPEG preview the camera embedded, since no browser (and not sharp) decodes RAW.
+ */
+export const cameraRawTypes: Readonly<Record<string, string>> = {
+  cr2: 'image/x-canon-cr2',
+  cr3: 'image/x-canon-cr3',
+  nef: 'image/x-nikon-nef',
+  arw: 'image/x-sony-arw',
+  dng: 'image/x-adobe-dng',
+  raf: 'image/x-fujifilm-raf',
+  orf: 'image/x-olympus-orf',
+  rw2: 'image/x-panasonic-rw2',
+  pef: 'image/x-pentax-pef',
+  x3f: 'image/x-sigma-x3f',
+};
+
+/** HEIF images (phones' HEIC among them): HEVC inside, which browsers other than Safari cannot draw. */
+export const heifTypes: readonly string[] = [
+  'image/heic',
+  'image/heif',
+  'image/heic-sequence',
+  'image/heif-sequence',
+];
+
+const rawTypeSet = new Set(Object.values(cameraRawTypes));
+
+/**
+ * Images the server decodes with an external tool into a full-size preview of its own
+ * (`GET /files/{id}/preview`): camera RAW and HEIF. Null for everything else.
+ */
+export function toolPreviewOf(mimeType: string | null): 'raw' | 'heif' | null {
+  const essence = mimeEssence(mimeType ?? '');
+  if (rawTypeSet.has(essence)) return 'raw';
+  return heifTypes.includes(essence) ? 'heif' : null;
+}

@@ -217,6 +217,12 @@ export interface MediaTable {
   duration_ms: number | null;
   /** The thumbnail: a small version of its own (own data key), deleted with this one. */
   thumbnail_version_id: string | null;
+  /** A full-size upright JPEG (RAW, HEIC), a version of its own like the thumbnail, and its size. */
+  preview_version_id: string | null;
+  preview_width: number | null;
+  preview_height: number | null;
+  /** EXIF camera facts as JSON (`CameraInfo`), when read. */
+  camera: string | null;
   /** Why there is no thumbnail. */
   error: string | null;
   created_at: number;

@@ -1,4 +1,5 @@
 import { lookup } from 'mime-types';
+import { cameraRawTypes } from '@idrive/shared/file-kind';
 
 /** The type of bytes nothing is known about. */
 export const OCTET_STREAM = 'application/octet-stream';
@@ -28,10 +29,17 @@ function wellFormed(declared: string | null | undefined): string | null {
  * a well-formed, specific type; otherwise octet-stream.
  */
 export function resolveMimeType(name: string, declared: string | undefined | null): string {
-  const byName = lookup(name);
+  const byName = byExtension(name);
   if (byName && !GENERIC.has(byName)) return byName;
   const given = wellFormed(declared);
   return given && !GENERIC.has(given) ? given : OCTET_STREAM;
+}
+
+/** mime-types knows few camera RAW extensions; theirs come first, under the names sniffing gives. */
+function byExtension(name: string): string | false {
+  const dot = name.lastIndexOf('.');
+  const raw = dot === -1 ? undefined : cameraRawTypes[name.slice(dot + 1).toLowerCase()];
+  return raw ?? lookup(name);
 }
 
 /**

@@ -4,7 +4,16 @@ import type { MediaRow, MediaTable } from '../db/schema.js';
 /** What a media job found out about a version; the outcome is written only while still pending. */
 export type MediaOutcome = Pick<
   MediaTable,
-  'width' | 'height' | 'orientation' | 'duration_ms' | 'thumbnail_version_id' | 'error'
+  | 'width'
+  | 'height'
+  | 'orientation'
+  | 'duration_ms'
+  | 'thumbnail_version_id'
+  | 'preview_version_id'
+  | 'preview_width'
+  | 'preview_height'
+  | 'camera'
+  | 'error'
 > & { status: Exclude<MediaTable['status'], 'pending'> };
 
 /** The media table: one row per image or video version, pending until its job has run. */

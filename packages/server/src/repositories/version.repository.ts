@@ -112,7 +112,7 @@ export class VersionRepository {
   }
 
   /**
-   * These versions and their thumbnails (small versions of their own). The media rows are deleted
+   * These versions and their thumbnails and previews (versions of their own). The media rows are deleted
    * rather than read: a thumbnail being recorded at this moment makes the delete wait and then
    * return it, so none is left behind.
    */
@@ -120,9 +120,11 @@ export class VersionRepository {
     const media = await this.db
       .deleteFrom('media')
       .where('version_id', 'in', ids)
-      .returning('thumbnail_version_id')
+      .returning(['thumbnail_version_id', 'preview_version_id'])
       .execute();
-    const thumbnails = media.flatMap((m) => (m.thumbnail_version_id ? [m.thumbnail_version_id] : []));
+    const thumbnails = media.flatMap((m) =>
+      [m.thumbnail_version_id, m.preview_version_id].filter((id): id is string => id !== null),
+    );
     return thumbnails.length === 0 ? ids : [...new Set([...ids, ...thumbnails])];
   }
 

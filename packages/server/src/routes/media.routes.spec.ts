@@ -42,6 +42,9 @@ describeEachDb('thumbnails and media facts', (dialect) => {
       orientation: 6,
       duration: null,
       thumbnail: true,
+      preview: null,
+      // Its EXIF says only which way is up.
+      camera: null,
     });
     const res = await thumbnail(user, photo.id);
     expect(res.statusCode).toBe(200);
@@ -75,6 +78,42 @@ describeEachDb('thumbnails and media facts', (dialect) => {
     });
     const res = await thumbnail(user, id);
     expect(await sharp(res.rawPayload).metadata()).toMatchObject({ format: 'webp', width: 64, height: 48 });
+  });
+
+  it("reads a JPEG's camera facts from its EXIF, in-process", async () => {
+    const photo = await sharp({ create: { width: 60, height: 40, channels: 3, background: '#336699' } })
+      .jpeg()
+      .withExif({
+        IFD0: { Make: 'Canon', Model: 'Canon EOS R6' },
+        IFD2: {
+          ISOSpeedRatings: '400',
+          ExposureTime: '1/250',
+          FNumber: '28/10',
+          FocalLength: '85/1',
+          DateTimeOriginal: '2024:06:01 18:30:05',
+          LensModel: 'RF85mm F2 MACRO IS STM',
+        },
+      })
+      .toBuffer();
+    const file = await user.upload(user.root, 'camera.jpg', photo);
+    await t.drive.jobWorker.drain();
+    expect((await info(user, file.id)).media).toMatchObject({
+      width: 60,
+      height: 40,
+      preview: null,
+      camera: {
+        make: 'Canon',
+        model: 'Canon EOS R6',
+        lens: 'RF85mm F2 MACRO IS STM',
+        iso: 400,
+        exposureTime: 0.004,
+        aperture: 2.8,
+        focalLength: 85,
+        takenAt: '2024-06-01T18:30:05',
+        pixelWidth: 60,
+        pixelHeight: 40,
+      },
+    });
   });
 
   it('says "unavailable" for files that are not media, and queues nothing for them', async () => {

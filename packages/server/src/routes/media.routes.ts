@@ -21,5 +21,16 @@ export function mediaRoutes(ctx: RouteContext) {
         return sendContent(request, reply, ctx.files, thumbnail, 'inline');
       },
     );
+
+    // The full-size upright JPEG of a camera RAW or HEIC file (formats browsers cannot draw), made by
+    // the background job and guarded like the thumbnail and the file's content.
+    app.get(
+      '/files/:id/preview',
+      { config: { locks: { 'params.id': 'contents' } }, schema: { tags, params: idParams } },
+      async (request, reply) => {
+        const preview = await ctx.media.preview(currentUser(request), request.params.id);
+        return sendContent(request, reply, ctx.files, preview, 'inline');
+      },
+    );
   };
 }

@@ -4,6 +4,8 @@ import type { FileService } from './file.service.js';
 export const THUMBNAIL_SIZE = 256;
 /** Thumbnails are WebP (thumbnail-image.ts makes them), whatever the source was. */
 export const THUMBNAIL_TYPE = 'image/webp';
+/** Full-size previews of RAW and HEIC files are JPEG (thumbnail-image.ts renderPhoto). */
+export const PREVIEW_TYPE = 'image/jpeg';
 
 export interface StoredThumbnail {
   versionId: string;

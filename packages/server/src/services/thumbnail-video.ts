@@ -1,6 +1,5 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { z } from 'zod';
+import { runTool } from '../lib/run-tool.js';
 
 export interface VideoToolsConfig {
   /** False turns video posters off whatever is installed. */
@@ -149,12 +148,7 @@ function clockwiseDegrees(stream: z.infer<typeof probeOutput>['streams'][number]
   return (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
 }
 
-/**
- * Runs a program and returns its standard output; fails with the tail of its standard error. A
- * shell sets the address-space limit and then becomes the program (`exec`), so the limit, the
- * timeout's SIGKILL and the abort all reach the program itself. The arguments stay positional, never
- * parsed by the shell. The environment is only PATH: ffmpeg would honour an `http_proxy` variable.
- */
+/** One run of either program; a video's URL carries a one-time secret that errors leave out. */
 function run(
   program: string,
   args: string[],
@@ -162,26 +156,6 @@ function run(
   signal: AbortSignal,
   input?: string,
 ): Promise<Buffer> {
-  const limitKiB = String(Math.floor(memoryBytes / 1024));
-  return new Promise((resolve, reject) => {
-    execFile(
-      '/bin/sh',
-      ['-c', 'ulimit -v "$0" && exec "$@"', limitKiB, program, ...args],
-      {
-        encoding: 'buffer',
-        maxBuffer: MAX_OUTPUT_BYTES,
-        signal: AbortSignal.any([signal, AbortSignal.timeout(RUN_TIMEOUT_MS)]),
-        killSignal: 'SIGKILL',
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        windowsHide: true,
-      },
-      (err, stdout, stderr) => {
-        if (!err) return resolve(stdout);
-        // The input URL carries a one-time secret; the recorded error does not need it.
-        const said = stderr.toString('utf8').trim().split('\n').slice(-3).join(' ');
-        const why = (said || err.message).replaceAll(input ?? '\0', 'the video');
-        reject(new Error(`${path.basename(program)}: ${why}`));
-      },
-    );
-  });
+  const limits = { memoryBytes, timeoutMs: RUN_TIMEOUT_MS, maxOutputBytes: MAX_OUTPUT_BYTES };
+  return runTool(program, args, limits, signal, input ? { text: input, as: 'the video' } : undefined);
 }

@@ -56,13 +56,14 @@ describeEachDb('authorisation on every route', (dialect) => {
     expect(apiRoutes.length).toBeGreaterThan(25);
   });
 
-  // Answers that are bytes (file content, zips, thumbnails), a websocket, tus's empty bodies or the
+  // Answers that are bytes (file content, zips, thumbnails, previews), a websocket, tus's empty bodies or the
   // OpenAPI document itself; every other route answers JSON through its schema.
   const NOT_JSON = [
     /\/content$/,
     /\/zip$/,
     /\/archive\/entry$/,
     /\/thumbnail$/,
+    /\/preview$/,
     /\/events$/,
     /^\/api\/v1\/uploads(\/:id)?$/,
     /^\/api\/v1\/openapi\.json$/,

@@ -84,3 +84,90 @@ export async function mediaState(t: TestApp, itemId: string) {
   );
   return { versionId, media: await t.drive.repos.media.find(versionId), job: jobs[0] };
 }
+
+const FIXTURES = path.join(path.dirname(new URL(import.meta.url).pathname), '../fixtures/raw');
+
+/** A real camera file from test/fixtures/raw (see the README there for where each came from). */
+export function cameraFile(name: string): Promise<Buffer> {
+  return readFile(path.join(FIXTURES, name));
+}
+
+/** The embedded preview exiftool itself extracts from a camera file: what our previews must match. */
+export async function embeddedPreview(name: string, tag: string): Promise<Buffer> {
+  const { stdout } = await run('exiftool', ['-b', `-${tag}`, path.join(FIXTURES, name)], {
+    encoding: 'buffer',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return stdout as unknown as Buffer;
+}
+
+/**
+ * The same file with its TIFF Orientation tag (0x0112, one SHORT) set to `orientation`, as a camera
+ * held sideways writes it. The tag must occur exactly once.
+ */
+export function withOrientation(file: Buffer, orientation: number): Buffer {
+  const entry = Buffer.from([0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00]);
+  const at = file.indexOf(entry);
+  if (at === -1 || file.indexOf(entry, at + 1) !== -1) throw new Error('no single Orientation tag');
+  const turned = Buffer.from(file);
+  turned.writeUInt16LE(orientation, at + entry.length);
+  return turned;
+}
+
+/** A HEIC made from `image` by libheif's own encoder (Debian's heif-enc, x265). */
+export async function heicFrom(image: Buffer): Promise<Buffer> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'idrive-heic-'));
+  try {
+    await sharp(image).png().toFile(path.join(dir, 'in.png'));
+    await run('heif-enc', ['-q', '90', '-o', path.join(dir, 'out.heic'), path.join(dir, 'in.png')]);
+    return await readFile(path.join(dir, 'out.heic'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A TIFF-based RAW header (little-endian, IFD0 then IFD1, as DNG and NEF are) that claims a
+ * 4294967295 × 4294967295 picture and embeds a JPEG thumbnail: `length` is what IFD1 says the JPEG
+ * takes, and `claims` the size its own header (SOF0) says it has.
+ */
+export async function absurdRaw(options: { length?: number; claims?: number }): Promise<Buffer> {
+  const jpeg = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } })
+    .jpeg()
+    .toBuffer();
+  if (options.claims !== undefined) {
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    jpeg.writeUInt16BE(options.claims, sof + 5);
+    jpeg.writeUInt16BE(options.claims, sof + 7);
+  }
+  const entries = (list: [number, number, number, number][]) => {
+    const ifd = Buffer.alloc(2 + list.length * 12 + 4);
+    ifd.writeUInt16LE(list.length, 0);
+    list.forEach(([tag, type, count, value], i) => {
+      ifd.writeUInt16LE(tag, 2 + i * 12);
+      ifd.writeUInt16LE(type, 4 + i * 12);
+      ifd.writeUInt32LE(count, 6 + i * 12);
+      ifd.writeUInt32LE(value, 10 + i * 12);
+    });
+    return ifd;
+  };
+  const LONG = 4;
+  const ASCII = 2;
+  const ifd0At = 8;
+  const ifd0Size = 2 + 3 * 12 + 4;
+  const ifd1At = ifd0At + ifd0Size;
+  const ifd1Size = 2 + 2 * 12 + 4;
+  const jpegAt = ifd1At + ifd1Size;
+  const ifd0 = entries([
+    [0x0100, LONG, 1, 0xffffffff],
+    [0x0101, LONG, 1, 0xffffffff],
+    [0x0110, ASCII, 4, Buffer.from('EOS\0').readUInt32LE(0)],
+  ]);
+  ifd0.writeUInt32LE(ifd1At, ifd0Size - 4);
+  const ifd1 = entries([
+    [0x0201, LONG, 1, jpegAt],
+    [0x0202, LONG, 1, options.length ?? jpeg.length],
+  ]);
+  const header = Buffer.from([0x49, 0x49, 0x2a, 0x00, ifd0At, 0, 0, 0]);
+  return Buffer.concat([header, ifd0, ifd1, jpeg]);
+}

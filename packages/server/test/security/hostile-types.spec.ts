@@ -8,6 +8,9 @@ describe('finding 4: types a client declares', () => {
   it('finding 4: the server works the type out from the name, and keeps a declared one only if it is well formed', () => {
     expect(resolveMimeType('x.mp4', 'text/html')).toBe('video/mp4');
     expect(resolveMimeType('tus.bin', 'video/mp4')).toBe('video/mp4');
+    // Camera RAW extensions mime-types does not know, under the names content sniffing gives them.
+    expect(resolveMimeType('IMG_0001.CR3', 'application/octet-stream')).toBe('image/x-canon-cr3');
+    expect(resolveMimeType('DSC_0001.nef', 'text/html')).toBe('image/x-nikon-nef');
     expect(resolveMimeType('notes', 'text/plain; charset=UTF-8')).toBe('text/plain; charset=utf-8');
     expect(resolveMimeType('notes', 'application/vnd.custom+json')).toBe('application/vnd.custom+json');
     for (const hostile of [

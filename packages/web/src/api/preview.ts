@@ -8,6 +8,15 @@ export function contentUrl(id: string): string {
   return apiUrl(`${filePath(id)}/content`);
 }
 
+/**
+ * The full-size upright JPEG the server made of a camera RAW or HEIC file (formats browsers cannot
+ * draw); 404 `preview_pending` until its background job has run, `preview_unavailable` when none.
+ */
+export function serverPreviewUrl(id: string, attempt = 0): string {
+  // A later attempt gets its own URL, so the browser asks again rather than recalling the 404.
+  return apiUrl(`${filePath(id)}/preview`, attempt ? { attempt } : undefined);
+}
+
 /** A text file as the editor opens it: its text and the ETag of that version (to save over only it). */
 export interface TextContent {
   text: string;

@@ -20,9 +20,14 @@ describe('previewKind', () => {
     expect(kind('Dockerfile', null)).toBe('text');
   });
 
+  it("shows camera RAW and HEIC in the image viewer, through the server's preview", () => {
+    expect(kind('IMG_0001.CR3', 'image/x-canon-cr3')).toBe('image');
+    expect(kind('DSC_0001.NEF', 'image/x-nikon-nef')).toBe('image');
+    expect(kind('photo.heic', 'image/heic')).toBe('image');
+  });
+
   it('falls back for what a browser cannot show', () => {
     expect(kind('scan.tiff', 'image/tiff')).toBe('other');
-    expect(kind('photo.heic', 'image/heic')).toBe('other');
     expect(kind('a.tar.gz', 'application/gzip')).toBe('other');
     expect(kind('data.bin', 'application/octet-stream')).toBe('other');
     expect(kind('clip.mp4', 'video/mp4')).toBe('video');

@@ -1,5 +1,5 @@
 import type { Item } from '@idrive/shared';
-import { fileKind, mimeEssence } from '@idrive/shared/file-kind';
+import { fileKind, mimeEssence, toolPreviewOf } from '@idrive/shared/file-kind';
 
 /** Which viewer the preview overlay shows for a file. */
 export type PreviewKind = 'image' | 'video' | 'audio' | 'pdf' | 'text' | 'archive' | 'other';
@@ -50,7 +50,8 @@ export function previewKind(item: Pick<Item, 'name' | 'mimeType'>): PreviewKind 
   if (TEXT_EXTENSIONS.has(extension(item.name)) && (kind === 'other' || essence === 'video/mp2t')) {
     return 'text';
   }
-  if (kind === 'image') return BROWSER_IMAGES.has(essence) ? 'image' : 'other';
+  // Camera RAW and HEIC are shown through the JPEG preview the server makes of them.
+  if (kind === 'image') return BROWSER_IMAGES.has(essence) || toolPreviewOf(essence) ? 'image' : 'other';
   if (kind === 'video' || kind === 'audio') return kind;
   return 'other';
 }

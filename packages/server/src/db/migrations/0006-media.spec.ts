@@ -14,7 +14,7 @@ describeEachDb('media migration', (dialect) => {
   });
   afterAll(() => db.drop());
 
-  it('queues one job per image or video version stored before it, and none twice', async () => {
+  it('queues one job per image (RAW and HEIC included) or video version stored before it, and none twice', async () => {
     const repos = new Repositories(db);
     const now = Date.now();
     const owner = randomUUID();
@@ -54,6 +54,8 @@ describeEachDb('media migration', (dialect) => {
     // A copy shares its version: one job for both.
     const movie = await file('c.mp4', 'video/mp4');
     await file('c copy.mp4', 'video/mp4', movie);
+    // Stored before RAW previews, typed by its first bytes: its job names the tool it needs.
+    const raw = await file('IMG_1.CR3', 'image/x-canon-cr3');
     const done = await file('d.png', 'image/png');
     await repos.media.insertPending(done, 'image', now);
 
@@ -62,13 +64,15 @@ describeEachDb('media migration', (dialect) => {
     const jobs = (await repos.jobs.list(MEDIA_JOB)).map(
       (j) => JSON.parse(j.payload) as { versionId: string },
     );
-    expect(jobs.map((j) => j.versionId).sort()).toEqual([photo, movie].sort());
+    expect(jobs.map((j) => j.versionId).sort()).toEqual([photo, movie, raw].sort());
+    expect(jobs.find((j) => j.versionId === raw)).toEqual({ versionId: raw, tool: 'raw' });
+    expect(jobs.find((j) => j.versionId === photo)).toEqual({ versionId: photo });
     expect(await repos.media.find(photo)).toMatchObject({ kind: 'image', status: 'pending' });
     expect(await repos.media.find(movie)).toMatchObject({ kind: 'video', status: 'pending' });
     expect(await repos.media.find(text)).toBeUndefined();
 
     // Running it again finds nothing left to queue.
     await queueStoredMedia(db.db as unknown as Kysely<unknown>);
-    expect(await repos.jobs.list(MEDIA_JOB)).toHaveLength(2);
+    expect(await repos.jobs.list(MEDIA_JOB)).toHaveLength(3);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Migration } from 'kysely';
-import { MEDIA_JOB, MEDIA_JOB_ATTEMPTS, mediaKindOf } from '../../services/media-queue.js';
+import { MEDIA_JOB, MEDIA_JOB_ATTEMPTS, mediaKindOf, mediaPayload } from '../../services/media-queue.js';
 
 /**
  * The background job queue, and what media jobs learn about images and videos (dimensions, duration,
@@ -64,7 +64,7 @@ export async function queueStoredMedia(db: Kysely<unknown>): Promise<void> {
     const kind = mediaKindOf(row.mime_type);
     if (!kind || queued.has(row.version_id)) return [];
     queued.add(row.version_id);
-    return [{ versionId: row.version_id, kind }];
+    return [{ versionId: row.version_id, kind, payload: mediaPayload(row.version_id, row.mime_type) }];
   });
   for (let i = 0; i < rows.length; i += 200) {
     const batch = rows.slice(i, i + 200);
@@ -74,7 +74,7 @@ export async function queueStoredMedia(db: Kysely<unknown>): Promise<void> {
     await sql`insert into jobs (id, kind, payload, status, attempts, max_attempts, run_at, created_at, updated_at) values ${sql.join(
       batch.map(
         (r) =>
-          sql`(${randomUUID()}, ${MEDIA_JOB}, ${JSON.stringify({ versionId: r.versionId })}, 'queued', 0, ${MEDIA_JOB_ATTEMPTS}, ${now}, ${now}, ${now})`,
+          sql`(${randomUUID()}, ${MEDIA_JOB}, ${JSON.stringify(r.payload)}, 'queued', 0, ${MEDIA_JOB_ATTEMPTS}, ${now}, ${now}, ${now})`,
       ),
     )}`.execute(db);
   }
