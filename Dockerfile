@@ -19,10 +19,10 @@ COPY packages packages
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${BASE_IMAGE}
-# ffmpeg makes video posters; exiftool, LibRaw and libheif read RAW and HEIC photos.
+# ffmpeg makes video posters; exiftool reads RAW photos and heif-convert decodes HEIC ones.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends \
-    ffmpeg libimage-exiftool-perl libraw-bin libheif-examples \
+    ffmpeg libimage-exiftool-perl libheif-examples \
   && rm -rf /var/lib/apt/lists/*
 # A fixed id, so that a bind-mounted data directory can be given to it (chown 10001:10001 dir).
 RUN groupadd --system --gid 10001 idrive \
