@@ -5,12 +5,9 @@ import { setErrorTranslator } from './api/http';
 import { i18n } from './i18n';
 import { router } from './router';
 import { preloadFolder } from './stores/folder';
-import { loadSession } from './stores/session';
 import './styles/main.css';
 
-// The session check and a folder's first page are asked for now, while the app's code is still
-// being evaluated and mounted, not once it has been.
-void loadSession();
+// A folder's first page is asked for now, alongside the session check and the view's code, not after.
 const start = router.resolve(location.pathname);
 if (start.name === 'home' || start.name === 'folder') {
   preloadFolder(typeof start.params.id === 'string' ? start.params.id : null);
