@@ -146,6 +146,9 @@ export async function searchRows(): Promise<Row[]> {
     const root = (await get<Listing>('/folders/root')).body.folder;
     const me = (await get<{ user: { id: string } }>('/auth/me')).body.user;
     const filled = await fill(path.join(dataDir, 'idrive.sqlite'), me.id, root.id);
+    // Filling holds this event loop for longer than the server keeps an idle connection (72 s): let
+    // the socket's close be seen before the next request, or fetch would reuse the closed socket.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const total = (await get<SearchResponse>('/search?limit=1&type=file')).body.total;
     if (total !== FILES) throw new Error(`the drive holds ${total} files, not ${FILES}`);
 
