@@ -5,6 +5,8 @@ import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { RedisLink } from './cluster/redis-link.js';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -121,6 +123,8 @@ export interface DriveApp {
   jobWorker: JobWorker;
   repos: Repositories;
   stores: StoreRegistry;
+  /** The shared Redis in cluster mode. */
+  redis: RedisLink | undefined;
   close(): Promise<void>;
 }
 
@@ -183,6 +187,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const shareTokens = new SecretBox(masterKey.deriveKey('idrive/share-tokens/v1'));
   await migrateToLatest(db, { shareTokens });
   const repos = new Repositories(db);
+  // Cluster mode: what instances must agree on goes through this Redis.
+  const redis = config.redisUrl
+    ? await RedisLink.connect(config.redisUrl, config.redisPrefix, {
+        info: (message) => log.info(message),
+        warn: (message) => log.warn(message),
+      })
+    : undefined;
 
   const stores = new StoreRegistry(
     overrides.stores ?? [new LocalDiskStore(path.join(config.dataDir, 'chunks'))],
@@ -365,7 +376,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
 
   await app.register(
     async (api) => {
-      await api.register(healthRoutes);
+      await api.register(
+        healthRoutes({
+          database: async () => (await sql`select 1`.execute(db.db), true),
+          redis: redis && (() => redis.healthy()),
+        }),
+      );
       await api.register(authRoutes(context));
       await api.register(
         userRoutes(context, async (uploadIds) => {
@@ -407,6 +423,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await jobs.stop();
     await jobWorker.stop();
     await pool.close();
+    await redis?.close();
     await db.db.destroy();
   });
   await app.ready();
@@ -423,6 +440,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     jobWorker,
     repos,
     stores,
+    redis,
     close: () => app.close(),
   };
 }

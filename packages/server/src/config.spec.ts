@@ -63,6 +63,22 @@ describe('loadConfig', () => {
     expect(config.databaseUrl).toBe('postgres://idrive:secret@db:5432/idrive');
   });
 
+  it('turns cluster mode on with REDIS_URL, only beside PostgreSQL and a shared master key', () => {
+    const cluster = {
+      REDIS_URL: 'redis://127.0.0.1:6379/2',
+      DATABASE_URL: 'postgres://db/idrive',
+      IDRIVE_MASTER_KEY: 'ab'.repeat(32),
+    };
+    expect(loadConfig(cluster)).toMatchObject({ redisUrl: cluster.REDIS_URL, redisPrefix: 'idrive:' });
+    expect(loadConfig({}).redisUrl).toBeUndefined();
+    expect(() => loadConfig({ ...cluster, DATABASE_URL: undefined })).toThrow(/REDIS_URL: .*DATABASE_URL/);
+    expect(() => loadConfig({ ...cluster, IDRIVE_MASTER_KEY: undefined })).toThrow(
+      /REDIS_URL: .*IDRIVE_MASTER_KEY/,
+    );
+    expect(() => loadConfig({ ...cluster, REDIS_URL: 'http://x' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ ...cluster, REDIS_PREFIX: 'a b' })).toThrow(/REDIS_PREFIX/);
+  });
+
   it('refuses a secret file that is missing, empty, or given beside the variable itself', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-config-'));
     const empty = path.join(dir, 'empty');

@@ -22,6 +22,14 @@ const envSchema = z.object({
       'must be a postgres:// URL (leave it unset for the embedded SQLite)',
     )
     .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave it unset for one instance)')
+    .optional(),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[\w:.-]{1,64}$/, 'must be 1–64 letters, digits or :._-')
+    .default('idrive:'),
   IDRIVE_MASTER_KEY: z.string().optional(),
   IDRIVE_ADMIN_USERNAME: z.string().min(1).default('admin'),
   IDRIVE_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
@@ -70,7 +78,7 @@ const envSchema = z.object({
  * Secrets that may instead be given as the path of a file holding them (`IDRIVE_MASTER_KEY_FILE`), as
  * Docker and compose secrets are: a value in the environment shows in `docker inspect` and /proc.
  */
-const FILE_VARIABLES = ['IDRIVE_MASTER_KEY', 'IDRIVE_ADMIN_PASSWORD', 'DATABASE_URL'] as const;
+const FILE_VARIABLES = ['IDRIVE_MASTER_KEY', 'IDRIVE_ADMIN_PASSWORD', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 export interface Config {
   dataDir: string;
@@ -78,6 +86,13 @@ export interface Config {
   port: number;
   /** PostgreSQL when set; otherwise SQLite at `<dataDir>/idrive.sqlite`. */
   databaseUrl: string | undefined;
+  /**
+   * Cluster mode when set: instances on one PostgreSQL database share live events, Discord's limits,
+   * throttles and upload locks through this Redis. Unset: everything stays in this process.
+   */
+  redisUrl: string | undefined;
+  /** Put before every Redis key, so several drives (or test runs) can share one Redis. */
+  redisPrefix: string;
   masterKey: string | undefined;
   adminUsername: string;
   adminPassword: string | undefined;
@@ -161,11 +176,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.REDIS_URL && !e.DATABASE_URL)
+    throw new ConfigError(
+      'Invalid configuration:\n  REDIS_URL: instances share one PostgreSQL database; set DATABASE_URL too',
+    );
+  if (e.REDIS_URL && !e.IDRIVE_MASTER_KEY)
+    throw new ConfigError(
+      'Invalid configuration:\n  REDIS_URL: every instance needs the same master key; set IDRIVE_MASTER_KEY (or IDRIVE_MASTER_KEY_FILE)',
+    );
   return {
     dataDir: path.resolve(e.IDRIVE_DATA_DIR),
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
     masterKey: e.IDRIVE_MASTER_KEY,
     adminUsername: e.IDRIVE_ADMIN_USERNAME,
     adminPassword: e.IDRIVE_ADMIN_PASSWORD,
