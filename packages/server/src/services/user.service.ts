@@ -52,7 +52,14 @@ export class UserService {
   ): Promise<{ password: string | null } | null> {
     if ((await this.repos.users.count()) > 0) return null;
     const chosen = password ?? randomBytes(12).toString('base64url');
-    await this.create({ username, password: chosen, permissions: ['upload', 'delete', 'share', 'admin'] });
+    try {
+      await this.create({ username, password: chosen, permissions: ['upload', 'delete', 'share', 'admin'] });
+    } catch (err) {
+      // Instances of a cluster start together: another one made the first account meanwhile (its
+      // password is the one it printed), and this one starts as any later instance would.
+      if ((await this.repos.users.count()) > 0) return null;
+      throw err;
+    }
     return { password: password ? null : chosen };
   }
 

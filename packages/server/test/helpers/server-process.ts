@@ -96,7 +96,7 @@ export async function startServerProcess(
     rss: () => procStatusBytes(child, 'VmRSS'),
     stop(hard = false) {
       return new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill(hard ? 'SIGKILL' : 'SIGTERM');
       });

@@ -1,0 +1,168 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import * as tus from 'tus-js-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Item, Listing } from '@idrive/shared';
+import { startHaproxy, type Balancer } from '../helpers/haproxy.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { adminQuery } from '../helpers/test-db.js';
+import { dropRedisPrefix, testRedisPrefix, testRedisUrl } from '../helpers/test-redis.js';
+
+const pgUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = testRedisUrl();
+const ADMIN_PASSWORD = 'cluster-admin-password';
+const CHUNK = 4 * 65536;
+const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/** Three instances on one PostgreSQL database, one Redis and one data directory, behind haproxy. */
+describe.runIf(pgUrl && redisUrl)('three instances behind haproxy', () => {
+  const database = `idrive_cluster_${randomBytes(4).toString('hex')}`;
+  const prefix = testRedisPrefix();
+  let dataDir: string;
+  let instances: ServerProcess[] = [];
+  let balancer: Balancer;
+  let token: string;
+  let rootId: string;
+
+  beforeAll(async () => {
+    await adminQuery(pgUrl!, `create database ${database}`);
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-cluster-'));
+    const env = {
+      DATABASE_URL: withDatabase(pgUrl!, database),
+      REDIS_URL: redisUrl!,
+      REDIS_PREFIX: prefix,
+      IDRIVE_MASTER_KEY: 'ef'.repeat(32),
+      IDRIVE_DATA_DIR: dataDir,
+      IDRIVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      IDRIVE_CHUNK_SIZE: String(CHUNK),
+      IDRIVE_TRUST_PROXY: 'true',
+      IDRIVE_TRUSTED_HOSTS: '*',
+      LOG_LEVEL: 'info',
+    };
+    // All at once on an empty database, as a compose stack starts its replicas.
+    instances = await Promise.all([1, 2, 3].map(() => startServerProcess(env)));
+    balancer = await startHaproxy(instances.map((i) => i.baseUrl));
+    token = await login();
+    rootId = (await api<Listing>('GET', '/folders/root')).folder.id;
+  }, 120_000);
+
+  afterAll(async () => {
+    await balancer?.stop();
+    await Promise.all(instances.map((i) => i.stop()));
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    await dropRedisPrefix(redisUrl!, prefix);
+    await adminQuery(pgUrl!, `drop database if exists ${database} with (force)`);
+  });
+
+  async function login(): Promise<string> {
+    const res = await fetch(`${balancer.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD, bearer: true }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { token: string }).token;
+  }
+
+  async function call(method: string, url: string, init: RequestInit = {}): Promise<Response> {
+    return fetch(`${balancer.url}/api/v1${url}`, {
+      ...init,
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
+    });
+  }
+
+  async function api<T>(method: string, url: string, body?: unknown, status = 200): Promise<T> {
+    const res = await call(method, url, {
+      ...(body === undefined
+        ? {}
+        : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.text();
+    expect(res.status, `${method} ${url}: ${text}`).toBe(status);
+    return JSON.parse(text) as T;
+  }
+
+  it('starts every instance on an empty database at once, with a single first account', async () => {
+    const users = await api<{ users: { username: string }[] }>('GET', '/users');
+    expect(users.users.map((u) => u.username)).toEqual(['admin']);
+    const health = await Promise.all(
+      instances.map(async (i) => (await fetch(`${i.baseUrl}/api/v1/health`)).json()),
+    );
+    expect(health).toEqual(Array(3).fill({ status: 'ok', database: 'ok', redis: 'ok' }));
+  });
+
+  it('serves the main API paths through the balancer, spread over every instance', async () => {
+    const folder = await api<Item>(
+      'POST',
+      '/folders',
+      { parentId: rootId, name: 'through the balancer' },
+      201,
+    );
+    const body = randomBytes(3 * CHUNK + 12345);
+    const put = await call('PUT', `/folders/${folder.id}/files/${encodeURIComponent('zażółć.bin')}`, {
+      body,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    const file = (await put.json()) as Item;
+    for (let i = 0; i < 6; i++) {
+      const listing = await api<Listing>('GET', `/folders/${folder.id}/children`);
+      expect(listing.items.map((item) => item.name)).toEqual(['zażółć.bin']);
+      const whole = Buffer.from(await (await call('GET', `/files/${file.id}/content`)).arrayBuffer());
+      expect(sha256(whole)).toBe(sha256(body));
+      const range = await call('GET', `/files/${file.id}/content`, {
+        headers: { range: `bytes=${CHUNK - 5}-${CHUNK + 4}` },
+      });
+      expect(range.status).toBe(206);
+      expect(Buffer.from(await range.arrayBuffer())).toEqual(body.subarray(CHUNK - 5, CHUNK + 5));
+    }
+    const served = await Promise.all(instances.map(async (i) => apiRequests(await i.output())));
+    // Round-robin: every instance answered some of these requests.
+    for (const count of served) expect(count).toBeGreaterThan(0);
+    expect(served.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(20);
+  });
+
+  it('takes a tus upload whose PATCHes land on different instances', async () => {
+    const body = randomBytes(5 * CHUNK + 999);
+    await new Promise<void>((resolve, reject) => {
+      new tus.Upload(body, {
+        endpoint: `${balancer.url}/api/v1/uploads`,
+        headers: { authorization: `Bearer ${token}` },
+        // PATCHes that end inside a chunk, so the next one must find the staged tail elsewhere.
+        chunkSize: 3 * 65536 + 17,
+        retryDelays: [0, 100, 500],
+        metadata: { filename: 'tus.bin', parentId: rootId, filetype: 'application/octet-stream' },
+        onSuccess: () => resolve(),
+        onError: reject,
+      }).start();
+    });
+    const listing = await api<Listing>('GET', `/folders/${rootId}/children`);
+    const file = listing.items.find((item) => item.name === 'tus.bin')!;
+    const whole = Buffer.from(await (await call('GET', `/files/${file.id}/content`)).arrayBuffer());
+    expect(sha256(whole)).toBe(sha256(body));
+  });
+
+  it('goes on through the others when an instance dies', async () => {
+    await instances[0]!.stop(true);
+    for (let i = 0; i < 9; i++) {
+      const listing = await api<Listing>('GET', `/folders/${rootId}/children`);
+      expect(listing.items.length).toBeGreaterThan(0);
+    }
+  });
+});
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** API requests (health checks aside) an instance logged. */
+function apiRequests(output: string): number {
+  return output
+    .split('\n')
+    .filter((line) => line.includes('"msg":"incoming request"') && !line.includes('/api/v1/health')).length;
+}
