@@ -89,7 +89,7 @@ describe('the Docker image and the compose file', () => {
     expect(one(stage, 'EXPOSE')).toBe(imageEnv.PORT);
     const res = await app.drive.app.inject({ method: 'GET', url: route! });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok' });
+    expect(res.json()).toMatchObject({ status: 'ok' });
     // Reachable from outside the container, and not refused as a foreign host by the drive itself.
     expect(imageEnv.HOST).toBe('0.0.0.0');
   });
@@ -127,6 +127,41 @@ describe('the Docker image and the compose file', () => {
     const config: Config = loadConfig(env);
     expect(config.masterKey).toBe(values.IDRIVE_MASTER_KEY);
     expect(config.databaseUrl).toBe(values.DATABASE_URL);
+  });
+
+  it('runs several instances from compose.cluster.yaml with what cluster mode needs', () => {
+    const cluster = parse(read('compose.cluster.yaml')) as {
+      services: Record<string, ComposeService & { deploy?: { replicas: number } }>;
+      secrets: Record<string, { file: string }>;
+    };
+    const replica = cluster.services.drive!;
+    expect(replica.deploy?.replicas).toBeGreaterThan(1);
+    expect(cluster.secrets).toEqual(compose.secrets);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idrive-compose-'));
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(replica.environment)) {
+      // Compose's `${NAME:-default}` gives the default when nothing is set.
+      if (!name.endsWith('_FILE')) env[name] = value.replace(/\$\{\w+:-([^}]*)\}/g, '$1');
+      else {
+        const local = path.join(dir, path.posix.basename(value));
+        writeFileSync(
+          local,
+          name.startsWith('DATABASE') ? 'postgres://idrive:pw@db/idrive' : 'ab'.repeat(32),
+        );
+        env[name] = local;
+      }
+    }
+    // Accepted as cluster mode: Redis beside PostgreSQL and one master key for all.
+    expect(loadConfig(env).redisUrl).toBe('redis://redis:6379');
+    expect(replica.volumes).toEqual(drive.volumes);
+    // The balancer uses the shipped config, health-checks the route that answers it, and alone
+    // publishes a port.
+    const balancer = cluster.services.balancer!;
+    expect(balancer.volumes).toEqual(['./deploy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro']);
+    expect(read('deploy/haproxy.cfg')).toContain('option httpchk GET /api/v1/health');
+    expect(read('deploy/haproxy.cfg')).toMatch(/server-template drive \d+ drive:8080/);
+    expect(replica.ports).toBeUndefined();
+    expect(balancer.ports).toEqual(drive.ports);
   });
 
   it('keeps secrets and local state out of the build context and the repository', () => {
