@@ -1,73 +1,51 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item, Listing } from '@idrive/shared';
-import { startHaproxy, type Balancer } from '../helpers/haproxy.js';
-import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
-import { adminQuery } from '../helpers/test-db.js';
-import { dropRedisPrefix, testRedisPrefix, testRedisUrl } from '../helpers/test-redis.js';
+import { CLUSTER_ADMIN_PASSWORD, startCluster, type Cluster } from '../helpers/cluster.js';
+import type { ServerProcess } from '../helpers/server-process.js';
+import { testRedisUrl } from '../helpers/test-redis.js';
 
 const pgUrl = process.env.TEST_DATABASE_URL;
 const redisUrl = testRedisUrl();
-const ADMIN_PASSWORD = 'cluster-admin-password';
 const CHUNK = 4 * 65536;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Three instances on one PostgreSQL database, one Redis and one data directory, behind haproxy. */
 describe.runIf(pgUrl && redisUrl)('three instances behind haproxy', () => {
-  const database = `idrive_cluster_${randomBytes(4).toString('hex')}`;
-  const prefix = testRedisPrefix();
-  let dataDir: string;
-  let instances: ServerProcess[] = [];
-  let balancer: Balancer;
+  let cluster: Cluster;
+  let instances: ServerProcess[];
+  let balancer: string;
   let token: string;
   let rootId: string;
 
   beforeAll(async () => {
-    await adminQuery(pgUrl!, `create database ${database}`);
-    dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-cluster-'));
-    const env = {
-      DATABASE_URL: withDatabase(pgUrl!, database),
-      REDIS_URL: redisUrl!,
-      REDIS_PREFIX: prefix,
-      IDRIVE_MASTER_KEY: 'ef'.repeat(32),
-      IDRIVE_DATA_DIR: dataDir,
-      IDRIVE_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      IDRIVE_CHUNK_SIZE: String(CHUNK),
-      IDRIVE_TRUST_PROXY: 'true',
-      IDRIVE_TRUSTED_HOSTS: '*',
-      LOG_LEVEL: 'info',
-    };
-    // All at once on an empty database, as a compose stack starts its replicas.
-    instances = await Promise.all([1, 2, 3].map(() => startServerProcess(env)));
-    balancer = await startHaproxy(instances.map((i) => i.baseUrl));
+    cluster = await startCluster({
+      instances: 3,
+      pgUrl: pgUrl!,
+      redisUrl: redisUrl!,
+      env: { IDRIVE_CHUNK_SIZE: String(CHUNK), LOG_LEVEL: 'info' },
+    });
+    instances = cluster.instances;
+    balancer = cluster.url!;
     token = await login();
     rootId = (await api<Listing>('GET', '/folders/root')).folder.id;
   }, 120_000);
 
-  afterAll(async () => {
-    await balancer?.stop();
-    await Promise.all(instances.map((i) => i.stop()));
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
-    await dropRedisPrefix(redisUrl!, prefix);
-    await adminQuery(pgUrl!, `drop database if exists ${database} with (force)`);
-  });
+  afterAll(() => cluster?.stop());
 
   async function login(): Promise<string> {
-    const res = await fetch(`${balancer.url}/api/v1/auth/login`, {
+    const res = await fetch(`${balancer}/api/v1/auth/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password: ADMIN_PASSWORD, bearer: true }),
+      body: JSON.stringify({ username: 'admin', password: CLUSTER_ADMIN_PASSWORD, bearer: true }),
     });
     expect(res.status).toBe(200);
     return ((await res.json()) as { token: string }).token;
   }
 
   async function call(method: string, url: string, init: RequestInit = {}): Promise<Response> {
-    return fetch(`${balancer.url}/api/v1${url}`, {
+    return fetch(`${balancer}/api/v1${url}`, {
       ...init,
       method,
       headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
@@ -129,7 +107,7 @@ describe.runIf(pgUrl && redisUrl)('three instances behind haproxy', () => {
     const body = randomBytes(5 * CHUNK + 999);
     await new Promise<void>((resolve, reject) => {
       new tus.Upload(body, {
-        endpoint: `${balancer.url}/api/v1/uploads`,
+        endpoint: `${balancer}/api/v1/uploads`,
         headers: { authorization: `Bearer ${token}` },
         // PATCHes that end inside a chunk, so the next one must find the staged tail elsewhere.
         chunkSize: 3 * 65536 + 17,
@@ -153,12 +131,6 @@ describe.runIf(pgUrl && redisUrl)('three instances behind haproxy', () => {
     }
   });
 });
-
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
 /** API requests (health checks aside) an instance logged. */
 function apiRequests(output: string): number {
