@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { BIG_FILE_DIR, createContext, type BenchContext } from './context.js';
+import { clusterRows } from './cluster.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
 import { listingRows } from './listing.js';
@@ -49,6 +50,11 @@ const GROUPS: Group[] = [
     run: discordRows,
   },
   { name: 'events', about: 'live event latency', run: eventRows },
+  {
+    name: 'cluster',
+    about: 'mixed API load through haproxy, 1 and 3 instances; live events across instances',
+    run: clusterRows,
+  },
   { name: 'zip', about: 'zip of one big file and of 10,000 small files', run: zipRows },
   {
     name: 'search',
@@ -76,7 +82,7 @@ function usage(): string {
     ...GROUPS.map((g) => `  ${g.name.padEnd(width)}  ${g.about}`),
     '',
     'BENCH_FILE_MIB sets the size of the big transfers (1024 by default);',
-    'TEST_DATABASE_URL adds the PostgreSQL memory rows to transfer.',
+    'TEST_DATABASE_URL adds the PostgreSQL memory rows to transfer; with TEST_REDIS_URL too, the cluster rows run.',
   ].join('\n');
 }
 
