@@ -33,31 +33,15 @@ export interface OwnRedis {
   url: string;
   /** Kills the server (SIGKILL), as a Redis host that dies. */
   kill(): Promise<void>;
+  /** Starts it again, empty, on the same port (after `kill`). */
+  restart(): Promise<void>;
 }
 
 /** A private redis-server on a free port, for tests that take Redis away. */
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    { stdio: 'ignore' },
-  );
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      probe.disconnect();
-      break;
-    } catch {
-      probe.disconnect();
-      if (Date.now() > deadline) throw new Error('redis-server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+  let child = await spawnRedis(port, url);
   return {
     url,
     kill: () =>
@@ -66,5 +50,30 @@ export async function startOwnRedis(): Promise<OwnRedis> {
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
+    async restart() {
+      child = await spawnRedis(port, url);
+    },
   };
+}
+
+async function spawnRedis(port: number, url: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
+  );
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const probe = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      probe.disconnect();
+      return child;
+    } catch {
+      probe.disconnect();
+      if (Date.now() > deadline) throw new Error('redis-server did not start');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
