@@ -3,6 +3,7 @@ import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item, Listing } from '@idrive/shared';
 import { CLUSTER_ADMIN_PASSWORD, startCluster, type Cluster } from '../helpers/cluster.js';
+import { openEventSocket } from '../helpers/event-socket.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import { testRedisUrl } from '../helpers/test-redis.js';
 
@@ -121,6 +122,52 @@ describe.runIf(pgUrl && redisUrl)('three instances behind haproxy', () => {
     const file = listing.items.find((item) => item.name === 'tus.bin')!;
     const whole = Buffer.from(await (await call('GET', `/files/${file.id}/content`)).arrayBuffer());
     expect(sha256(whole)).toBe(sha256(body));
+  });
+
+  it('delivers an event made on one instance to a socket on another, and catches up on a third', async () => {
+    const [a, b, c] = instances as [ServerProcess, ServerProcess, ServerProcess];
+    const ws = (instance: ServerProcess, query = '') =>
+      openEventSocket(`${instance.baseUrl.replace(/^http/, 'ws')}/api/v1/events${query}`, {
+        authorization: `Bearer ${token}`,
+      });
+    const onA = await ws(a);
+    const ready = await onA.waitFor((e) => e.type === 'ready');
+    const made = await fetch(`${b.baseUrl}/api/v1/folders`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ parentId: rootId, name: 'made on B' }),
+    });
+    expect(made.status).toBe(201);
+    const seen = await onA.waitFor((e) => e.type === 'item.created' && e.item.name === 'made on B', 1000);
+    await onA.close();
+    // While no socket is open, two more changes; a socket on C asks for what came after `seen`.
+    for (const name of ['missed 1', 'missed 2'])
+      await api<Item>('POST', '/folders', { parentId: rootId, name }, 201);
+    const onC = await ws(c, `?since=${seen.id}`);
+    const caughtUp = await onC.waitFor((e) => e.type === 'ready');
+    const names = onC.received
+      .filter((e) => e.type === 'item.created')
+      .map((e) => (e.type === 'item.created' ? e.item.name : ''));
+    expect(names).toEqual(['missed 1', 'missed 2']);
+    expect(caughtUp.id).toBeGreaterThan(seen.id);
+    expect(seen.id).toBeGreaterThan(ready.id);
+    await onC.close();
+  });
+
+  it('counts wrong unlock passwords sent to different instances as one', async () => {
+    const folder = await api<Item>('POST', '/folders', { parentId: rootId, name: 'locked' }, 201);
+    await api<Item>('POST', `/folders/${folder.id}/lock`, { password: 'the-right-password-1' }, 201);
+    const statuses: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const res = await call('POST', `/folders/${folder.id}/unlock`, {
+        body: JSON.stringify({ password: `wrong-${i}` }),
+        headers: { 'content-type': 'application/json' },
+      });
+      statuses.push(res.status);
+    }
+    // One instance allows 5 wrong passwords per folder and user in the window; three together the same.
+    expect(statuses.filter((s) => s !== 429)).toHaveLength(5);
+    expect(statuses.slice(5).every((s) => s === 429)).toBe(true);
   });
 
   it('goes on through the others when an instance dies', async () => {
