@@ -14,6 +14,7 @@ import { EventSockets } from './events/event-sockets.js';
 import { ItemEvents } from './events/item-events.js';
 import { MemoryEventBus } from './events/memory-event-bus.js';
 import { placeOf } from './events/place.js';
+import { RedisEventBus } from './events/redis-event-bus.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
 import { capConnectionsPerAddress } from './http/connection-cap.js';
@@ -202,10 +203,15 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const staging = new UploadStaging(path.join(config.dataDir, 'staging'));
   const hasher = overrides.hasher ?? new Argon2PasswordHasher();
 
-  // Live events stay in this process; a Redis bus can take its place when instances share the load.
-  const bus = new MemoryEventBus({
-    onListenerError: (err) => log.error({ err }, 'an event listener failed'),
-  });
+  // Live events stay in this process, or in cluster mode go round every instance through Redis.
+  const onListenerError = (err: unknown) => log.error({ err }, 'an event listener failed');
+  const redisBus =
+    redis &&
+    (await RedisEventBus.start(redis, {
+      onListenerError,
+      onRedisError: (err) => log.warn({ err }, 'live events could not go through Redis'),
+    }));
+  const bus = redisBus ?? new MemoryEventBus({ onListenerError });
   const itemEvents = new ItemEvents(bus);
   const users = new UserService(repos, hasher);
   const auth = new AuthService(
@@ -420,6 +426,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
+    await redisBus?.close();
     await jobs.stop();
     await jobWorker.stop();
     await pool.close();
