@@ -36,6 +36,7 @@ export interface RedisEventBusOptions {
 }
 
 const CHANNEL = 'events';
+const CATCH_UP_RETRY_MS = 1000;
 
 /**
  * The cluster bus: every instance's events go through one Redis script that numbers them from a
@@ -55,6 +56,8 @@ export class RedisEventBus implements EventBus {
   /** While the subscriber connection is down or catching up, what it hears waits here. */
   private waiting: Heard[] | null = null;
   private publishFailing = false;
+  private catchingUp = false;
+  private closed = false;
   private readonly keys: string[];
   private readonly channel: string;
   private readonly capacity: number;
@@ -136,6 +139,7 @@ export class RedisEventBus implements EventBus {
 
   /** Stops hearing the channel (the connection itself closes with the link). */
   async close(): Promise<void> {
+    this.closed = true;
     this.locals.clear();
     this.subscriber.removeAllListeners('ready');
     await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
@@ -166,11 +170,15 @@ export class RedisEventBus implements EventBus {
 
   /** After a reconnection: the kept events published while the connection was down, then the rest. */
   private async catchUp(): Promise<void> {
+    if (this.catchingUp || this.closed) return;
+    this.catchingUp = true;
+    // Should the drop have gone unseen, what comes in from now on waits all the same.
+    this.waiting ??= [];
     try {
       // Subscribed again before reading, so nothing falls between the read and the channel.
       await this.subscriber.subscribe(this.channel);
       const read = await this.read(this.heard);
-      const waiting = this.waiting ?? [];
+      const waiting = this.waiting;
       this.waiting = null;
       if (read.kept) {
         for (const kept of read.kept) this.hear(kept);
@@ -180,6 +188,10 @@ export class RedisEventBus implements EventBus {
       for (const heard of waiting) this.hear(heard);
     } catch (err) {
       this.onRedisError(err);
+      // Until it succeeds nothing reaches the listeners: try again shortly.
+      setTimeout(() => void this.catchUp(), CATCH_UP_RETRY_MS).unref();
+    } finally {
+      this.catchingUp = false;
     }
   }
 
