@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { RedisLink } from './cluster/redis-link.js';
+import { RedisLoginThrottle } from './cluster/redis-login-throttle.js';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -14,6 +15,7 @@ import { EventSockets } from './events/event-sockets.js';
 import { ItemEvents } from './events/item-events.js';
 import { MemoryEventBus } from './events/memory-event-bus.js';
 import { placeOf } from './events/place.js';
+import { RedisEventBus } from './events/redis-event-bus.js';
 import { UploadProgress } from './events/upload-progress.js';
 import { registerAuth } from './http/auth.js';
 import { capConnectionsPerAddress } from './http/connection-cap.js';
@@ -29,7 +31,7 @@ import { DbJobQueue } from './jobs/db-job-queue.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { chooseLogFormat, logDestination } from './lib/log-output.js';
-import { LoginThrottle } from './lib/login-throttle.js';
+import { MemoryLoginThrottle, type LoginThrottle } from './lib/login-throttle.js';
 import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
 import { SecretBox } from './lib/secret-box.js';
 import { Repositories } from './repositories/repositories.js';
@@ -202,29 +204,31 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const staging = new UploadStaging(path.join(config.dataDir, 'staging'));
   const hasher = overrides.hasher ?? new Argon2PasswordHasher();
 
-  // Live events stay in this process; a Redis bus can take its place when instances share the load.
-  const bus = new MemoryEventBus({
-    onListenerError: (err) => log.error({ err }, 'an event listener failed'),
-  });
+  // Live events stay in this process, or in cluster mode go round every instance through Redis.
+  const onListenerError = (err: unknown) => log.error({ err }, 'an event listener failed');
+  const redisBus =
+    redis &&
+    (await RedisEventBus.start(redis, {
+      onListenerError,
+      onRedisError: (err) => log.warn({ err }, 'live events could not go through Redis'),
+    }));
+  const bus = redisBus ?? new MemoryEventBus({ onListenerError });
+  // Wrong secrets are counted across instances in cluster mode, so spreading guesses gains nothing.
+  const attemptThrottle = (): LoginThrottle => {
+    const windowMs = config.loginWindowMinutes * 60_000;
+    return redis
+      ? new RedisLoginThrottle(redis, windowMs, {
+          onError: (err) => log.warn({ err }, 'an attempt could not be taken back'),
+        })
+      : new MemoryLoginThrottle(windowMs);
+  };
   const itemEvents = new ItemEvents(bus);
   const users = new UserService(repos, hasher);
-  const auth = new AuthService(
-    repos,
-    hasher,
-    new LoginThrottle(config.loginWindowMinutes * 60_000),
-    config,
-    bus,
-  );
+  const auth = new AuthService(repos, hasher, attemptThrottle(), config, bus);
   const items = new ItemService(repos, config.trashRetentionDays, itemEvents);
   const tags = new TagService(repos, items);
   const search = new SearchService(repos, items, tags);
-  const locks = new LockService(
-    repos,
-    items,
-    hasher,
-    new LoginThrottle(config.loginWindowMinutes * 60_000),
-    UNLOCK_GRANT_MS,
-  );
+  const locks = new LockService(repos, items, hasher, attemptThrottle(), UNLOCK_GRANT_MS);
   // The main thread keeps HTTP and disk; the other cores encrypt, decrypt and hash. At least two, so
   // that a download can open on one while it hashes on the other; they start only when needed.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(2, os.availableParallelism() - 1));
@@ -274,7 +278,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     files,
     batches,
     hasher,
-    new LoginThrottle(config.loginWindowMinutes * 60_000),
+    attemptThrottle(),
     masterKey.deriveKey('idrive/share-access/v1'),
     shareTokens,
   );
@@ -420,6 +424,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
+    await redisBus?.close();
     await jobs.stop();
     await jobWorker.stop();
     await pool.close();

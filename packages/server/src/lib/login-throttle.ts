@@ -22,17 +22,28 @@ export interface ThrottleBudget {
 /** Attempts reserved on some budgets; settle it once the secret has been checked. */
 export interface Reservation {
   /** The secret was right: the attempt does not count, and these keys start afresh. */
-  succeeded(resetKeys?: readonly string[]): void;
+  succeeded(resetKeys?: readonly string[]): Promise<void>;
 }
 
 /**
  * Counts attempts at a secret per key (an account and address, an address, a link) in a sliding
  * window. An attempt is counted when it starts, not when its slow hash check ends: otherwise many
  * parallel guesses would all pass the check before the first failure was written down. A right
- * secret takes its attempt back. Kept in process memory: a restart forgets the counts, which only
- * helps someone who can restart the server anyway.
+ * secret takes its attempt back.
  */
-export class LoginThrottle {
+export interface LoginThrottle {
+  /**
+   * Reserves one attempt on every budget, or none when any is spent (429). The count and the
+   * reservation are one step: no other attempt, here or on another instance, comes between them.
+   */
+  reserve(budgets: readonly ThrottleBudget[], tooMany: string): Promise<Reservation>;
+}
+
+/**
+ * The embedded throttle, in process memory: a restart forgets the counts, which only helps someone
+ * who can restart the server anyway.
+ */
+export class MemoryLoginThrottle implements LoginThrottle {
   private readonly attempts = new Map<string, number[]>();
 
   constructor(
@@ -40,18 +51,15 @@ export class LoginThrottle {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /**
-   * Reserves one attempt on every budget, or none when any is spent. Synchronous on purpose: no
-   * other request can run between the count and the reservation.
-   */
-  reserve(budgets: readonly ThrottleBudget[], tooMany: string): Reservation {
+  // Nothing is awaited before the reservation is written, so no other request runs in between.
+  async reserve(budgets: readonly ThrottleBudget[], tooMany: string): Promise<Reservation> {
     const wait = Math.max(0, ...budgets.map((b) => this.retryAfter(b.key, b.limit)));
     if (wait > 0) throw tooManyAttempts(wait, tooMany);
     const at = this.now();
     for (const { key } of budgets) this.attempts.set(key, [...this.recent(key), at]);
     this.prune();
     return {
-      succeeded: (resetKeys = []) => {
+      succeeded: async (resetKeys = []) => {
         for (const { key } of budgets) this.takeBack(key, at);
         for (const key of resetKeys) this.attempts.delete(key);
       },
@@ -95,9 +103,9 @@ export async function verifyThrottled(
   throttle: LoginThrottle,
   check: { key: string; limit: number; hash: string; password: string; tooMany: string },
 ): Promise<void> {
-  const reservation = throttle.reserve([{ key: check.key, limit: check.limit }], check.tooMany);
+  const reservation = await throttle.reserve([{ key: check.key, limit: check.limit }], check.tooMany);
   if (!(await hasher.verify(check.hash, check.password))) {
     throw new AppError(403, 'wrong_password', 'The password is wrong');
   }
-  reservation.succeeded([check.key]);
+  await reservation.succeeded([check.key]);
 }

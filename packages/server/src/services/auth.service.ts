@@ -53,7 +53,7 @@ export class AuthService {
     // elsewhere slows themselves down, never its owner signing in from their own address.
     const ip = client.ip ?? 'unknown';
     const accountKey = `account:${username.toLowerCase()}:ip:${ip}`;
-    const attempt = this.throttle.reserve(
+    const attempt = await this.throttle.reserve(
       [
         { key: accountKey, limit: this.policy.loginAttemptsPerAccount },
         { key: `ip:${ip}`, limit: this.policy.loginAttemptsPerIp },
@@ -69,7 +69,7 @@ export class AuthService {
     if (!user || !ok || user.disabled) {
       throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
     }
-    attempt.succeeded([accountKey]);
+    await attempt.succeeded([accountKey]);
 
     const name = deviceName?.trim() || describeUserAgent(client.userAgent);
     const { token, session } = await this.openSession(
