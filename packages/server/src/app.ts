@@ -27,8 +27,7 @@ import { registerErrorHandling } from './http/errors.js';
 import { serializeRequest } from './http/request-log.js';
 import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
-import { DbJobQueue } from './jobs/db-job-queue.js';
-import { JobRunner } from './jobs/job-runner.js';
+import { DbJobQueue, DEFAULT_JOB_QUEUE_OPTIONS } from './jobs/db-job-queue.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { chooseLogFormat, logDestination } from './lib/log-output.js';
 import { MemoryLoginThrottle, type LoginThrottle } from './lib/login-throttle.js';
@@ -70,6 +69,7 @@ import { SearchService } from './services/search.service.js';
 import { ShareService } from './services/share.service.js';
 import { TagService } from './services/tag.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
+import { MAINTENANCE_JOB, MaintenanceSchedule } from './services/maintenance-schedule.js';
 import { PackService } from './services/pack.service.js';
 import { UploadService } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
@@ -232,7 +232,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // The main thread keeps HTTP and disk; the other cores encrypt, decrypt and hash. At least two, so
   // that a download can open on one while it hashes on the other; they start only when needed.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(2, os.availableParallelism() - 1));
-  const jobQueue = new DbJobQueue(repos);
+  const jobQueue = new DbJobQueue(repos, {
+    ...DEFAULT_JOB_QUEUE_OPTIONS,
+    leaseMs: config.jobLeaseSeconds * 1000,
+  });
   const files = new FileService(
     repos,
     items,
@@ -415,17 +418,27 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   await app.register(webRoutes(config.webDir));
 
-  const jobs = new JobRunner('maintenance', config.jobIntervalSeconds * 1000, () => maintenance.run(), log);
+  // Maintenance has a worker of its own, so it runs beside a backlog of thumbnails, not behind it.
+  const schedule = new MaintenanceSchedule(
+    repos,
+    jobQueue,
+    maintenance,
+    config.jobIntervalSeconds * 1000,
+    log,
+  );
+  const maintenanceWorker = new JobWorker(jobQueue, { [MAINTENANCE_JOB]: schedule }, log);
   app.addHook('onReady', async () => {
     if (overrides.jobs !== false) {
-      jobs.start();
+      schedule.start();
+      maintenanceWorker.start();
       jobWorker.start();
     }
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
     await redisBus?.close();
-    await jobs.stop();
+    schedule.stop();
+    await maintenanceWorker.stop();
     await jobWorker.stop();
     await pool.close();
     await redis?.close();
