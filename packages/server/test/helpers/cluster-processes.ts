@@ -60,6 +60,8 @@ export async function startCluster(count: number, env: Record<string, string> = 
   const instances: ServerProcess[] = [];
   const gone = new Set<ServerProcess>();
   const pool = new pg.Pool({ connectionString: databaseUrl.toString(), max: 2 });
+  // Dropping the database at the end ends the connections of this pool that are still closing.
+  pool.on('error', () => undefined);
   const add = async (more: Record<string, string> = {}) => {
     const instance = await startServerProcess({ ...shared, ...more });
     instances.push(instance);
