@@ -1,38 +1,56 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '@idrive/shared';
-import { clusterAvailable, logLines, startCluster, type Cluster } from '../helpers/cluster-processes.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { clusterAdminToken, clusterDb, logLines, type ClusterDb } from '../helpers/cluster-tools.js';
+import { testRedisUrl } from '../helpers/test-redis.js';
 import { send } from '../helpers/http-client.js';
 import { png } from '../helpers/media-samples.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 import sharp from 'sharp';
 
+const pgUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = testRedisUrl();
 const IMAGES = 12;
 const LEASE_SECONDS = 3;
 
 /** Background jobs on three server processes sharing one PostgreSQL database and one Redis. */
-describe.runIf(clusterAvailable())('jobs across instances', () => {
+describe.runIf(pgUrl && redisUrl)('jobs across instances', () => {
   let cluster: Cluster;
+  let db: ClusterDb;
+  let token: string;
   let rootId: string;
 
   beforeAll(async () => {
-    cluster = await startCluster(3, {
-      IDRIVE_JOB_INTERVAL_SECONDS: '1',
-      IDRIVE_JOB_LEASE_SECONDS: String(LEASE_SECONDS),
-      // The workers say when each job starts and finishes, at debug level.
-      LOG_LEVEL: 'debug',
+    cluster = await startCluster({
+      instances: 3,
+      pgUrl: pgUrl!,
+      redisUrl: redisUrl!,
+      balancer: false,
+      env: {
+        IDRIVE_JOB_INTERVAL_SECONDS: '1',
+        IDRIVE_JOB_LEASE_SECONDS: String(LEASE_SECONDS),
+        // The workers say when each job starts and finishes, at debug level.
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'json',
+      },
     });
+    db = clusterDb(cluster);
+    token = await clusterAdminToken(cluster);
     const res = await fetch(`${cluster.instances[0]!.baseUrl}/api/v1/folders/root`, {
-      headers: { authorization: `Bearer ${cluster.adminToken}` },
+      headers: { authorization: `Bearer ${token}` },
     });
     rootId = ((await res.json()) as { folder: { id: string } }).folder.id;
   }, 120_000);
-  afterAll(() => cluster?.stop());
+  afterAll(async () => {
+    await db?.end();
+    await cluster?.stop();
+  });
 
   async function put(instance: ServerProcess, name: string, body: Buffer): Promise<Item> {
     const res = await send(`${instance.baseUrl}/api/v1/folders/${rootId}/files/${name}`, {
       method: 'PUT',
       headers: {
-        authorization: `Bearer ${cluster.adminToken}`,
+        authorization: `Bearer ${token}`,
         'content-length': String(body.length),
         'content-type': 'image/png',
       },
@@ -47,7 +65,7 @@ describe.runIf(clusterAvailable())('jobs across instances', () => {
   }
 
   const mediaStatus = async (itemIds: string[]) =>
-    cluster.query<{ status: string }>(
+    db.query<{ status: string }>(
       `select m.status from media m join items i on i.version_id = m.version_id where i.id = any($1)`,
       [itemIds],
     );
@@ -56,7 +74,7 @@ describe.runIf(clusterAvailable())('jobs across instances', () => {
     await new Promise((resolve) => setTimeout(resolve, 6000));
     const ranPeriods = async () =>
       (
-        await cluster.query<{ period: number; report: string }>(
+        await db.query<{ period: number; report: string }>(
           `select period, report from scheduled_runs where task = 'maintenance' and finished_at is not null`,
         )
       )
@@ -92,7 +110,7 @@ describe.runIf(clusterAvailable())('jobs across instances', () => {
     expect(finished).toHaveLength(IMAGES);
     expect(new Set(finished.map((l) => l.job)).size).toBe(IMAGES);
     expect(started.every((l) => l.attempt === 1)).toBe(true);
-    const thumbnails = await cluster.query<{ n: number }>(
+    const thumbnails = await db.query<{ n: number }>(
       `select count(distinct thumbnail_version_id)::int as n from media m
          join items i on i.version_id = m.version_id where i.id = any($1)`,
       [ids],
@@ -132,12 +150,12 @@ describe.runIf(clusterAvailable())('jobs across instances', () => {
         .toBuffer();
       item = await put(a, 'big.jpg', big);
       jobId = await started;
-      const [row] = await cluster.query<{ status: string; attempts: number }>(
+      const [row] = await db.query<{ status: string; attempts: number }>(
         `select status, attempts from jobs where id = $1`,
         [jobId],
       );
       expect(row).toMatchObject({ status: 'running', attempts: 1 });
-      await cluster.kill(a);
+      await a.stop(true);
     } finally {
       b.child.kill('SIGCONT');
       c.child.kill('SIGCONT');
@@ -152,6 +170,6 @@ describe.runIf(clusterAvailable())('jobs across instances', () => {
     const lines = [...(await logLines(b)), ...(await logLines(c))].filter((l) => l.job === jobId);
     expect(lines.filter((l) => l.msg === 'job started').map((l) => l.attempt)).toEqual([2]);
     expect(lines.filter((l) => l.msg === 'job finished')).toHaveLength(1);
-    expect(await cluster.query(`select id from jobs where id = $1`, [jobId])).toEqual([]);
+    expect(await db.query(`select id from jobs where id = $1`, [jobId])).toEqual([]);
   }, 120_000);
 });

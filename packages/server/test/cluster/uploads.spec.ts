@@ -5,27 +5,36 @@ import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listing } from '@idrive/shared';
-import { clusterAvailable, startCluster, type Cluster } from '../helpers/cluster-processes.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { addInstance, clusterAdminToken, clusterDb, type ClusterDb } from '../helpers/cluster-tools.js';
+import { testRedisUrl } from '../helpers/test-redis.js';
 import { receive, send, type SentResponse } from '../helpers/http-client.js';
 import type { ServerProcess } from '../helpers/server-process.js';
 
+const pgUrl = process.env.TEST_DATABASE_URL;
+const redisUrl = testRedisUrl();
 /** The resumed upload's size: 200 MiB here; 1 GiB is this one change. */
 const RESUMED_SIZE = 200 * 1024 * 1024;
 const MIB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** Resumable and plain uploads on server processes that share one database, Redis and chunk store. */
-describe.runIf(clusterAvailable())('uploads across instances', () => {
+describe.runIf(pgUrl && redisUrl)('uploads across instances', () => {
   let cluster: Cluster;
+  let db: ClusterDb;
   let rootId: string;
   let auth: { authorization: string };
 
   beforeAll(async () => {
-    cluster = await startCluster(3);
-    auth = { authorization: `Bearer ${cluster.adminToken}` };
+    cluster = await startCluster({ instances: 3, pgUrl: pgUrl!, redisUrl: redisUrl!, balancer: false });
+    db = clusterDb(cluster);
+    auth = { authorization: `Bearer ${await clusterAdminToken(cluster)}` };
     rootId = (await listRoot(cluster.instances[0]!)).folder.id;
   }, 120_000);
-  afterAll(() => cluster?.stop());
+  afterAll(async () => {
+    await db?.end();
+    await cluster?.stop();
+  });
 
   async function listRoot(instance: ServerProcess): Promise<Listing> {
     const res = await fetch(`${instance.baseUrl}/api/v1/folders/root`, { headers: auth });
@@ -131,7 +140,7 @@ describe.runIf(clusterAvailable())('uploads across instances', () => {
         sent = bytes;
         if (bytes > RESUMED_SIZE * 0.4 && !killed) {
           killed = true;
-          void cluster.kill(a);
+          void a.stop(true);
         }
       },
     });
@@ -140,14 +149,12 @@ describe.runIf(clusterAvailable())('uploads across instances', () => {
 
     // B reports no less than what A acknowledged: that much was durable and B can see it. A died
     // holding the upload's lock, so B answers 423 until the lock's TTL runs out.
-    const [upload] = await cluster.query<{ id: string }>(`select id from uploads where name = 'resumed.bin'`);
+    const [upload] = await db.query<{ id: string }>(`select id from uploads where name = 'resumed.bin'`);
     const location = `/api/v1/uploads/${upload!.id}`;
     // The tail A staged is in the shared database, not on A's disk.
-    const staged = await cluster.query(`select "offset" from staged_tails where upload_id = $1`, [
-      upload!.id,
-    ]);
+    const staged = await db.query(`select "offset" from staged_tails where upload_id = $1`, [upload!.id]);
     expect(staged.length).toBeGreaterThan(0);
-    expect(existsSync(path.join(cluster.dataDir, 'staging'))).toBe(false);
+    expect(existsSync(path.join(cluster.env.IDRIVE_DATA_DIR!, 'staging'))).toBe(false);
     let res = await head(b, location);
     for (let tries = 0; res.status === 423 && tries < 10; tries++) res = await head(b, location);
     expect(res.status).toBe(200);
@@ -215,7 +222,7 @@ describe.runIf(clusterAvailable())('uploads across instances', () => {
 
   it('leaves nothing visible of a plain PUT whose instance was killed mid-body', async () => {
     const [, b] = cluster.instances as [ServerProcess, ServerProcess];
-    const dying = await cluster.add();
+    const dying = await addInstance(cluster);
     const body = randomBytes(64 * MIB);
     const pieces = Array.from({ length: 64 }, (_, i) => body.subarray(i * MIB, (i + 1) * MIB));
     const headers = {
@@ -231,14 +238,14 @@ describe.runIf(clusterAvailable())('uploads across instances', () => {
       onProgress: (written) => {
         if (written >= 24 * MIB && !killed) {
           killed = true;
-          void cluster.kill(dying);
+          void dying.stop(true);
         }
       },
     }).catch((err: unknown) => err);
     await put;
     expect(killed).toBe(true);
     // The dead instance stored chunks of a version that is not visible anywhere.
-    const pending = await cluster.query<{ n: number }>(
+    const pending = await db.query<{ n: number }>(
       `select count(*)::int as n from file_versions v join chunks c on c.version_id = v.id where v.status = 'uploading'`,
     );
     expect(pending[0]!.n).toBeGreaterThan(0);
