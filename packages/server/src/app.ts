@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { RedisLink } from './cluster/redis-link.js';
+import { RedisLock } from './cluster/redis-lock.js';
 import { RedisLoginThrottle } from './cluster/redis-login-throttle.js';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
@@ -27,8 +28,7 @@ import { registerErrorHandling } from './http/errors.js';
 import { serializeRequest } from './http/request-log.js';
 import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
-import { DbJobQueue } from './jobs/db-job-queue.js';
-import { JobRunner } from './jobs/job-runner.js';
+import { DbJobQueue, DEFAULT_JOB_QUEUE_OPTIONS } from './jobs/db-job-queue.js';
 import { JobWorker } from './jobs/job-worker.js';
 import { chooseLogFormat, logDestination } from './lib/log-output.js';
 import { MemoryLoginThrottle, type LoginThrottle } from './lib/login-throttle.js';
@@ -70,8 +70,9 @@ import { SearchService } from './services/search.service.js';
 import { ShareService } from './services/share.service.js';
 import { TagService } from './services/tag.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
+import { MAINTENANCE_JOB, MaintenanceSchedule } from './services/maintenance-schedule.js';
 import { PackService } from './services/pack.service.js';
-import { UploadService } from './services/upload.service.js';
+import { UploadService, uploadBusy } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
 import { ZipService } from './services/zip.service.js';
 import type { ChunkStore } from './storage/chunk-store.js';
@@ -80,7 +81,8 @@ import { LocalDiskStore } from './storage/local-disk.store.js';
 import { loadOrCreateMasterKey } from './storage/master-key.js';
 import { preparePrivateDir } from './storage/private-files.js';
 import { StoreRegistry } from './storage/store-registry.js';
-import { UploadStaging } from './storage/upload-staging.js';
+import { DbUploadStaging } from './storage/db-upload-staging.js';
+import { DiskUploadStaging } from './storage/upload-staging.js';
 
 /** What tests (and later features) may swap in. */
 export interface AppOverrides {
@@ -131,6 +133,11 @@ export interface DriveApp {
 }
 
 const API_PREFIX = '/api/v1';
+/**
+ * A resumable upload's shared lock: a dead holder blocks the upload this long, and a second request
+ * waits this long before it is told to retry (tus clients retry a 423).
+ */
+const UPLOAD_LOCK = { ttlMs: 10_000, waitMs: 3_000 };
 /** How long an unlocked folder stays open for the session that unlocked it. */
 const UNLOCK_GRANT_MS = 30 * 60_000;
 
@@ -201,7 +208,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     overrides.stores ?? [new LocalDiskStore(path.join(config.dataDir, 'chunks'))],
     overrides.writeTo ?? 'local',
   );
-  const staging = new UploadStaging(path.join(config.dataDir, 'staging'));
+  // Any instance must be able to continue an upload another one began (and may have died in).
+  const staging = redis
+    ? new DbUploadStaging(repos)
+    : new DiskUploadStaging(path.join(config.dataDir, 'staging'));
   const hasher = overrides.hasher ?? new Argon2PasswordHasher();
 
   // Live events stay in this process, or in cluster mode go round every instance through Redis.
@@ -232,7 +242,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // The main thread keeps HTTP and disk; the other cores encrypt, decrypt and hash. At least two, so
   // that a download can open on one while it hashes on the other; they start only when needed.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(2, os.availableParallelism() - 1));
-  const jobQueue = new DbJobQueue(repos);
+  const jobQueue = new DbJobQueue(repos, {
+    ...DEFAULT_JOB_QUEUE_OPTIONS,
+    leaseMs: config.jobLeaseSeconds * 1000,
+  });
   const files = new FileService(
     repos,
     items,
@@ -289,6 +302,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     masterKey.deriveKey('idrive/upload-staging/v1'),
     config.uploadExpiryHours,
     new UploadProgress(bus, (folderId) => placeOf(repos, folderId)),
+    redis && new RedisLock(redis, { namespace: 'upload-lock', ...UPLOAD_LOCK, busy: uploadBusy }),
   );
   const discord = new DiscordService(
     repos,
@@ -415,17 +429,27 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   );
   await app.register(webRoutes(config.webDir));
 
-  const jobs = new JobRunner('maintenance', config.jobIntervalSeconds * 1000, () => maintenance.run(), log);
+  // Maintenance has a worker of its own, so it runs beside a backlog of thumbnails, not behind it.
+  const schedule = new MaintenanceSchedule(
+    repos,
+    jobQueue,
+    maintenance,
+    config.jobIntervalSeconds * 1000,
+    log,
+  );
+  const maintenanceWorker = new JobWorker(jobQueue, { [MAINTENANCE_JOB]: schedule }, log);
   app.addHook('onReady', async () => {
     if (overrides.jobs !== false) {
-      jobs.start();
+      schedule.start();
+      maintenanceWorker.start();
       jobWorker.start();
     }
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
     await redisBus?.close();
-    await jobs.stop();
+    schedule.stop();
+    await maintenanceWorker.stop();
     await jobWorker.stop();
     await pool.close();
     await redis?.close();

@@ -57,6 +57,7 @@ const envSchema = z.object({
   IDRIVE_MAX_SOCKETS_PER_USER: z.coerce.number().int().min(0).default(32),
   IDRIVE_MAX_SOCKETS_PER_IP: z.coerce.number().int().min(0).default(64),
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
+  IDRIVE_JOB_LEASE_SECONDS: positiveInt.max(86_400).default(60),
   IDRIVE_VIDEO_POSTERS: bool.default(true),
   IDRIVE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   IDRIVE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
@@ -128,6 +129,11 @@ export interface Config {
   /** Live-events websockets one client address may hold open (by the proxy's word when trusted); 0 means no cap. */
   maxSocketsPerIp: number;
   jobIntervalSeconds: number;
+  /**
+   * How long a claimed job is held for its worker, renewed every third of it while the job runs: the
+   * job of an instance that died runs elsewhere after at most this long.
+   */
+  jobLeaseSeconds: number;
   /** Video posters and durations with ffmpeg/ffprobe (names on PATH or paths); off, or missing, means none. */
   videoPosters: boolean;
   ffmpegPath: string;
@@ -219,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSocketsPerUser: e.IDRIVE_MAX_SOCKETS_PER_USER,
     maxSocketsPerIp: e.IDRIVE_MAX_SOCKETS_PER_IP,
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
+    jobLeaseSeconds: e.IDRIVE_JOB_LEASE_SECONDS,
     videoPosters: e.IDRIVE_VIDEO_POSTERS,
     ffmpegPath: e.IDRIVE_FFMPEG_PATH,
     ffprobePath: e.IDRIVE_FFPROBE_PATH,

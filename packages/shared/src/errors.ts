@@ -11,6 +11,8 @@ export const errorCodes = [
   'conflict',
   'name_conflict',
   'offset_mismatch',
+  /** Another request (perhaps on another instance) is writing to this resumable upload; retry shortly. */
+  'upload_busy',
   'payload_too_large',
   'range_not_satisfiable',
   /** If-Match named a version of the file that is no longer the current one. */

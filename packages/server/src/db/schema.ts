@@ -204,6 +204,29 @@ export interface JobsTable {
   updated_at: number;
 }
 
+/**
+ * A periodic task's run, one row per task and period (the interval's number since the epoch): the
+ * first instance to insert it runs the task for that period, the others see the row and skip it.
+ */
+export interface ScheduledRunsTable {
+  task: string;
+  period: number;
+  started_at: number;
+  finished_at: number | null;
+  /** JSON: what the run did. */
+  report: string | null;
+}
+
+/**
+ * The staged tail of a resumable upload, in cluster mode: the sealed records that the local staging
+ * file holds in embedded mode, one row per record, so any instance can continue the upload.
+ */
+export interface StagedTailsTable {
+  upload_id: string;
+  offset: number;
+  record: Buffer;
+}
+
 /** What a media job learnt about a stored image or video version. */
 export interface MediaTable {
   version_id: string;
@@ -259,6 +282,8 @@ export interface Database {
   folder_locks: FolderLocksTable;
   unlock_grants: UnlockGrantsTable;
   jobs: JobsTable;
+  scheduled_runs: ScheduledRunsTable;
+  staged_tails: StagedTailsTable;
   media: MediaTable;
   shares: SharesTable;
   share_visits: ShareVisitsTable;

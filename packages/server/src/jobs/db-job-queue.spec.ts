@@ -101,4 +101,35 @@ describeEachDb('database job queue', (dialect) => {
       { status: 'failed', attempts: 1, last_error: 'too big' },
     ]);
   });
+
+  it('adds a job under a fixed id only while none with it is queued or running', async () => {
+    const id = `single-${kind}`;
+    expect(await queue.enqueueSingle(id, { kind, payload: { n: 1 }, runAt: T0, maxAttempts: 1 })).toBe(true);
+    expect(await queue.enqueueSingle(id, { kind, payload: { n: 2 }, runAt: T0 })).toBe(false);
+    const held = (await queue.claim([kind], T0))!;
+    expect(held.payload).toEqual({ n: 1 });
+    expect(await queue.enqueueSingle(id, { kind, payload: { n: 3 }, runAt: T0 })).toBe(false);
+    // Given up on: the next one takes its place, with its attempts from nought.
+    expect(await queue.fail(held, 'broken', T0)).toBe('failed');
+    expect(await queue.enqueueSingle(id, { kind, payload: { n: 4 }, runAt: T0 })).toBe(true);
+    expect(await repos.jobs.list(kind)).toMatchObject([
+      { id, status: 'queued', attempts: 0, payload: '{"n":4}' },
+    ]);
+    const next = (await queue.claim([kind], T0))!;
+    expect(next).toMatchObject({ payload: { n: 4 }, attempt: 1 });
+    // Done and deleted: it can be added again.
+    expect(await queue.complete(next)).toBe(true);
+    expect(await queue.enqueueSingle(id, { kind, payload: { n: 5 }, runAt: T0 })).toBe(true);
+  });
+
+  it('renews a lease only for the worker that holds it', async () => {
+    await queue.enqueue({ kind, payload: {}, runAt: T0 });
+    const held = (await queue.claim([kind], T0))!;
+    expect(await queue.renew(held, T0 + LEASE - 1)).toBe(true);
+    // The lease now runs to T0 + 2 LEASE - 1, so nobody takes it at T0 + LEASE.
+    expect(await queue.claim([kind], T0 + LEASE)).toBeUndefined();
+    const next = (await queue.claim([kind], T0 + 2 * LEASE))!;
+    expect(await queue.renew(held, T0 + 2 * LEASE)).toBe(false);
+    expect(await queue.complete(next)).toBe(true);
+  });
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { JobRow } from '../db/schema.js';
+import type { Insertable } from 'kysely';
+import type { JobRow, JobsTable } from '../db/schema.js';
 import type { Repositories } from '../repositories/repositories.js';
 import {
   backoffMs,
@@ -11,7 +12,10 @@ import {
 } from './job-queue.js';
 
 export interface DbJobQueueOptions {
-  /** How long a claim holds a job before another worker may take it over. */
+  /**
+   * How long a claim holds a job before another worker may take it over; a worker renews it while
+   * the job runs, so this is how soon the job of a worker that died is run elsewhere.
+   */
   leaseMs: number;
   /** The first retry's wait; each further one doubles, up to `retryMaxMs`. */
   retryBaseMs: number;
@@ -19,7 +23,7 @@ export interface DbJobQueueOptions {
 }
 
 export const DEFAULT_JOB_QUEUE_OPTIONS: DbJobQueueOptions = {
-  leaseMs: 10 * 60_000,
+  leaseMs: 60_000,
   retryBaseMs: 30_000,
   retryMaxMs: 3_600_000,
 };
@@ -40,21 +44,12 @@ export class DbJobQueue implements JobQueue {
 
   async enqueue(job: NewJob, within: Repositories = this.repos): Promise<string> {
     const id = randomUUID();
-    const now = Date.now();
-    await within.jobs.insert({
-      id,
-      kind: job.kind,
-      payload: JSON.stringify(job.payload),
-      status: 'queued',
-      max_attempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      run_at: job.runAt ?? now,
-      locked_until: null,
-      lease: null,
-      last_error: null,
-      created_at: now,
-      updated_at: now,
-    });
+    await within.jobs.insert(newRow(id, job, Date.now()));
     return id;
+  }
+
+  enqueueSingle(id: string, job: NewJob, within: Repositories = this.repos): Promise<boolean> {
+    return within.jobs.insertUnlessActive(newRow(id, job, Date.now()));
   }
 
   async claim(kinds: readonly string[], now: number): Promise<ClaimedJob | undefined> {
@@ -62,6 +57,10 @@ export class DbJobQueue implements JobQueue {
     const lease = randomUUID();
     const row = await this.repos.jobs.claim(kinds, now, now + this.options.leaseMs, lease);
     return row && claimed(row, lease);
+  }
+
+  renew(job: ClaimedJob, now: number): Promise<boolean> {
+    return this.repos.jobs.renew(job.id, job.lease, now + this.options.leaseMs, now);
   }
 
   complete(job: ClaimedJob): Promise<boolean> {
@@ -95,6 +94,22 @@ export class DbJobQueue implements JobQueue {
   prune(before: number): Promise<number> {
     return this.repos.jobs.deleteFailed(before);
   }
+}
+
+function newRow(id: string, job: NewJob, now: number): Insertable<JobsTable> {
+  return {
+    id,
+    kind: job.kind,
+    payload: JSON.stringify(job.payload),
+    status: 'queued',
+    max_attempts: job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+    run_at: job.runAt ?? now,
+    locked_until: null,
+    lease: null,
+    last_error: null,
+    created_at: now,
+    updated_at: now,
+  };
 }
 
 function claimed(row: JobRow, lease: string): ClaimedJob {

@@ -39,8 +39,15 @@ export interface JobQueue {
    * called for it, so no job is lost and none runs for a change that never happened.
    */
   enqueue(job: NewJob, within?: Repositories): Promise<string>;
+  /**
+   * Adds a job under a fixed id, unless one with that id is queued or running (then nothing, and
+   * false): work of which only one may be under way at a time, whoever asks for it.
+   */
+  enqueueSingle(id: string, job: NewJob, within?: Repositories): Promise<boolean>;
   /** Leases the next due job of these kinds, or none. */
   claim(kinds: readonly string[], now: number): Promise<ClaimedJob | undefined>;
+  /** Extends a running job's lease from `now`; false when the lease had passed to another worker. */
+  renew(job: ClaimedJob, now: number): Promise<boolean>;
   /** Removes a finished job; false when the lease had passed to another worker. */
   complete(job: ClaimedJob): Promise<boolean>;
   /** Ends a failed attempt: retried after a backoff, or given up on when `retry` is false or no attempt is left. */

@@ -84,20 +84,62 @@ describeEachDb('job worker', (dialect) => {
     expect(await repos.jobs.list(kind)).toMatchObject([{ status: 'failed' }]);
   });
 
-  it('aborts an attempt that runs for half its lease, and retries it later', async () => {
+  it('aborts an attempt that runs past its time limit, and retries it later', async () => {
     const { handler, calls } = recording(
       (_payload, signal) =>
         new Promise((_resolve, reject) =>
           signal.addEventListener('abort', () => reject(signal.reason as Error)),
         ),
     );
-    const worker = new JobWorker(queue, { [kind]: handler }, log);
+    const worker = new JobWorker(queue, { [kind]: { ...handler, timeLimitMs: 50 } }, log);
     await queue.enqueue({ kind, payload: { n: 3 }, runAt: 0 });
     const began = Date.now();
     expect(await worker.runOnce()).toBe(true);
-    expect(Date.now() - began).toBeGreaterThanOrEqual(LEASE / 2 - 5);
+    expect(Date.now() - began).toBeGreaterThanOrEqual(45);
     expect(Date.now() - began).toBeLessThan(LEASE);
     expect(calls.gaveUp).toEqual([]);
     expect(await repos.jobs.list(kind)).toMatchObject([{ status: 'queued', attempts: 1 }]);
+  });
+
+  it('renews the lease of a job that runs for several leases, so no other worker takes it', async () => {
+    let takenBySomeoneElse: unknown;
+    const { handler, calls } = recording(async () => {
+      for (let i = 0; i < 8; i++) {
+        await new Promise((resolve) => setTimeout(resolve, LEASE / 2));
+        takenBySomeoneElse ??= await queue.claim([kind], Date.now());
+      }
+    });
+    const worker = new JobWorker(queue, { [kind]: handler }, log);
+    await queue.enqueue({ kind, payload: { n: 4 }, runAt: 0 });
+    expect(await worker.runOnce()).toBe(true);
+    expect(takenBySomeoneElse).toBeUndefined();
+    expect(calls.runs).toEqual([{ n: 4 }]);
+    expect(await repos.jobs.list(kind)).toEqual([]);
+  });
+
+  it('aborts an attempt whose lease another worker took over, and ignores its outcome', async () => {
+    let takeover: Awaited<ReturnType<typeof queue.claim>>;
+    const { handler } = recording(async (_payload, signal) => {
+      // Claimed as if the lease had run out (a worker frozen for longer than a lease).
+      takeover = await queue.claim([kind], Date.now() + LEASE);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, 5 * LEASE);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason as Error);
+        });
+      });
+    });
+    const worker = new JobWorker(queue, { [kind]: handler }, log);
+    await queue.enqueue({ kind, payload: { n: 5 }, runAt: 0 });
+    const began = Date.now();
+    expect(await worker.runOnce()).toBe(true);
+    // Aborted at the first renewal, a third of a lease in.
+    expect(Date.now() - began).toBeLessThan(LEASE);
+    expect(takeover).toBeDefined();
+    // The job is the other worker's still: running, its lease untouched by the one that lost it.
+    const [row] = await repos.jobs.list(kind);
+    expect(row).toMatchObject({ status: 'running', lease: takeover!.lease, attempts: 2 });
+    expect(await queue.complete(takeover!)).toBe(true);
   });
 });

@@ -1,13 +1,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { isLastAttempt, UnrecoverableJobError, type ClaimedJob, type JobQueue } from './job-queue.js';
+import { keepLease } from './lease-keeper.js';
 
 /** What runs the jobs of one kind. */
 export interface JobHandler {
   /**
    * Runs one attempt; throwing fails it (an UnrecoverableJobError gives up at once). `signal` aborts
-   * when the attempt has run for half its lease, well before another worker could take the job over.
+   * when the attempt has run for `timeLimitMs`, or when this worker lost the job's lease.
    */
   run(payload: unknown, signal: AbortSignal): Promise<void>;
+  /** How long one attempt may run before it is aborted (and retried later); unset, as long as it takes. */
+  readonly timeLimitMs?: number;
   /**
    * Called once the job is given up on, before the queue records it, so a crash in between only
    * repeats the call: it must be idempotent.
@@ -21,8 +24,9 @@ const PRUNE_EVERY_MS = 3_600_000;
 const KEEP_FAILED_MS = 30 * 86_400_000;
 
 /**
- * Runs queued jobs in this process, one at a time (thumbnails are CPU work, and the HTTP thread needs
- * its core). It polls while idle and goes straight on to the next job while there is work.
+ * Runs queued jobs of some kinds in this process, one at a time (thumbnails are CPU work, and the HTTP
+ * thread needs its core). It polls while idle and goes straight on to the next job while there is
+ * work; the lease of the job in hand is renewed while it runs.
  */
 export class JobWorker {
   private loop: Promise<void> | undefined;
@@ -67,18 +71,19 @@ export class JobWorker {
       await this.queue.fail(job, error, now, { retry: false });
       return true;
     }
+    const about = { job: job.id, kind: job.kind, attempt: job.attempt };
+    this.log.debug(about, 'job started');
+    const hold = keepLease(this.queue, job, job.leaseUntil - now, this.log, handler.timeLimitMs);
     try {
-      await handler.run(
-        job.payload,
-        AbortSignal.timeout(Math.max(1, Math.floor((job.leaseUntil - now) / 2))),
-      );
+      await handler.run(job.payload, hold.signal);
     } catch (err) {
       await this.failed(job, handler, err, now);
       return true;
+    } finally {
+      hold.release();
     }
-    if (!(await this.queue.complete(job))) {
-      this.log.warn({ job: job.id, kind: job.kind }, 'job finished after its lease had passed on');
-    }
+    if (await this.queue.complete(job)) this.log.debug(about, 'job finished');
+    else this.log.warn(about, 'job finished after its lease had passed on');
     return true;
   }
 

@@ -14,6 +14,25 @@ export class JobRepository {
   }
 
   /**
+   * Inserts a job under a fixed id unless one with that id is queued or running; one given up on is
+   * replaced. Says whether it inserted. The primary key decides between instances inserting at once.
+   */
+  async insertUnlessActive(row: Insertable<JobsTable>): Promise<boolean> {
+    const { id: _id, ...fresh } = row;
+    const result = await this.db
+      .insertInto('jobs')
+      .values(row)
+      .onConflict((oc) =>
+        oc
+          .column('id')
+          .doUpdateSet({ ...fresh, attempts: 0 })
+          .where('jobs.status', '=', 'failed'),
+      )
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /**
    * Takes the job of one of these kinds that has waited longest: a queued one that is due, or a
    * running one whose lease ran out (its worker died). One statement, so two claimers never get the
    * same job; on PostgreSQL SKIP LOCKED lets several instances claim side by side.
@@ -49,6 +68,17 @@ export class JobRepository {
       .where('id', 'in', next)
       .returningAll()
       .executeTakeFirst();
+  }
+
+  /** Moves the end of a running job's lease, if `lease` still holds it; says whether it did. */
+  async renew(id: string, lease: string, lockedUntil: number, now: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('jobs')
+      .set({ locked_until: lockedUntil, updated_at: now })
+      .where('id', '=', id)
+      .where('lease', '=', lease)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Deletes a finished job, if `lease` still holds it; says whether it did. */

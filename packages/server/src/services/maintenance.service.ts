@@ -22,6 +22,7 @@ export interface MaintenanceReport {
 }
 
 const SWEEP_INTERVAL_MS = 24 * HOUR_MS;
+const SWEEP_TASK = 'orphan-sweep';
 const CONTAINER_GRACE_MS = 60_000;
 
 /**
@@ -30,8 +31,6 @@ const CONTAINER_GRACE_MS = 60_000;
  * repeat after a crash, because what to delete is recorded in the same transaction that made it garbage.
  */
 export class MaintenanceService {
-  private lastSweep = Number.NEGATIVE_INFINITY;
-
   constructor(
     private readonly repos: Repositories,
     private readonly items: ItemService,
@@ -51,7 +50,7 @@ export class MaintenanceService {
     await this.repos.locks.deleteExpiredGrants(now);
     const packsCompacted = await this.packs.compact(now);
     const { deleted, failed } = await this.collectGarbage(now);
-    const orphansDeleted = now - this.lastSweep >= SWEEP_INTERVAL_MS ? await this.sweep(now) : 0;
+    const orphansDeleted = await this.dailySweep(now);
     return {
       trashPurged,
       uploadsExpired,
@@ -63,12 +62,20 @@ export class MaintenanceService {
     };
   }
 
+  /** The sweep, on the first run of each day over all instances (it lists whole stores). */
+  private async dailySweep(now: number): Promise<number> {
+    const day = Math.floor(now / SWEEP_INTERVAL_MS);
+    if (!(await this.repos.scheduledRuns.take(SWEEP_TASK, day, now))) return 0;
+    const orphansDeleted = await this.sweep(now);
+    await this.repos.scheduledRuns.finish(SWEEP_TASK, day, Date.now(), { orphansDeleted });
+    return orphansDeleted;
+  }
+
   /**
    * Asks each store that can list its objects to delete those no chunk record knows. Objects younger
    * than the upload expiry are left alone: their upload may still be running.
    */
   async sweep(now: number): Promise<number> {
-    this.lastSweep = now;
     let deleted = 0;
     for (const store of this.stores.all()) {
       if (!store.sweep) continue;

@@ -60,12 +60,17 @@ const nothingKnown = {
   camera: null,
 };
 
+const MEDIA_JOB_TIME_LIMIT_MS = 5 * 60_000;
+
 /**
  * Media facts and thumbnails. Each committed image or video version gets a job (queued by
  * MediaQueue); the job reads the file, records its dimensions, orientation and duration, and stores
  * a thumbnail as an encrypted version of its own, which is deleted with the file's version.
  */
 export class MediaService implements JobHandler {
+  /** Each tool run has its own shorter timeout; this bounds a job that reads a slow store besides. */
+  readonly timeLimitMs = MEDIA_JOB_TIME_LIMIT_MS;
+
   constructor(
     private readonly repos: Repositories,
     private readonly items: ItemService,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { UploadRow, UserRow } from '../db/schema.js';
 import type { UploadProgress } from '../events/upload-progress.js';
 import { AppError, notFound } from '../lib/app-error.js';
+import type { KeyedLock } from '../lib/keyed-lock.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import { OCTET_STREAM, refineByContent } from '../lib/mime.js';
 import type { Repositories } from '../repositories/repositories.js';
@@ -11,6 +12,16 @@ import type { FileService, UploadTarget } from './file.service.js';
 
 const HOUR_MS = 3_600_000;
 
+/** Another request holds the upload (on this instance or another); tus clients retry a 423. */
+export const uploadBusy = () =>
+  new AppError(
+    423,
+    'upload_busy',
+    'Another request is writing to this upload; ask for its offset again in a moment',
+    undefined,
+    { 'retry-after': '1' },
+  );
+
 export interface PatchResult {
   offset: number;
   /** The committed file, when this PATCH completed the upload. */
@@ -19,11 +30,11 @@ export interface PatchResult {
 
 /**
  * Resumable uploads (the tus protocol's state machine). Whole chunks go to the store as they fill;
- * the tail that does not fill a chunk yet is staged encrypted on local disk, so the offset a client
- * is told survives a dropped connection and a server restart.
+ * the tail that does not fill a chunk yet is staged encrypted (on local disk, or in the database when
+ * instances share the work), so the offset a client is told survives a dropped connection and a
+ * server restart. One request at a time works on an upload: `locks` is shared by the instances.
  */
 export class UploadService {
-  private readonly locks = new KeyedMutex();
   /**
    * Cipher sessions (each keeping a running SHA-256 of the chunks sealed so far) of uploads this
    * process has seen from their first byte; lost on restart.
@@ -37,6 +48,7 @@ export class UploadService {
     private readonly stagingKey: Buffer,
     private readonly expiryHours: number,
     private readonly progress: UploadProgress,
+    private readonly locks: KeyedLock = new KeyedMutex(),
   ) {}
 
   /** Opens an upload. An empty file has nothing to send, so it is committed at once. */
@@ -91,7 +103,7 @@ export class UploadService {
     offset: number,
     body: AsyncIterable<Buffer> | Iterable<Buffer>,
   ): Promise<PatchResult> {
-    return this.locks.run(id, async () => {
+    return this.locks.run(id, async (held) => {
       const upload = await this.get(user, id);
       const { base, firstChunkIndex, pending } = await this.state(upload);
       const current = base + pending.length;
@@ -122,6 +134,7 @@ export class UploadService {
           sealing,
           session !== undefined,
           body,
+          held,
         );
       } finally {
         if (!session) sealing.drop();
@@ -137,7 +150,12 @@ export class UploadService {
     session: CipherSession,
     hashing: boolean,
     body: AsyncIterable<Buffer> | Iterable<Buffer>,
+    held: AbortSignal,
   ): Promise<PatchResult> {
+    // Past a lost hold another request may be writing: this one stores nothing more.
+    const stillHeld = () => {
+      if (held.aborted) throw uploadBusy();
+    };
     const { id } = upload;
     const { base, firstChunkIndex, pending } = state;
     const current = base + pending.length;
@@ -159,6 +177,7 @@ export class UploadService {
             `The body goes past the upload's length (${upload.size} bytes)`,
           );
         }
+        stillHeld();
         received += piece.length;
         await writer.write(piece);
         this.progress.report(upload, current + received);
@@ -174,6 +193,7 @@ export class UploadService {
 
     if (!dropped && current + received === upload.size) {
       const { size } = await writer.finish();
+      stillHeld();
       this.sessions.delete(id);
       this.progress.end(id);
       const sha256 = hashing ? await session.digest() : await this.files.hashStored(upload.version_id, size);
@@ -188,6 +208,7 @@ export class UploadService {
     }
 
     const tail = await writer.pause();
+    stillHeld();
     const chunks = await this.repos.versions.chunks(upload.version_id);
     const newBase = storedPrefix(chunks).bytes;
     if (newBase === base) {
@@ -206,11 +227,19 @@ export class UploadService {
     });
   }
 
-  /** Discards uploads whose time ran out; returns how many. */
+  /** Discards uploads whose time ran out; returns how many. One a request is writing to waits for the next run. */
   async expire(now: number): Promise<number> {
     const expired = await this.repos.uploads.expiredBefore(now, 500);
-    for (const upload of expired) await this.locks.run(upload.id, () => this.discard(upload));
-    return expired.length;
+    let discarded = 0;
+    for (const upload of expired) {
+      try {
+        await this.locks.run(upload.id, () => this.discard(upload));
+        discarded++;
+      } catch (err) {
+        if (!(err instanceof AppError && err.code === 'upload_busy')) throw err;
+      }
+    }
+    return discarded;
   }
 
   private async discard(upload: UploadRow): Promise<void> {

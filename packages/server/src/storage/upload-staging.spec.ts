@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IntegrityError } from './errors.js';
-import { UploadStaging } from './upload-staging.js';
+import { DiskUploadStaging } from './upload-staging.js';
 
 const RECORD_OVERHEAD = 4 + 8 + 12 + 16;
 let dir: string;
-let staging: UploadStaging;
+let staging: DiskUploadStaging;
 const key = randomBytes(32);
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'idrive-staging-'));
-  staging = new UploadStaging(path.join(dir, 'staging'));
+  staging = new DiskUploadStaging(path.join(dir, 'staging'));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -21,7 +21,7 @@ afterEach(async () => {
 
 const fileOf = (id: string) => path.join(dir, 'staging', `${id}.tail`);
 
-describe('UploadStaging', () => {
+describe('DiskUploadStaging', () => {
   it('appends records and loads them back from the base offset', async () => {
     const id = randomUUID();
     const a = randomBytes(1000);
