@@ -294,6 +294,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.chunkSize,
     log,
     bus,
+    redis,
   );
   if (!overrides.stores) await discord.resume();
   const maintenance = new MaintenanceService(
@@ -420,6 +421,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
+    discord.close();
     await jobs.stop();
     await jobWorker.stop();
     await pool.close();

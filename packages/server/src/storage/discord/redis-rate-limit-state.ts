@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import type { RedisLink } from '../../cluster/redis-link.js';
+import { LuaScript } from '../../cluster/lua-script.js';
+import { windowFor, type Pacing, type RateLimitState } from './rate-limit-state.js';
+
+/**
+ * Keys outlive what they record by this much. Redis expires them by its own clock while the scripts
+ * judge by the scheduler's; the margin keeps a key from going before the scheduler is done with it.
+ */
+const EXPIRY_SLACK_MS = 1_000;
+
+/** Scores and times as Redis reads them back exactly (Lua's own tostring keeps 14 digits). */
+const LUA_NUMBER = `local function num(x) return string.format('%.17g', x) end`;
+
+/**
+ * KEYS: per rate-limit key its block, its announced bucket and its sliding window, in threes.
+ * ARGV: now, 1 to take (0 to look only), a unique member for the windows, the expiry slack, then per
+ * key its window's limit and length (0 without one). Answers the wait as a string: "0" means that
+ * (when taking) a slot was taken on every key; otherwise nothing was taken.
+ */
+const ACQUIRE = new LuaScript(`${LUA_NUMBER}
+local now, take, member, slack = tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3], tonumber(ARGV[4])
+local wait = 0
+for i = 1, #KEYS / 3 do
+  local blocked = tonumber(redis.call('GET', KEYS[3 * i - 2]) or '0')
+  wait = math.max(wait, blocked - now)
+  local announced = redis.call('HMGET', KEYS[3 * i - 1], 'remaining', 'resetAt')
+  if announced[1] and tonumber(announced[1]) <= 0 then
+    wait = math.max(wait, tonumber(announced[2]) - now)
+  end
+  local limit, windowMs = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
+  if windowMs > 0 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', num(now - windowMs))
+    local count = redis.call('ZCARD', KEYS[3 * i])
+    if count >= limit then
+      local oldest = redis.call('ZRANGE', KEYS[3 * i], count - limit, count - limit, 'WITHSCORES')
+      wait = math.max(wait, tonumber(oldest[2]) + windowMs - now)
+    end
+  end
+end
+if wait > 0 or not take then return num(wait) end
+for i = 1, #KEYS / 3 do
+  local announced = redis.call('HMGET', KEYS[3 * i - 1], 'remaining', 'resetAt')
+  if announced[1] then
+    if now >= tonumber(announced[2]) then
+      redis.call('DEL', KEYS[3 * i - 1])
+    else
+      redis.call('HINCRBY', KEYS[3 * i - 1], 'remaining', -1)
+    end
+  end
+  local windowMs = tonumber(ARGV[4 + 2 * i])
+  if windowMs > 0 then
+    redis.call('ZADD', KEYS[3 * i], num(now), member)
+    redis.call('PEXPIRE', KEYS[3 * i], math.ceil(windowMs + slack))
+  end
+end
+return '0'`);
+
+/** KEYS: the block. ARGV: until, now, slack. Keeps the later of the two blocks. */
+const BLOCK = new LuaScript(`${LUA_NUMBER}
+local untilMs, now, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if untilMs > current then
+  redis.call('SET', KEYS[1], num(untilMs), 'PX', math.ceil(untilMs - now + slack))
+end`);
+
+/** KEYS: the invalid-request window. ARGV: now, window length, a unique member, slack. */
+const RECORD_INVALID = new LuaScript(`${LUA_NUMBER}
+local now, windowMs, member, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], tonumber(ARGV[4])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', num(now - windowMs))
+redis.call('ZADD', KEYS[1], num(now), member)
+redis.call('PEXPIRE', KEYS[1], math.ceil(windowMs + slack))`);
+
+/**
+ * Discord's limits as every instance of a drive sees them, in Redis. Each read-modify-write is one
+ * Lua script, so a slot is spent by one instance only, and the invalid-request breaker counts the
+ * requests of all instances (Discord bans the address, not the process). Times are the scheduler's
+ * (`now` comes in with every call): they are compared with deadlines the scheduler computed from
+ * Discord's answers on its own clock. Every key expires once it no longer matters.
+ */
+export class RedisRateLimitState implements RateLimitState {
+  /** Makes window members unique across instances (two may take a slot in the same millisecond). */
+  private readonly instance = randomBytes(6).toString('hex');
+  private taken = 0;
+
+  constructor(
+    private readonly redis: RedisLink,
+    private readonly pacing: Pacing,
+  ) {}
+
+  wait(keys: string[], now: number): Promise<number> {
+    return this.slot(keys, now, false);
+  }
+
+  acquire(keys: string[], now: number): Promise<number> {
+    return this.slot(keys, now, true);
+  }
+
+  async learn(key: string, remaining: number, resetAt: number, now: number): Promise<void> {
+    const name = this.name('announced', key);
+    const results = await this.redis.client
+      .multi()
+      .hset(name, { remaining, resetAt })
+      .pexpire(name, Math.max(1, Math.ceil(resetAt - now + EXPIRY_SLACK_MS)))
+      .exec();
+    const failed = results?.find(([err]) => err)?.[0];
+    if (failed) throw failed;
+  }
+
+  async block(key: string, until: number, now: number): Promise<void> {
+    // A block already over changes nothing (and would be a key without a life).
+    if (until <= now) return;
+    await BLOCK.run(this.redis.client, [this.name('block', key)], [until, now, EXPIRY_SLACK_MS]);
+  }
+
+  async recordInvalid(now: number): Promise<void> {
+    await RECORD_INVALID.run(
+      this.redis.client,
+      [this.name('invalid')],
+      [now, this.pacing.invalidWindowMs, this.member(), EXPIRY_SLACK_MS],
+    );
+  }
+
+  invalidCount(now: number): Promise<number> {
+    return this.redis.client.zcount(this.name('invalid'), `(${now - this.pacing.invalidWindowMs}`, '+inf');
+  }
+
+  private async slot(keys: string[], now: number, take: boolean): Promise<number> {
+    const names = keys.flatMap((k) => [this.name('block', k), this.name('announced', k), this.name('sent', k)]);
+    const windows = keys.flatMap((k) => {
+      const window = windowFor(this.pacing, k);
+      return window ? [window.limit, window.windowMs] : [0, 0];
+    });
+    const wait = await ACQUIRE.run(this.redis.client, names, [
+      now,
+      take ? 1 : 0,
+      this.member(),
+      EXPIRY_SLACK_MS,
+      ...windows,
+    ]);
+    return Math.max(0, Number(wait));
+  }
+
+  private member(): string {
+    return `${this.instance}:${++this.taken}`;
+  }
+
+  /** One hash tag for all of them: a script's keys must live on one Redis Cluster node. */
+  private name(kind: string, key?: string): string {
+    return this.redis.key(`discord:{limits}:${kind}${key === undefined ? '' : `:${key}`}`);
+  }
+}
