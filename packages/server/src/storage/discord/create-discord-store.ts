@@ -39,7 +39,7 @@ export function createDiscordStore(options: {
   log: FastifyBaseLogger;
   /** Discord's clock; the emulator's in tests. */
   now?: () => number;
-  onQuarantine?: (credentialId: string, reason: string, since: number) => void;
+  onQuarantine?: (credentialId: string, reason: string, since: number) => Promise<void> | void;
   /** Instances that share these credentials share their limits through it. */
   redis?: RedisLink;
 }): DiscordStoreParts {

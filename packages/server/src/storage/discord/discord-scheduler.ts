@@ -299,7 +299,12 @@ export class DiscordScheduler {
     const resetAfter = res.headers.get('x-ratelimit-reset-after');
     if (remaining === null || resetAfter === null) return;
     const now = this.now();
-    await this.options.state.learn(routeKey, Number(remaining), now + this.discordMs(Number(resetAfter)), now);
+    await this.options.state.learn(
+      routeKey,
+      Number(remaining),
+      now + this.discordMs(Number(resetAfter)),
+      now,
+    );
   }
 
   private async rateLimited(

@@ -126,7 +126,11 @@ export class RedisRateLimitState implements RateLimitState {
   }
 
   private async slot(keys: string[], now: number, take: boolean): Promise<number> {
-    const names = keys.flatMap((k) => [this.name('block', k), this.name('announced', k), this.name('sent', k)]);
+    const names = keys.flatMap((k) => [
+      this.name('block', k),
+      this.name('announced', k),
+      this.name('sent', k),
+    ]);
     const windows = keys.flatMap((k) => {
       const window = windowFor(this.pacing, k);
       return window ? [window.limit, window.windowMs] : [0, 0];
