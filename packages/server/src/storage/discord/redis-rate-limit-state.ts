@@ -8,18 +8,22 @@ import { windowFor, type Pacing, type RateLimitState } from './rate-limit-state.
  * judge by the scheduler's; the margin keeps a key from going before the scheduler is done with it.
  */
 const EXPIRY_SLACK_MS = 1_000;
+/** Requests sent while a bucket is unknown matter until they are answered (the HTTP timeout is 30 s). */
+const UNANNOUNCED_MS = 60_000;
 
 /** Scores and times as Redis reads them back exactly (Lua's own tostring keeps 14 digits). */
 const LUA_NUMBER = `local function num(x) return string.format('%.17g', x) end`;
 
 /**
  * KEYS: per rate-limit key its block, its announced bucket and its sliding window, in threes.
- * ARGV: now, 1 to take (0 to look only), a unique member for the windows, the expiry slack, then per
- * key its window's limit and length (0 without one). Answers the wait as a string: "0" means that
+ * ARGV: now, 1 to take (0 to look only), a unique member for the windows, the expiry slack, how long
+ * requests sent without an announced bucket are remembered, then per key its window's limit and
+ * length (0 without one). Answers the wait as a string: "0" means that
  * (when taking) a slot was taken on every key; otherwise nothing was taken.
  */
 const ACQUIRE = new LuaScript(`${LUA_NUMBER}
 local now, take, member, slack = tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3], tonumber(ARGV[4])
+local unannouncedMs = tonumber(ARGV[5])
 local wait = 0
 for i = 1, #KEYS / 3 do
   local blocked = tonumber(redis.call('GET', KEYS[3 * i - 2]) or '0')
@@ -28,7 +32,7 @@ for i = 1, #KEYS / 3 do
   if announced[1] and tonumber(announced[1]) <= 0 then
     wait = math.max(wait, tonumber(announced[2]) - now)
   end
-  local limit, windowMs = tonumber(ARGV[3 + 2 * i]), tonumber(ARGV[4 + 2 * i])
+  local limit, windowMs = tonumber(ARGV[4 + 2 * i]), tonumber(ARGV[5 + 2 * i])
   if windowMs > 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', num(now - windowMs))
     local count = redis.call('ZCARD', KEYS[3 * i])
@@ -40,21 +44,37 @@ for i = 1, #KEYS / 3 do
 end
 if wait > 0 or not take then return num(wait) end
 for i = 1, #KEYS / 3 do
+  local windowMs = tonumber(ARGV[5 + 2 * i])
   local announced = redis.call('HMGET', KEYS[3 * i - 1], 'remaining', 'resetAt')
-  if announced[1] then
-    if now >= tonumber(announced[2]) then
-      redis.call('DEL', KEYS[3 * i - 1])
-    else
-      redis.call('HINCRBY', KEYS[3 * i - 1], 'remaining', -1)
-    end
+  if announced[1] and now < tonumber(announced[2]) then
+    redis.call('HINCRBY', KEYS[3 * i - 1], 'remaining', -1)
+  elseif windowMs == 0 then
+    -- A route's window unknown (yet, or since its reset): count what goes out until Discord says.
+    if announced[1] then redis.call('DEL', KEYS[3 * i - 1]) end
+    redis.call('HINCRBY', KEYS[3 * i - 1], 'unannounced', 1)
+    redis.call('PEXPIRE', KEYS[3 * i - 1], unannouncedMs)
   end
-  local windowMs = tonumber(ARGV[4 + 2 * i])
   if windowMs > 0 then
     redis.call('ZADD', KEYS[3 * i], num(now), member)
     redis.call('PEXPIRE', KEYS[3 * i], math.ceil(windowMs + slack))
   end
 end
 return '0'`);
+
+/**
+ * KEYS: the announced bucket. ARGV: remaining, resetAt, now, slack. What a response reports replaces
+ * what is known, but leans low, because requests of other instances may have left after this one and
+ * be counted by Discord only after it answered: it never raises what is left of a window that has not
+ * reset, and the requests sent while nothing was known (but this one) count as spent.
+ */
+const LEARN = new LuaScript(`${LUA_NUMBER}
+local remaining, resetAt, now, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local known = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt', 'unannounced')
+if known[1] and now < tonumber(known[2]) and tonumber(known[1]) <= remaining then return end
+if not known[1] and known[3] then remaining = remaining - (tonumber(known[3]) - 1) end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', num(resetAt))
+redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(resetAt - now + slack)))`);
 
 /** KEYS: the block. ARGV: until, now, slack. Keeps the later of the two blocks. */
 const BLOCK = new LuaScript(`${LUA_NUMBER}
@@ -97,14 +117,11 @@ export class RedisRateLimitState implements RateLimitState {
   }
 
   async learn(key: string, remaining: number, resetAt: number, now: number): Promise<void> {
-    const name = this.name('announced', key);
-    const results = await this.redis.client
-      .multi()
-      .hset(name, { remaining, resetAt })
-      .pexpire(name, Math.max(1, Math.ceil(resetAt - now + EXPIRY_SLACK_MS)))
-      .exec();
-    const failed = results?.find(([err]) => err)?.[0];
-    if (failed) throw failed;
+    await LEARN.run(
+      this.redis.client,
+      [this.name('announced', key)],
+      [remaining, resetAt, now, EXPIRY_SLACK_MS],
+    );
   }
 
   async block(key: string, until: number, now: number): Promise<void> {
@@ -140,6 +157,7 @@ export class RedisRateLimitState implements RateLimitState {
       take ? 1 : 0,
       this.member(),
       EXPIRY_SLACK_MS,
+      UNANNOUNCED_MS,
       ...windows,
     ]);
     return Math.max(0, Number(wait));
