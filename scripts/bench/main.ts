@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { BIG_FILE_DIR, createContext, type BenchContext } from './context.js';
+import { CLUSTER_ROW_NEEDS, clusterPaceRow } from './discord-cluster.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
 import { listingRows } from './listing.js';
@@ -45,8 +46,11 @@ const GROUPS: Group[] = [
   { name: 'listing', about: '50,000-entry folder pages over the API', run: listingRows },
   {
     name: 'discord',
-    about: 'emulated Discord: limits off, and the limits with 4 channels',
-    run: discordRows,
+    about: 'emulated Discord: limits off, and the limits with 4 channels (one instance, and three)',
+    run: async (ctx) => {
+      await discordRows(ctx);
+      await clusterPaceRow(await ctx.bigFile());
+    },
   },
   { name: 'events', about: 'live event latency', run: eventRows },
   { name: 'zip', about: 'zip of one big file and of 10,000 small files', run: zipRows },
@@ -76,7 +80,8 @@ function usage(): string {
     ...GROUPS.map((g) => `  ${g.name.padEnd(width)}  ${g.about}`),
     '',
     'BENCH_FILE_MIB sets the size of the big transfers (1024 by default);',
-    'TEST_DATABASE_URL adds the PostgreSQL memory rows to transfer.',
+    'TEST_DATABASE_URL adds the PostgreSQL memory rows to transfer;',
+    CLUSTER_ROW_NEEDS,
   ].join('\n');
 }
 
