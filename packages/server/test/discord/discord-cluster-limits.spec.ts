@@ -1,14 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CHUNK_SIZE, type Item } from '@idrive/shared';
-import { createDiscordEmulator, type DiscordEmulator } from '@idrive/discord-emulator';
 import { minimalSendMs } from '../../../../scripts/bench/discord-limits.js';
+import { startDiscordCluster, rootFolderId, type DiscordCluster } from '../helpers/discord-cluster.js';
 import { send } from '../helpers/http-client.js';
 import { Pattern } from '../helpers/pattern.js';
-import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
-import { openTestDb, type TestDb } from '../helpers/test-db.js';
-import { dropRedisPrefix, testRedisPrefix, testRedisUrl } from '../helpers/test-redis.js';
+import { bearer } from '../helpers/test-app.js';
+import { testRedisUrl } from '../helpers/test-redis.js';
 
 const MiB = 1024 * 1024;
 const INSTANCES = 3;
@@ -24,74 +21,38 @@ const redisUrl = testRedisUrl();
 const databaseUrl = process.env.TEST_DATABASE_URL;
 
 /**
- * Three instances of one drive (one PostgreSQL schema, one Redis prefix, each its own Redis link)
- * upload at once to one emulated Discord with its limits on: together they must keep the limits as
- * one instance does, and still use them.
+ * Three instances of one drive upload at once to one emulated Discord with its limits on: together
+ * they must keep the limits as one instance does, and still use them.
  */
 describe.runIf(redisUrl && databaseUrl)(
   'three instances sharing Discord limits',
   { timeout: 300_000 },
   () => {
-    const prefix = testRedisPrefix();
-    let emulator: DiscordEmulator;
-    let db: TestDb;
-    const apps: { t: TestApp; base: string }[] = [];
-
+    let cluster: DiscordCluster;
     beforeAll(async () => {
-      emulator = createDiscordEmulator({ timeScale: TIME_SCALE });
-      await emulator.app.listen({ host: '127.0.0.1', port: 0 });
-      const discordBase = `http://127.0.0.1:${(emulator.app.server.address() as AddressInfo).port}`;
-      const seed = emulator.control.seed({ channels: [], bots: [{}] });
-      db = await openTestDb('postgres');
-      const env = {
-        DATABASE_URL: databaseUrl!,
-        REDIS_URL: redisUrl!,
-        REDIS_PREFIX: prefix,
-        IDRIVE_MASTER_KEY: randomBytes(32).toString('base64'),
-        DISCORD_API_BASE: `${discordBase}/api/v10`,
-        DISCORD_CDN_BASE: discordBase,
-        DISCORD_TIME_SCALE: String(TIME_SCALE),
-      };
-      for (let i = 0; i < INSTANCES; i++) {
-        const t = await startTestApp({ env, overrides: { db, cipherThreads: 1 } });
-        apps.push({ t, base: await t.drive.app.listen({ host: '127.0.0.1', port: 0 }) });
-        if (i > 0) continue;
-        // The first instance connects Discord; the others find the credentials in the database.
-        const connected = await t.drive.app.inject({
-          method: 'POST',
-          url: '/api/v1/admin/storage/discord',
-          headers: bearer(t.adminToken),
-          payload: { botToken: seed.bots[0]!.token, guildId: seed.guild.id, channels: CHANNELS },
-        });
-        expect(connected.statusCode, connected.body).toBe(200);
-      }
+      cluster = await startDiscordCluster({
+        databaseUrl: databaseUrl!,
+        redisUrl: redisUrl!,
+        instances: INSTANCES,
+        channels: CHANNELS,
+        timeScale: TIME_SCALE,
+      });
     });
-
-    afterAll(async () => {
-      for (const { t } of apps) await t.close();
-      await db?.drop().catch(() => undefined);
-      await emulator?.app.close();
-      await dropRedisPrefix(redisUrl!, prefix);
-    });
+    afterAll(() => cluster?.close());
 
     it('uploads about 1 GiB through three instances at once within the limits, at their pace', async () => {
+      const { emulator, apps } = cluster;
       for (const { t } of apps) expect(t.drive.stores.current().name).toBe('discord');
       const startedAt = emulator.control.now();
       const sources = apps.map((_, i) => new Pattern(`cluster ${i}`, FILE_SIZE));
       const uploads = await Promise.all(
-        apps.map(async ({ t, base }, i) => {
-          const root = await t.drive.app.inject({
-            method: 'GET',
-            url: '/api/v1/folders/root',
-            headers: bearer(t.adminToken),
-          });
-          const rootId = root.json<{ folder: { id: string } }>().folder.id;
-          return send(`${base}/api/v1/folders/${rootId}/files/part-${i}.bin`, {
+        apps.map(async ({ t, base }, i) =>
+          send(`${base}/api/v1/folders/${await rootFolderId(t)}/files/part-${i}.bin`, {
             method: 'PUT',
             headers: { ...bearer(t.adminToken), 'content-length': String(FILE_SIZE) },
             body: sources[i]!.pieces(),
-          });
-        }),
+          }),
+        ),
       );
       for (const up of uploads) expect(up.status, up.body.toString()).toBe(201);
 
