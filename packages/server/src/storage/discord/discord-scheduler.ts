@@ -240,18 +240,18 @@ export class DiscordScheduler {
         continue;
       }
       this.health.get(c.cred.id)!.lastUsed = now;
-      this.useOrder.set(c.cred.id, ++this.uses);
 
       let res: DiscordResponse;
       try {
         res = await this.options.http.send(job.request(c));
       } catch (err) {
+        await this.options.state.answered(job.routeKey(c), this.now());
         if (++failures >= this.maxAttempts) throw err;
         this.options.log.warn({ err, what: job.what }, 'Discord request failed to complete; retrying');
         await this.sleep(backoff(failures));
         continue;
       }
-      await this.learn(res, job.routeKey(c));
+      await this.answered(res, job.routeKey(c));
       if (res.status < 300) return res;
       const body = res.json as DiscordErrorBody | undefined;
       if (res.status === 429) {
@@ -277,7 +277,8 @@ export class DiscordScheduler {
 
   /**
    * Takes a slot for the credential used longest ago among those free now (spreads the load), or
-   * tells how long until the first of them is free.
+   * tells how long until the first of them is free. A credential counts as used while its slot is
+   * being asked for, so that requests starting meanwhile try another one first.
    */
   private async acquire(
     usable: Credential[],
@@ -287,23 +288,32 @@ export class DiscordScheduler {
     const order = (c: Credential) => this.useOrder.get(c.cred.id) ?? 0;
     let wait = Infinity;
     for (const c of [...usable].sort((a, b) => order(a) - order(b))) {
+      const before = this.useOrder.get(c.cred.id);
+      const mark = ++this.uses;
+      this.useOrder.set(c.cred.id, mark);
       const left = await this.options.state.acquire(this.keys(c, job), now);
       if (left === 0) return { c, wait: 0 };
+      // Not used after all (unless another request used it meanwhile).
+      if (this.useOrder.get(c.cred.id) === mark) {
+        if (before === undefined) this.useOrder.delete(c.cred.id);
+        else this.useOrder.set(c.cred.id, before);
+      }
       wait = Math.min(wait, left);
     }
     return { c: undefined, wait };
   }
 
-  private async learn(res: DiscordResponse, routeKey: string): Promise<void> {
+  /** Tells the state a request was answered, with what its X-RateLimit headers announced. */
+  private async answered(res: DiscordResponse, routeKey: string): Promise<void> {
     const remaining = res.headers.get('x-ratelimit-remaining');
     const resetAfter = res.headers.get('x-ratelimit-reset-after');
-    if (remaining === null || resetAfter === null) return;
     const now = this.now();
-    await this.options.state.learn(
+    await this.options.state.answered(
       routeKey,
-      Number(remaining),
-      now + this.discordMs(Number(resetAfter)),
       now,
+      remaining === null || resetAfter === null
+        ? undefined
+        : { remaining: Number(remaining), resetAt: now + this.discordMs(Number(resetAfter)) },
     );
   }
 

@@ -48,14 +48,14 @@ describe.each(rateLimitStates())('RateLimitState ($name)', (kind) => {
 
   it('spends what the headers announced, then waits for the reset', async () => {
     const state = await open();
-    await state.learn('route:webhook:9', 2, T + 2_000, T);
+    await state.answered('route:webhook:9', T, { remaining: 2, resetAt: T + 2_000 });
     expect(await state.acquire(['route:webhook:9'], T)).toBe(0);
     expect(await state.acquire(['route:webhook:9'], T + 1)).toBe(0);
     expect(await state.acquire(['route:webhook:9'], T + 2)).toBe(1_998);
     expect(await state.acquire(['route:webhook:9'], T + 2_000)).toBe(0);
     // After the reset nothing is known until Discord says more.
     for (let i = 0; i < 5; i++) expect(await state.acquire(['route:webhook:9'], T + 2_001)).toBe(0);
-    await state.learn('route:webhook:9', 0, T + 3_000, T + 2_001);
+    await state.answered('route:webhook:9', T + 2_001, { remaining: 0, resetAt: T + 3_000 });
     expect(await state.wait(['route:webhook:9'], T + 2_500)).toBe(500);
   });
 
@@ -127,7 +127,7 @@ describe.runIf(redisUrl)('RedisRateLimitState across instances', () => {
     const [a, b] = (await instances(2)) as [RedisRateLimitState, RedisRateLimitState];
     await a.block('channel:1', T + 3_000, T);
     expect(await b.acquire(['channel:1'], T)).toBe(3_000);
-    await a.learn('route:webhook:9', 1, T + 2_000, T);
+    await a.answered('route:webhook:9', T, { remaining: 1, resetAt: T + 2_000 });
     expect(await b.acquire(['route:webhook:9'], T)).toBe(0);
     expect(await a.acquire(['route:webhook:9'], T)).toBe(2_000);
     await a.recordInvalid(T);
@@ -135,26 +135,37 @@ describe.runIf(redisUrl)('RedisRateLimitState across instances', () => {
     expect(await a.invalidCount(T)).toBe(2);
   });
 
-  it('learns low: a report never raises a window not yet reset, and counts what went out unannounced', async () => {
+  it('learns low: requests still in flight count as spent, and a report never raises a window not yet reset', async () => {
     const [a, b] = (await instances(2)) as [RedisRateLimitState, RedisRateLimitState];
     // Three requests leave before any answer; the first answer still sees 4 of 5 left.
     for (const state of [a, b, a]) expect(await state.acquire(['route:webhook:9'], T)).toBe(0);
-    await b.learn('route:webhook:9', 4, T + 2_000, T + 50);
+    await b.answered('route:webhook:9', T + 50, { remaining: 4, resetAt: T + 2_000 });
     expect(await a.acquire(['route:webhook:9'], T + 60)).toBe(0);
     expect(await b.acquire(['route:webhook:9'], T + 60)).toBe(0);
     expect(await a.acquire(['route:webhook:9'], T + 60)).toBe(1_940);
-    // The later answers of the first three report more left than is: they change nothing.
-    await a.learn('route:webhook:9', 3, T + 2_000, T + 70);
+    // A later answer reports more left than is: it changes nothing.
+    await a.answered('route:webhook:9', T + 70, { remaining: 3, resetAt: T + 2_000 });
     expect(await b.acquire(['route:webhook:9'], T + 80)).toBe(1_920);
-    // After the reset a report is taken as it comes.
-    await a.learn('route:webhook:9', 3, T + 4_000, T + 2_000);
-    expect(await b.acquire(['route:webhook:9'], T + 2_000)).toBe(0);
+    // After the reset a report counts the two requests still in flight as spent in the new window.
+    await a.answered('route:webhook:9', T + 2_000, { remaining: 4, resetAt: T + 4_000 });
+    for (let i = 0; i < 2; i++) expect(await b.acquire(['route:webhook:9'], T + 2_000)).toBe(0);
+    expect(await b.acquire(['route:webhook:9'], T + 2_000)).toBe(2_000);
+  });
+
+  it('forgets a request that failed without an answer', async () => {
+    const [state] = (await instances(1)) as [RedisRateLimitState];
+    expect(await state.acquire(['route:webhook:9'], T)).toBe(0);
+    await state.answered('route:webhook:9', T + 10);
+    expect(await state.acquire(['route:webhook:9'], T + 20)).toBe(0);
+    await state.answered('route:webhook:9', T + 30, { remaining: 1, resetAt: T + 2_000 });
+    expect(await state.acquire(['route:webhook:9'], T + 40)).toBe(0);
+    expect(await state.acquire(['route:webhook:9'], T + 40)).toBe(1_960);
   });
 
   it('lets every key expire once it no longer matters', async () => {
     const [state] = (await instances(1)) as [RedisRateLimitState];
     await state.acquire(['route:webhook:9', 'channel:1', 'global:ip'], T);
-    await state.learn('route:webhook:9', 4, T + 2_000, T);
+    await state.answered('route:webhook:9', T, { remaining: 4, resetAt: T + 2_000 });
     await state.block('channel:1', T + 5_000, T);
     await state.recordInvalid(T);
     const redis = links[0]!.client;
@@ -164,8 +175,8 @@ describe.runIf(redisUrl)('RedisRateLimitState across instances', () => {
     for (const key of keys) {
       const ttl = await redis.pttl(key);
       expect(ttl, key).toBeGreaterThan(0);
-      // No longer than what it records, plus the margin; the longest: requests sent on a route whose
-      // bucket nobody announced yet, remembered for twice the HTTP timeout.
+      // No longer than what it records, plus the margin; the longest: a request in flight,
+      // remembered for twice the HTTP timeout.
       expect(ttl, key).toBeLessThanOrEqual(60_000);
     }
   });

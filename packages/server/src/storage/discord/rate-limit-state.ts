@@ -13,14 +13,23 @@ export interface RateLimitState {
    * milliseconds until all of them have one.
    */
   acquire(keys: string[], now: number): Promise<number>;
-  /** What a response's X-RateLimit headers said about a key. */
-  learn(key: string, remaining: number, resetAt: number, now: number): Promise<void>;
+  /**
+   * A request on this route key was answered (or failed without an answer), with what the answer's
+   * X-RateLimit headers announced, if they did.
+   */
+  answered(key: string, now: number, announced?: Announced): Promise<void>;
   /** No request on this key before `until` (a 429's Retry-After). */
   block(key: string, until: number, now: number): Promise<void>;
   /** Counts an invalid request (401, 403, a 429 not scoped `shared`). */
   recordInvalid(now: number): Promise<void>;
   /** Invalid requests in the current window (Discord bans an IP past 10,000 per 10 minutes). */
   invalidCount(now: number): Promise<number>;
+}
+
+/** A route's bucket as an answer's headers announce it. */
+export interface Announced {
+  remaining: number;
+  resetAt: number;
 }
 
 export interface WindowLimit {
@@ -43,11 +52,6 @@ export function windowFor(pacing: Pacing, key: string): WindowLimit | undefined 
   return undefined;
 }
 
-interface Announced {
-  remaining: number;
-  resetAt: number;
-}
-
 export class MemoryRateLimitState implements RateLimitState {
   private readonly announced = new Map<string, Announced>();
   private readonly blocked = new Map<string, number>();
@@ -66,8 +70,8 @@ export class MemoryRateLimitState implements RateLimitState {
     return wait;
   }
 
-  async learn(key: string, remaining: number, resetAt: number): Promise<void> {
-    this.announced.set(key, { remaining, resetAt });
+  async answered(key: string, _now: number, announced?: Announced): Promise<void> {
+    if (announced) this.announced.set(key, { ...announced });
   }
 
   async block(key: string, until: number): Promise<void> {

@@ -1,29 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisLink } from '../../cluster/redis-link.js';
 import { LuaScript } from '../../cluster/lua-script.js';
-import { windowFor, type Pacing, type RateLimitState } from './rate-limit-state.js';
+import { windowFor, type Announced, type Pacing, type RateLimitState } from './rate-limit-state.js';
 
 /**
  * Keys outlive what they record by this much. Redis expires them by its own clock while the scripts
  * judge by the scheduler's; the margin keeps a key from going before the scheduler is done with it.
  */
 const EXPIRY_SLACK_MS = 1_000;
-/** Requests sent while a bucket is unknown matter until they are answered (the HTTP timeout is 30 s). */
-const UNANNOUNCED_MS = 60_000;
+/** A request in flight matters until it is answered; the HTTP timeout is 30 s. */
+const INFLIGHT_MS = 60_000;
 
 /** Scores and times as Redis reads them back exactly (Lua's own tostring keeps 14 digits). */
 const LUA_NUMBER = `local function num(x) return string.format('%.17g', x) end`;
 
 /**
- * KEYS: per rate-limit key its block, its announced bucket and its sliding window, in threes.
+ * KEYS: per rate-limit key its block, its bucket and its sliding window, in threes.
  * ARGV: now, 1 to take (0 to look only), a unique member for the windows, the expiry slack, how long
- * requests sent without an announced bucket are remembered, then per key its window's limit and
- * length (0 without one). Answers the wait as a string: "0" means that
+ * requests in flight are remembered, then per key its window's limit and length (0 without one: a
+ * route, whose bucket counts what it announced and the requests in flight). Answers the wait as a string: "0" means that
  * (when taking) a slot was taken on every key; otherwise nothing was taken.
  */
 const ACQUIRE = new LuaScript(`${LUA_NUMBER}
 local now, take, member, slack = tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3], tonumber(ARGV[4])
-local unannouncedMs = tonumber(ARGV[5])
+local inflightMs = tonumber(ARGV[5])
 local wait = 0
 for i = 1, #KEYS / 3 do
   local blocked = tonumber(redis.call('GET', KEYS[3 * i - 2]) or '0')
@@ -45,14 +45,16 @@ end
 if wait > 0 or not take then return num(wait) end
 for i = 1, #KEYS / 3 do
   local windowMs = tonumber(ARGV[5 + 2 * i])
-  local announced = redis.call('HMGET', KEYS[3 * i - 1], 'remaining', 'resetAt')
-  if announced[1] and now < tonumber(announced[2]) then
-    redis.call('HINCRBY', KEYS[3 * i - 1], 'remaining', -1)
-  elseif windowMs == 0 then
-    -- A route's window unknown (yet, or since its reset): count what goes out until Discord says.
-    if announced[1] then redis.call('DEL', KEYS[3 * i - 1]) end
-    redis.call('HINCRBY', KEYS[3 * i - 1], 'unannounced', 1)
-    redis.call('PEXPIRE', KEYS[3 * i - 1], unannouncedMs)
+  if windowMs == 0 then
+    local bucket = KEYS[3 * i - 1]
+    local announced = redis.call('HMGET', bucket, 'remaining', 'resetAt')
+    if announced[1] and now < tonumber(announced[2]) then
+      redis.call('HINCRBY', bucket, 'remaining', -1)
+    elseif announced[1] then
+      redis.call('HDEL', bucket, 'remaining', 'resetAt')
+    end
+    redis.call('HINCRBY', bucket, 'inflight', 1)
+    redis.call('PEXPIRE', bucket, math.max(inflightMs, redis.call('PTTL', bucket)))
   end
   if windowMs > 0 then
     redis.call('ZADD', KEYS[3 * i], num(now), member)
@@ -62,19 +64,35 @@ end
 return '0'`);
 
 /**
- * KEYS: the announced bucket. ARGV: remaining, resetAt, now, slack. What a response reports replaces
- * what is known, but leans low, because requests of other instances may have left after this one and
- * be counted by Discord only after it answered: it never raises what is left of a window that has not
- * reset, and the requests sent while nothing was known (but this one) count as spent.
+ * KEYS: a route's bucket. ARGV: now, 1 with a report (then remaining and resetAt), slack, how long
+ * requests in flight are remembered. A request was answered: it is no longer in flight. What a report
+ * says replaces what is known, but leans low, because requests of this or other instances may have
+ * left after the one reported on and be counted by Discord only after it answered: the requests still
+ * in flight count as spent, and a report never raises what is left of a window that has not reset.
  */
-const LEARN = new LuaScript(`${LUA_NUMBER}
-local remaining, resetAt, now, slack = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
-local known = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt', 'unannounced')
-if known[1] and now < tonumber(known[2]) and tonumber(known[1]) <= remaining then return end
-if not known[1] and known[3] then remaining = remaining - (tonumber(known[3]) - 1) end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', num(resetAt))
-redis.call('PEXPIRE', KEYS[1], math.max(1, math.ceil(resetAt - now + slack)))`);
+const ANSWERED = new LuaScript(`${LUA_NUMBER}
+local now, reported, slack, inflightMs = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[5]), tonumber(ARGV[6])
+local known = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt', 'inflight')
+local inflight = math.max(0, tonumber(known[3] or '0') - 1)
+if inflight > 0 then
+  redis.call('HSET', KEYS[1], 'inflight', inflight)
+else
+  redis.call('HDEL', KEYS[1], 'inflight')
+end
+if reported then
+  local remaining, resetAt = tonumber(ARGV[3]) - inflight, tonumber(ARGV[4])
+  if not (known[1] and now < tonumber(known[2]) and tonumber(known[1]) <= remaining) then
+    redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', num(resetAt))
+  end
+end
+local ttl = inflight > 0 and inflightMs or 0
+local resetAt = redis.call('HGET', KEYS[1], 'resetAt')
+if resetAt then ttl = math.max(ttl, tonumber(resetAt) - now + slack) end
+if ttl > 0 then
+  redis.call('PEXPIRE', KEYS[1], math.ceil(ttl))
+else
+  redis.call('DEL', KEYS[1])
+end`);
 
 /** KEYS: the block. ARGV: until, now, slack. Keeps the later of the two blocks. */
 const BLOCK = new LuaScript(`${LUA_NUMBER}
@@ -116,11 +134,18 @@ export class RedisRateLimitState implements RateLimitState {
     return this.slot(keys, now, true);
   }
 
-  async learn(key: string, remaining: number, resetAt: number, now: number): Promise<void> {
-    await LEARN.run(
+  async answered(key: string, now: number, announced?: Announced): Promise<void> {
+    await ANSWERED.run(
       this.redis.client,
-      [this.name('announced', key)],
-      [remaining, resetAt, now, EXPIRY_SLACK_MS],
+      [this.name('bucket', key)],
+      [
+        now,
+        announced ? 1 : 0,
+        announced?.remaining ?? 0,
+        announced?.resetAt ?? 0,
+        EXPIRY_SLACK_MS,
+        INFLIGHT_MS,
+      ],
     );
   }
 
@@ -143,11 +168,7 @@ export class RedisRateLimitState implements RateLimitState {
   }
 
   private async slot(keys: string[], now: number, take: boolean): Promise<number> {
-    const names = keys.flatMap((k) => [
-      this.name('block', k),
-      this.name('announced', k),
-      this.name('sent', k),
-    ]);
+    const names = keys.flatMap((k) => [this.name('block', k), this.name('bucket', k), this.name('sent', k)]);
     const windows = keys.flatMap((k) => {
       const window = windowFor(this.pacing, k);
       return window ? [window.limit, window.windowMs] : [0, 0];
@@ -157,7 +178,7 @@ export class RedisRateLimitState implements RateLimitState {
       take ? 1 : 0,
       this.member(),
       EXPIRY_SLACK_MS,
-      UNANNOUNCED_MS,
+      INFLIGHT_MS,
       ...windows,
     ]);
     return Math.max(0, Number(wait));
