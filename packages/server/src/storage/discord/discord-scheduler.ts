@@ -307,13 +307,18 @@ export class DiscordScheduler {
   private async answered(res: DiscordResponse, routeKey: string): Promise<void> {
     const remaining = res.headers.get('x-ratelimit-remaining');
     const resetAfter = res.headers.get('x-ratelimit-reset-after');
+    const limit = res.headers.get('x-ratelimit-limit');
     const now = this.now();
     await this.options.state.answered(
       routeKey,
       now,
       remaining === null || resetAfter === null
         ? undefined
-        : { remaining: Number(remaining), resetAt: now + this.discordMs(Number(resetAfter)) },
+        : {
+            remaining: Number(remaining),
+            resetAt: now + this.discordMs(Number(resetAfter)),
+            ...(limit === null ? {} : { limit: Number(limit) }),
+          },
     );
   }
 

@@ -152,6 +152,21 @@ describe.runIf(redisUrl)('RedisRateLimitState across instances', () => {
     expect(await b.acquire(['route:webhook:9'], T + 2_000)).toBe(2_000);
   });
 
+  it('after a reset, holds a window to the announced limit less what is in flight, until Discord says more', async () => {
+    const [state] = (await instances(1)) as [RedisRateLimitState];
+    for (let i = 0; i < 3; i++) expect(await state.acquire(['route:webhook:9'], T)).toBe(0);
+    await state.answered('route:webhook:9', T + 10, { remaining: 2, resetAt: T + 100, limit: 5 });
+    expect(await state.acquire(['route:webhook:9'], T + 20)).toBe(80);
+    // Two requests of the old window are still in flight: three of the next window's five are left.
+    for (let i = 0; i < 3; i++) expect(await state.acquire(['route:webhook:9'], T + 100)).toBe(0);
+    const polled = await state.acquire(['route:webhook:9'], T + 100);
+    expect(polled).toBeGreaterThan(0);
+    expect(polled).toBeLessThan(100);
+    // The first answer of the new window says when it resets; four requests are still in flight.
+    await state.answered('route:webhook:9', T + 150, { remaining: 3, resetAt: T + 2_100, limit: 5 });
+    expect(await state.acquire(['route:webhook:9'], T + 150)).toBe(1_950);
+  });
+
   it('forgets a request that failed without an answer', async () => {
     const [state] = (await instances(1)) as [RedisRateLimitState];
     expect(await state.acquire(['route:webhook:9'], T)).toBe(0);

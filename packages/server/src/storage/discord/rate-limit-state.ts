@@ -30,6 +30,8 @@ export interface RateLimitState {
 export interface Announced {
   remaining: number;
   resetAt: number;
+  /** Requests per window (X-RateLimit-Limit), when announced. */
+  limit?: number;
 }
 
 export interface WindowLimit {

@@ -10,6 +10,8 @@ import { windowFor, type Announced, type Pacing, type RateLimitState } from './r
 const EXPIRY_SLACK_MS = 1_000;
 /** A request in flight matters until it is answered; the HTTP timeout is 30 s. */
 const INFLIGHT_MS = 60_000;
+/** While a bucket is spent and no answer has said when it resets, ask again this soon. */
+const POLL_MS = 50;
 
 /** Scores and times as Redis reads them back exactly (Lua's own tostring keeps 14 digits). */
 const LUA_NUMBER = `local function num(x) return string.format('%.17g', x) end`;
@@ -17,22 +19,23 @@ const LUA_NUMBER = `local function num(x) return string.format('%.17g', x) end`;
 /**
  * KEYS: per rate-limit key its block, its bucket and its sliding window, in threes.
  * ARGV: now, 1 to take (0 to look only), a unique member for the windows, the expiry slack, how long
- * requests in flight are remembered, then per key its window's limit and length (0 without one: a
- * route, whose bucket counts what it announced and the requests in flight). Answers the wait as a string: "0" means that
- * (when taking) a slot was taken on every key; otherwise nothing was taken.
+ * requests in flight are remembered, how soon to ask again while a bucket is spent and its reset not
+ * yet announced, then per key its window's limit and length (0 without one: a route, whose bucket
+ * holds what Discord announced and the requests in flight). Answers the wait as a string: "0" means
+ * that (when taking) a slot was taken on every key; otherwise nothing was taken.
  */
 const ACQUIRE = new LuaScript(`${LUA_NUMBER}
 local now, take, member, slack = tonumber(ARGV[1]), ARGV[2] == '1', ARGV[3], tonumber(ARGV[4])
-local inflightMs = tonumber(ARGV[5])
+local inflightMs, pollMs = tonumber(ARGV[5]), tonumber(ARGV[6])
 local wait = 0
 for i = 1, #KEYS / 3 do
   local blocked = tonumber(redis.call('GET', KEYS[3 * i - 2]) or '0')
   wait = math.max(wait, blocked - now)
-  local announced = redis.call('HMGET', KEYS[3 * i - 1], 'remaining', 'resetAt')
-  if announced[1] and tonumber(announced[1]) <= 0 then
-    wait = math.max(wait, tonumber(announced[2]) - now)
+  local bucket = redis.call('HMGET', KEYS[3 * i - 1], 'remaining', 'resetAt')
+  if bucket[1] and tonumber(bucket[1]) <= 0 then
+    wait = math.max(wait, bucket[2] and tonumber(bucket[2]) - now or pollMs)
   end
-  local limit, windowMs = tonumber(ARGV[4 + 2 * i]), tonumber(ARGV[5 + 2 * i])
+  local limit, windowMs = tonumber(ARGV[5 + 2 * i]), tonumber(ARGV[6 + 2 * i])
   if windowMs > 0 then
     redis.call('ZREMRANGEBYSCORE', KEYS[3 * i], '-inf', num(now - windowMs))
     local count = redis.call('ZCARD', KEYS[3 * i])
@@ -44,17 +47,23 @@ for i = 1, #KEYS / 3 do
 end
 if wait > 0 or not take then return num(wait) end
 for i = 1, #KEYS / 3 do
-  local windowMs = tonumber(ARGV[5 + 2 * i])
+  local windowMs = tonumber(ARGV[6 + 2 * i])
   if windowMs == 0 then
-    local bucket = KEYS[3 * i - 1]
-    local announced = redis.call('HMGET', bucket, 'remaining', 'resetAt')
-    if announced[1] and now < tonumber(announced[2]) then
-      redis.call('HINCRBY', bucket, 'remaining', -1)
-    elseif announced[1] then
-      redis.call('HDEL', bucket, 'remaining', 'resetAt')
+    local key = KEYS[3 * i - 1]
+    local known = redis.call('HMGET', key, 'remaining', 'resetAt', 'limit', 'inflight')
+    if known[1] and (not known[2] or now < tonumber(known[2])) then
+      redis.call('HINCRBY', key, 'remaining', -1)
+    elseif known[1] and known[3] then
+      -- The window reset. The next holds the bucket's limit, less the requests still in flight (they
+      -- may land in it), until Discord says when it resets.
+      local inflight = tonumber(known[4] or '0')
+      redis.call('HSET', key, 'remaining', tonumber(known[3]) - inflight - 1)
+      redis.call('HDEL', key, 'resetAt')
+    elseif known[1] then
+      redis.call('HDEL', key, 'remaining', 'resetAt')
     end
-    redis.call('HINCRBY', bucket, 'inflight', 1)
-    redis.call('PEXPIRE', bucket, math.max(inflightMs, redis.call('PTTL', bucket)))
+    redis.call('HINCRBY', key, 'inflight', 1)
+    redis.call('PEXPIRE', key, math.max(inflightMs, redis.call('PTTL', key)))
   end
   if windowMs > 0 then
     redis.call('ZADD', KEYS[3 * i], num(now), member)
@@ -64,14 +73,15 @@ end
 return '0'`);
 
 /**
- * KEYS: a route's bucket. ARGV: now, 1 with a report (then remaining and resetAt), slack, how long
- * requests in flight are remembered. A request was answered: it is no longer in flight. What a report
- * says replaces what is known, but leans low, because requests of this or other instances may have
- * left after the one reported on and be counted by Discord only after it answered: the requests still
- * in flight count as spent, and a report never raises what is left of a window that has not reset.
+ * KEYS: a route's bucket. ARGV: now, 1 with a report (then remaining, resetAt and the limit, -1 when
+ * not announced), slack, how long requests in flight are remembered. A request was answered: it is no
+ * longer in flight. A report leans low, because requests of this or other instances may have left
+ * after the one reported on and be counted by Discord only after it answered: the requests still in
+ * flight count as spent, and it never raises what is left of a window that has not reset.
  */
 const ANSWERED = new LuaScript(`${LUA_NUMBER}
-local now, reported, slack, inflightMs = tonumber(ARGV[1]), ARGV[2] == '1', tonumber(ARGV[5]), tonumber(ARGV[6])
+local now, reported = tonumber(ARGV[1]), ARGV[2] == '1'
+local slack, inflightMs = tonumber(ARGV[6]), tonumber(ARGV[7])
 local known = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt', 'inflight')
 local inflight = math.max(0, tonumber(known[3] or '0') - 1)
 if inflight > 0 then
@@ -80,14 +90,17 @@ else
   redis.call('HDEL', KEYS[1], 'inflight')
 end
 if reported then
-  local remaining, resetAt = tonumber(ARGV[3]) - inflight, tonumber(ARGV[4])
-  if not (known[1] and now < tonumber(known[2]) and tonumber(known[1]) <= remaining) then
-    redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', num(resetAt))
+  local remaining, resetAt, limit = tonumber(ARGV[3]) - inflight, tonumber(ARGV[4]), tonumber(ARGV[5])
+  if known[1] and (not known[2] or now < tonumber(known[2])) then
+    remaining = math.min(tonumber(known[1]), remaining)
+    if known[2] then resetAt = tonumber(known[2]) end
   end
+  redis.call('HSET', KEYS[1], 'remaining', remaining, 'resetAt', num(resetAt))
+  if limit >= 0 then redis.call('HSET', KEYS[1], 'limit', limit) end
 end
-local ttl = inflight > 0 and inflightMs or 0
-local resetAt = redis.call('HGET', KEYS[1], 'resetAt')
-if resetAt then ttl = math.max(ttl, tonumber(resetAt) - now + slack) end
+local state = redis.call('HMGET', KEYS[1], 'remaining', 'resetAt')
+local ttl = (inflight > 0 or (state[1] and not state[2])) and inflightMs or 0
+if state[2] then ttl = math.max(ttl, tonumber(state[2]) - now + slack) end
 if ttl > 0 then
   redis.call('PEXPIRE', KEYS[1], math.ceil(ttl))
 else
@@ -135,17 +148,13 @@ export class RedisRateLimitState implements RateLimitState {
   }
 
   async answered(key: string, now: number, announced?: Announced): Promise<void> {
+    const report = announced
+      ? [1, announced.remaining, announced.resetAt, announced.limit ?? -1]
+      : [0, 0, 0, -1];
     await ANSWERED.run(
       this.redis.client,
       [this.name('bucket', key)],
-      [
-        now,
-        announced ? 1 : 0,
-        announced?.remaining ?? 0,
-        announced?.resetAt ?? 0,
-        EXPIRY_SLACK_MS,
-        INFLIGHT_MS,
-      ],
+      [now, ...report, EXPIRY_SLACK_MS, INFLIGHT_MS],
     );
   }
 
@@ -179,6 +188,7 @@ export class RedisRateLimitState implements RateLimitState {
       this.member(),
       EXPIRY_SLACK_MS,
       INFLIGHT_MS,
+      POLL_MS,
       ...windows,
     ]);
     return Math.max(0, Number(wait));
