@@ -1,6 +1,7 @@
 // Our drive on an emulated Discord (4 channels): the Discord path's own cost with the limits off,
 // next to the local store; and with Discord's limits on, the upload speed against what the limits
-// allow, messages per GiB, 429s, and per channel the message slots the upload left unused.
+// allow, messages per GiB, 429s, and per channel the message slots the upload left unused; then the
+// same pace for three instances sharing the limits through Redis (discord-cluster.ts).
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CHUNK_SIZE } from '@idrive/shared';
 import { createDiscordEmulator, type DiscordEmulator } from '@idrive/discord-emulator';
@@ -9,23 +10,29 @@ import { minimalSendMs } from './discord-limits.js';
 import { startDrive, timedDownload, timedUpload, type Drive } from './drive.js';
 import { FILE_LABEL, FILE_SIZE, MiB, mbps, repeat, rows } from './rows.js';
 
-const CHANNELS = 4;
-/** Discord seconds per real second in the limited run: slow enough that Discord's limits bind. */
-const TIME_SCALE = 0.25;
+export const CHANNELS = 4;
+/** Discord seconds per real second in the limited runs: slow enough that Discord's limits bind. */
+export const TIME_SCALE = 0.25;
 /** Attachments per message when the drive packs them fully (Discord's 3 × 8 MiB per message). */
-const CHUNKS_PER_MESSAGE = 3;
+export const CHUNKS_PER_MESSAGE = 3;
 const SHARE_OF_LIMITS = 0.95;
 const MESSAGES_PER_GIB = 46;
 
-interface OnDiscord {
+export interface OnDiscord {
   emulator: DiscordEmulator;
   drive: Drive;
   guildId: string;
+  /** The drive's environment: another instance of the same drive starts with it. */
+  env: Record<string, string>;
   close(): Promise<void>;
 }
 
 /** A drive of ours connected to a fresh emulated Discord with CHANNELS channels. */
-async function onDiscord(options: { limits: boolean; timeScale: number }): Promise<OnDiscord> {
+export async function onDiscord(options: {
+  limits: boolean;
+  timeScale: number;
+  env?: Record<string, string>;
+}): Promise<OnDiscord> {
   const emulator = createDiscordEmulator({
     timeScale: options.timeScale,
     ...(options.limits ? {} : { limits: { rateLimits: { enabled: false } } }),
@@ -33,13 +40,13 @@ async function onDiscord(options: { limits: boolean; timeScale: number }): Promi
   await emulator.app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(emulator.app.server.address() as AddressInfo).port}`;
   const seed = emulator.control.seed({ channels: [], bots: [{}] });
-  const drive = await startDrive('discord', {
-    env: {
-      DISCORD_API_BASE: `${base}/api/v10`,
-      DISCORD_CDN_BASE: base,
-      DISCORD_TIME_SCALE: String(options.timeScale),
-    },
-  }).catch(async (err: unknown) => {
+  const env = {
+    ...options.env,
+    DISCORD_API_BASE: `${base}/api/v10`,
+    DISCORD_CDN_BASE: base,
+    DISCORD_TIME_SCALE: String(options.timeScale),
+  };
+  const drive = await startDrive('discord', { env }).catch(async (err: unknown) => {
     await emulator.app.close();
     throw err;
   });
@@ -56,7 +63,7 @@ async function onDiscord(options: { limits: boolean; timeScale: number }): Promi
     await close();
     throw new Error(`connecting the emulator failed: ${await connected.text()}`);
   }
-  return { emulator, drive, guildId: seed.guild.id, close };
+  return { emulator, drive, guildId: seed.guild.id, env, close };
 }
 
 /** Limits off: what the Discord path itself costs, next to the local store in the same run. */
@@ -93,7 +100,7 @@ async function unlimitedRows(ctx: BenchContext, file: string): Promise<void> {
 }
 
 /** The guild's messages posted since `since`, by channel, and the first and last of them (Discord time). */
-function postedSince(on: OnDiscord, since: number) {
+function postedSince(on: Pick<OnDiscord, 'emulator' | 'guildId'>, since: number) {
   const channels = [...on.emulator.state.channels.values()].filter((c) => c.guildId === on.guildId);
   const times = channels
     .flatMap((c) => [...c.messages.values()].map((m) => m.timestampMs))
@@ -102,7 +109,7 @@ function postedSince(on: OnDiscord, since: number) {
 }
 
 /** Per channel: messages posted, and the slots of closed rate windows that went unused, by why. */
-function channelSlots(on: OnDiscord, channels: { id: string; name: string }[]): string {
+function channelSlots(on: Pick<OnDiscord, 'emulator'>, channels: { id: string; name: string }[]): string {
   const ledger = on.emulator.control.stats().channels;
   return channels
     .map((c) => {
@@ -114,35 +121,51 @@ function channelSlots(on: OnDiscord, channels: { id: string; name: string }[]): 
     .join('; ');
 }
 
+/**
+ * The upload pace against what the limits allow. The limits decide when each message may go, so the
+ * pace is judged from the first message to the last (Discord time) against the least time the limits
+ * allow for the fewest messages the upload could be packed into; receiving the body before the first,
+ * and committing after the last, are the other rows'.
+ */
+export function paceRow(
+  metric: string,
+  on: Pick<OnDiscord, 'emulator' | 'guildId'>,
+  upload: { startedAt: number; fewestMessages: number; bytes: number },
+): void {
+  const { buckets } = on.emulator.control.limits.rateLimits;
+  const limits = { webhook: buckets.webhookExecute, channel: buckets.webhookChannelShared };
+  const discordMs = on.emulator.control.now() - upload.startedAt;
+  const posted = postedSince(on, upload.startedAt);
+  const floorMs = minimalSendMs(upload.fewestMessages, CHANNELS, limits);
+  const pacedMs = posted.last - posted.first;
+  rows.push({
+    metric,
+    value: floorMs > 0 ? (100 * floorMs) / Math.max(pacedMs, floorMs) : 100,
+    unit: '% of the limits',
+    target: `≥ ${SHARE_OF_LIMITS * 100}% of what the limits allow`,
+    // A small upload fits in Discord's first rate windows: then no limit binds and there is no ceiling.
+    ...(floorMs > 0
+      ? {
+          ceiling: `first → last message ${(pacedMs / 1000).toFixed(2)} s, the limits allow ${(floorMs / 1000).toFixed(2)} s; end to end ${mbps(upload.bytes, discordMs).toFixed(0)} MB/s; ${channelSlots(on, posted.channels)}`,
+          pass: floorMs >= SHARE_OF_LIMITS * pacedMs,
+        }
+      : { ceiling: 'too small for the limits to bind; bench 1 GiB' }),
+  });
+}
+
 /** Discord's limits, with the emulator's clock slowed so that they, not this machine, set the pace. */
 async function limitedRows(file: string): Promise<void> {
   const limited = await onDiscord({ limits: true, timeScale: TIME_SCALE });
   try {
-    const { buckets } = limited.emulator.control.limits.rateLimits;
-    const limits = { webhook: buckets.webhookExecute, channel: buckets.webhookChannelShared };
     const startedAt = limited.emulator.control.now();
     await timedUpload(limited.drive, limited.drive.rootId, 'limited.bin', file, FILE_SIZE);
-    const discordMs = limited.emulator.control.now() - startedAt;
-    const stats = limited.emulator.control.stats();
-    const posted = postedSince(limited, startedAt);
     const fewestMessages = Math.ceil(Math.ceil(FILE_SIZE / DEFAULT_CHUNK_SIZE) / CHUNKS_PER_MESSAGE);
-    // The limits decide when each message may go, so the pace is judged from the first message to the
-    // last; receiving the body before the first, and committing after the last, are the other rows'.
-    const floorMs = minimalSendMs(fewestMessages, CHANNELS, limits);
-    const pacedMs = posted.last - posted.first;
-    rows.push({
-      metric: `Discord limits, ${CHANNELS} channels: upload pace (Discord time)`,
-      value: floorMs > 0 ? (100 * floorMs) / Math.max(pacedMs, floorMs) : 100,
-      unit: '% of the limits',
-      target: `≥ ${SHARE_OF_LIMITS * 100}% of what the limits allow`,
-      // A small upload fits in Discord's first rate windows: then no limit binds and there is no ceiling.
-      ...(floorMs > 0
-        ? {
-            ceiling: `first → last message ${(pacedMs / 1000).toFixed(2)} s, the limits allow ${(floorMs / 1000).toFixed(2)} s; end to end ${mbps(FILE_SIZE, discordMs).toFixed(0)} MB/s; ${channelSlots(limited, posted.channels)}`,
-            pass: floorMs >= SHARE_OF_LIMITS * pacedMs,
-          }
-        : { ceiling: 'too small for the limits to bind; bench 1 GiB' }),
+    paceRow(`Discord limits, ${CHANNELS} channels: upload pace (Discord time)`, limited, {
+      startedAt,
+      fewestMessages,
+      bytes: FILE_SIZE,
     });
+    const stats = limited.emulator.control.stats();
     const perGiB = (n: number) => (n * 1024 * MiB) / FILE_SIZE;
     rows.push({
       metric: 'Discord messages per GiB',

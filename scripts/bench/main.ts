@@ -6,6 +6,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { BIG_FILE_DIR, createContext, type BenchContext } from './context.js';
 import { clusterRows } from './cluster.js';
+import { clusterPaceRow } from './discord-cluster.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
 import { listingRows } from './listing.js';
@@ -46,8 +47,11 @@ const GROUPS: Group[] = [
   { name: 'listing', about: '50,000-entry folder pages over the API', run: listingRows },
   {
     name: 'discord',
-    about: 'emulated Discord: limits off, and the limits with 4 channels',
-    run: discordRows,
+    about: 'emulated Discord: limits off, and the limits with 4 channels (one instance, and three)',
+    run: async (ctx) => {
+      await discordRows(ctx);
+      await clusterPaceRow(await ctx.bigFile());
+    },
   },
   { name: 'events', about: 'live event latency', run: eventRows },
   {

@@ -312,6 +312,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.chunkSize,
     log,
     bus,
+    redis,
   );
   if (!overrides.stores) await discord.resume();
   const maintenance = new MaintenanceService(
@@ -447,6 +448,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
+    discord.close();
     await redisBus?.close();
     schedule.stop();
     await maintenanceWorker.stop();

@@ -11,6 +11,7 @@ import { shares } from './migrations/0008-shares.js';
 import { shareTokens } from './migrations/0009-share-tokens.js';
 import { camera } from './migrations/0010-camera.js';
 import { clusterWork } from './migrations/0011-cluster-work.js';
+import { discordQuarantine } from './migrations/0012-discord-quarantine.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 /** Keys some migrations need to seal what they move out of the clear. */
@@ -32,6 +33,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0009-share-tokens': shareTokens(keys),
     '0010-camera': camera,
     '0011-cluster-work': clusterWork(handle.dialect),
+    '0012-discord-quarantine': discordQuarantine,
   };
 }
 

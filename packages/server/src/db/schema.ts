@@ -135,6 +135,9 @@ export interface DiscordCredentialsTable {
   channel_id: string | null;
   sealed_token: string;
   created_at: number;
+  /** Why Discord's refusal took it out of use (null: in use), and since when. */
+  quarantine_reason: string | null;
+  quarantined_at: number | null;
 }
 
 /** A password-locked folder; everything below it is locked too (computed from the tree, not copied). */

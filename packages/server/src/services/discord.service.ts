@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ConnectDiscordBody, StorageStatus } from '@idrive/shared';
+import type { RedisLink } from '../cluster/redis-link.js';
 import type { DiscordCredentialRow } from '../db/schema.js';
 import type { EventBus } from '../events/event-bus.js';
 import { ADMINS_TOPIC } from '../events/topics.js';
@@ -15,6 +16,9 @@ import { DiscordRequestError, DiscordUnavailableError } from '../storage/discord
 import type { DiscordScheduler } from '../storage/discord/discord-scheduler.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 
+/** How often an instance of a cluster reads the quarantines and re-enables the others made. */
+const QUARANTINE_SYNC_MS = 10_000;
+
 interface Created {
   id: string;
   token?: string;
@@ -23,10 +27,13 @@ interface Created {
 /**
  * Connecting Discord: checks a bot token and a guild, creates the storage channels and their
  * webhooks, keeps the tokens sealed in the database, and from then on sends new chunks to Discord
- * (files already on local disk stay readable there). Tokens never leave the server.
+ * (files already on local disk stay readable there). Tokens never leave the server. A credential
+ * Discord refuses is quarantined in the database; in a cluster (`redis`) the instances share
+ * Discord's limits through Redis and read each other's quarantines from the database.
  */
 export class DiscordService {
   private parts: (DiscordStoreParts & { guildId: string; channels: number }) | null = null;
+  private syncTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly repos: Repositories,
@@ -36,12 +43,13 @@ export class DiscordService {
     private readonly chunkSize: number,
     private readonly log: FastifyBaseLogger,
     private readonly events: EventBus,
+    private readonly redis?: RedisLink,
   ) {}
 
   /** On start: use the stored credentials, if Discord was connected before. */
   async resume(): Promise<void> {
     const rows = await this.repos.discordCredentials.list();
-    if (rows.length > 0) this.activate(rows);
+    if (rows.length > 0) await this.activate(rows);
   }
 
   async connect(body: ConnectDiscordBody): Promise<StorageStatus> {
@@ -53,6 +61,7 @@ export class DiscordService {
       webhooks: [],
       chunkSize: this.chunkSize,
       log: this.log,
+      redis: this.redis,
     });
     const call = async (what: string, method: 'GET' | 'POST', path: string, json?: object) => {
       try {
@@ -87,7 +96,7 @@ export class DiscordService {
       }
     }
     await this.repos.transaction((r) => r.discordCredentials.insertMany(rows));
-    this.activate(rows);
+    await this.activate(rows);
     this.announceHealth();
     this.log.info(
       { guildId: body.guildId, channels: body.channels },
@@ -112,19 +121,42 @@ export class DiscordService {
     };
   }
 
-  /** Puts a quarantined credential back in use. */
-  reenable(id: string): StorageStatus {
-    if (!this.parts?.scheduler.reenable(id))
+  /** Puts a quarantined credential back in use (for every instance: the database says so). */
+  async reenable(id: string): Promise<StorageStatus> {
+    const scheduler = this.parts?.scheduler;
+    if (scheduler) await this.syncQuarantines(scheduler);
+    if (!scheduler?.healthReport().some((h) => h.id === id && h.quarantined))
       throw new AppError(404, 'not_found', 'No quarantined Discord credential with that id');
+    await this.repos.discordCredentials.setQuarantine(id, null);
+    scheduler.reenable(id);
     this.announceHealth();
     return this.status();
+  }
+
+  /** Reads what other instances quarantined or re-enabled (the timer does this in a cluster). */
+  async syncQuarantines(scheduler = this.parts?.scheduler): Promise<void> {
+    await scheduler?.syncQuarantines(async () => quarantines(await this.repos.discordCredentials.list()));
+  }
+
+  close(): void {
+    clearInterval(this.syncTimer);
+  }
+
+  /** Records a quarantine for the other instances; a database hiccup must not fail the upload. */
+  private async quarantined(id: string, reason: string, since: number): Promise<void> {
+    try {
+      await this.repos.discordCredentials.setQuarantine(id, { reason, since });
+    } catch (err) {
+      this.log.error({ err, credential: id }, 'Could not record a quarantined Discord credential');
+    }
+    this.announceHealth();
   }
 
   private announceHealth(): void {
     this.events.publish([ADMINS_TOPIC], { type: 'storage.health', storage: this.status() });
   }
 
-  private activate(rows: DiscordCredentialRow[]): void {
+  private async activate(rows: DiscordCredentialRow[]): Promise<void> {
     const open = (row: DiscordCredentialRow) => this.box.open(row.sealed_token, row.id);
     const webhooks = rows
       .filter((r) => r.kind === 'webhook')
@@ -135,14 +167,24 @@ export class DiscordService {
       webhooks,
       chunkSize: this.chunkSize,
       log: this.log,
-      onQuarantine: () => this.announceHealth(),
+      onQuarantine: (id, reason, since) => this.quarantined(id, reason, since),
+      redis: this.redis,
     });
+    await parts.scheduler.syncQuarantines(async () => quarantines(rows));
     this.parts = {
       ...parts,
       guildId: rows[0]!.guild_id,
       channels: new Set(webhooks.map((w) => w.channelId)).size,
     };
     this.stores.writeToStore(parts.store);
+    if (this.redis) {
+      this.syncTimer = setInterval(() => {
+        this.syncQuarantines().catch((err: unknown) =>
+          this.log.warn({ err }, 'Could not read Discord credential quarantines'),
+        );
+      }, QUARANTINE_SYNC_MS);
+      this.syncTimer.unref();
+    }
   }
 
   private row(
@@ -160,6 +202,8 @@ export class DiscordService {
       channel_id: channelId,
       sealed_token: this.box.seal(token, id),
       created_at: now,
+      quarantine_reason: null,
+      quarantined_at: null,
     };
   }
 
@@ -182,4 +226,13 @@ export class DiscordService {
       `Discord could not be reached while ${what}: ${(err as Error).message}`,
     );
   }
+}
+
+function quarantines(rows: DiscordCredentialRow[]): Map<string, { reason: string; since: number } | null> {
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      r.quarantine_reason === null ? null : { reason: r.quarantine_reason, since: Number(r.quarantined_at) },
+    ]),
+  );
 }

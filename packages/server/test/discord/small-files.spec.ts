@@ -64,8 +64,9 @@ describe('small files on Discord', { timeout: 300_000 }, () => {
 
   it('deleting a file keeps the message its chunk shares with another file, until that one goes too', async () => {
     // Two uploads while no channel may post: their chunks wait together and go in one message.
-    const until = discord.emulator.control.now() + 1_500;
-    for (const channel of discord.seeded.channels) discord.state.block(`channel:${channel.id}`, until);
+    const now = discord.emulator.control.now();
+    for (const channel of discord.seeded.channels)
+      await discord.state.block(`channel:${channel.id}`, now + 1_500, now);
     const [a, b] = await Promise.all(
       ['a.bin', 'b.bin'].map((name) => admin.upload(rootId, name, randomBytes(200_000))),
     );

@@ -4,7 +4,9 @@ import { DiscordHttp } from './discord-http.js';
 import { DiscordScheduler } from './discord-scheduler.js';
 import type { BotCredential, WebhookCredential } from './discord-types.js';
 import { DiscordChunkStore } from './discord.store.js';
+import type { RedisLink } from '../../cluster/redis-link.js';
 import { MemoryRateLimitState, type RateLimitState } from './rate-limit-state.js';
+import { RedisRateLimitState } from './redis-rate-limit-state.js';
 import { SignedUrlCache } from './signed-url-cache.js';
 
 export interface DiscordEndpoints {
@@ -26,7 +28,8 @@ export interface DiscordStoreParts {
 /**
  * The Discord store and the scheduler behind it, with Discord's limits: 10 MiB per attachment, and
  * self-pacing at 30 webhook messages a minute per channel and 50 requests a second per bot (the
- * scheduler also learns what Discord announces, and backs off on what it does not).
+ * scheduler also learns what Discord announces, and backs off on what it does not). With `redis`
+ * (cluster mode) what it knows of the limits is shared with the other instances.
  */
 export function createDiscordStore(options: {
   endpoints: DiscordEndpoints;
@@ -36,15 +39,20 @@ export function createDiscordStore(options: {
   log: FastifyBaseLogger;
   /** Discord's clock; the emulator's in tests. */
   now?: () => number;
-  onQuarantine?: (credentialId: string) => void;
+  onQuarantine?: (credentialId: string, reason: string, since: number) => Promise<void> | void;
+  /** Instances that share these credentials share their limits through it. */
+  redis?: RedisLink;
 }): DiscordStoreParts {
   const now = options.now ?? Date.now;
   const scale = options.endpoints.timeScale ?? 1;
-  const state = new MemoryRateLimitState({
+  const pacing = {
     channel: { limit: 30, windowMs: 60_000 / scale },
     global: { limit: 50, windowMs: 1_000 / scale },
     invalidWindowMs: 600_000 / scale,
-  });
+  };
+  const state = options.redis
+    ? new RedisRateLimitState(options.redis, pacing)
+    : new MemoryRateLimitState(pacing);
   const scheduler = new DiscordScheduler({
     timeScale: scale,
     http: new DiscordHttp(options.endpoints.apiBase, 30_000),

@@ -27,8 +27,11 @@ export interface SchedulerOptions {
    * then every Retry-After and reset it announces is that much shorter in real time.
    */
   timeScale?: number;
-  /** Told when a credential is taken out of use, so that admins hear of it as it happens. */
-  onQuarantine?: (credentialId: string) => void;
+  /**
+   * Told when a credential is taken out of use, so that admins hear of it as it happens and other
+   * instances stop using it too; the credential's next request waits for it.
+   */
+  onQuarantine?: (credentialId: string, reason: string, since: number) => Promise<void> | void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -119,13 +122,13 @@ export class DiscordScheduler {
    * Milliseconds until some webhook may post a message by what we know of the limits (0: one may
    * now), so that a message can gather chunks while none could take it anyway.
    */
-  uploadWait(): number {
+  async uploadWait(): Promise<number> {
     const now = this.now();
-    let wait = Infinity;
-    for (const c of this.usable(UPLOAD))
-      wait = Math.min(wait, this.options.state.wait(this.keys(c, UPLOAD), now));
+    const waits = await Promise.all(
+      this.usable(UPLOAD).map((c) => this.options.state.wait(this.keys(c, UPLOAD), now)),
+    );
     // With no webhook left, or none known yet, sending is what tells the caller.
-    return Number.isFinite(wait) ? wait : 0;
+    return waits.length > 0 ? Math.min(...waits) : 0;
   }
 
   /** Reads a message through the webhook that posted it, which sees it in full; undefined when that webhook is not ours. */
@@ -179,6 +182,19 @@ export class DiscordScheduler {
     return true;
   }
 
+  /**
+   * Takes in what another instance (or an earlier start) recorded: quarantines and re-enables. A
+   * quarantine made here after the record was read is newer than the record, and stays.
+   */
+  async syncQuarantines(load: () => Promise<Map<string, CredentialHealth['quarantined']>>): Promise<void> {
+    const asOf = this.now();
+    for (const [id, quarantined] of await load()) {
+      const health = this.health.get(id);
+      if (!health || (quarantined === null && (health.quarantined?.since ?? -Infinity) >= asOf)) continue;
+      health.quarantined = quarantined;
+    }
+  }
+
   private usable(job: Pick<Job, 'kind' | 'only'>): Credential[] {
     return this.credentials.filter(
       (c) =>
@@ -205,7 +221,7 @@ export class DiscordScheduler {
           this.bannedUntil - now,
         );
       }
-      if (this.options.state.invalidCount(now) >= this.invalidThreshold) {
+      if ((await this.options.state.invalidCount(now)) >= this.invalidThreshold) {
         throw new DiscordUnavailableError(
           `Stopped sending to Discord: ${this.invalidThreshold} invalid requests in the last 10 minutes`,
           60_000,
@@ -215,44 +231,36 @@ export class DiscordScheduler {
       if (usable.length === 0) {
         throw new DiscordUnavailableError(`No working Discord ${job.kind} is left for ${job.what}`, 60_000);
       }
-      // The credential free soonest; among those free now, the one used longest ago (spreads the load).
-      const ranked = usable
-        .map((c) => ({ c, wait: this.options.state.wait(this.keys(c, job), now) }))
-        .sort(
-          (a, b) =>
-            a.wait - b.wait || (this.useOrder.get(a.c.cred.id) ?? 0) - (this.useOrder.get(b.c.cred.id) ?? 0),
-        );
-      const { c, wait } = ranked[0]!;
-      if (wait > 0) {
+      const { c, wait } = await this.acquire(usable, job, now);
+      if (!c) {
         if (now + wait - started > this.deadlineMs) {
           throw new DiscordUnavailableError(`Discord has no capacity for ${job.what} right now`, wait);
         }
         await this.sleep(wait);
         continue;
       }
-      this.options.state.take(this.keys(c, job), now);
       this.health.get(c.cred.id)!.lastUsed = now;
-      this.useOrder.set(c.cred.id, ++this.uses);
 
       let res: DiscordResponse;
       try {
         res = await this.options.http.send(job.request(c));
       } catch (err) {
+        await this.options.state.answered(job.routeKey(c), this.now());
         if (++failures >= this.maxAttempts) throw err;
         this.options.log.warn({ err, what: job.what }, 'Discord request failed to complete; retrying');
         await this.sleep(backoff(failures));
         continue;
       }
-      this.learn(res, job.routeKey(c));
+      await this.answered(res, job.routeKey(c));
       if (res.status < 300) return res;
       const body = res.json as DiscordErrorBody | undefined;
       if (res.status === 429) {
-        this.rateLimited(res, body, c, job);
+        await this.rateLimited(res, body, c, job);
         continue;
       }
       if (res.status === 401 || res.status === 403 || (res.status === 404 && body?.code === 10015)) {
-        if (res.status !== 404) this.options.state.recordInvalid(this.now());
-        this.quarantine(
+        if (res.status !== 404) await this.options.state.recordInvalid(this.now());
+        await this.quarantine(
           c,
           `Discord answered ${res.status}${body?.code ? ` (code ${body.code})` : ''}: ${body?.message ?? ''}`.trim(),
         );
@@ -267,26 +275,66 @@ export class DiscordScheduler {
     }
   }
 
-  private learn(res: DiscordResponse, routeKey: string): void {
-    const remaining = res.headers.get('x-ratelimit-remaining');
-    const resetAfter = res.headers.get('x-ratelimit-reset-after');
-    if (remaining === null || resetAfter === null) return;
-    this.options.state.learn(routeKey, Number(remaining), this.now() + this.discordMs(Number(resetAfter)));
+  /**
+   * Takes a slot for the credential used longest ago among those free now (spreads the load), or
+   * tells how long until the first of them is free. A credential counts as used while its slot is
+   * being asked for, so that requests starting meanwhile try another one first.
+   */
+  private async acquire(
+    usable: Credential[],
+    job: Job,
+    now: number,
+  ): Promise<{ c: Credential; wait: 0 } | { c: undefined; wait: number }> {
+    const order = (c: Credential) => this.useOrder.get(c.cred.id) ?? 0;
+    let wait = Infinity;
+    for (const c of [...usable].sort((a, b) => order(a) - order(b))) {
+      const before = this.useOrder.get(c.cred.id);
+      const mark = ++this.uses;
+      this.useOrder.set(c.cred.id, mark);
+      const left = await this.options.state.acquire(this.keys(c, job), now);
+      if (left === 0) return { c, wait: 0 };
+      // Not used after all (unless another request used it meanwhile).
+      if (this.useOrder.get(c.cred.id) === mark) {
+        if (before === undefined) this.useOrder.delete(c.cred.id);
+        else this.useOrder.set(c.cred.id, before);
+      }
+      wait = Math.min(wait, left);
+    }
+    return { c: undefined, wait };
   }
 
-  private rateLimited(
+  /** Tells the state a request was answered, with what its X-RateLimit headers announced. */
+  private async answered(res: DiscordResponse, routeKey: string): Promise<void> {
+    const remaining = res.headers.get('x-ratelimit-remaining');
+    const resetAfter = res.headers.get('x-ratelimit-reset-after');
+    const limit = res.headers.get('x-ratelimit-limit');
+    const now = this.now();
+    await this.options.state.answered(
+      routeKey,
+      now,
+      remaining === null || resetAfter === null
+        ? undefined
+        : {
+            remaining: Number(remaining),
+            resetAt: now + this.discordMs(Number(resetAfter)),
+            ...(limit === null ? {} : { limit: Number(limit) }),
+          },
+    );
+  }
+
+  private async rateLimited(
     res: DiscordResponse,
     body: DiscordErrorBody | undefined,
     c: Credential,
     job: Job,
-  ): void {
+  ): Promise<void> {
     const now = this.now();
     const header = res.headers.get('retry-after');
     const seconds =
       typeof body?.retry_after === 'number' ? body.retry_after : header === null ? NaN : Number(header);
     if (!Number.isFinite(seconds)) {
       // A 429 without Retry-After is Discord's IP ban, not a rate limit: stop everything for a while.
-      this.options.state.recordInvalid(now);
+      await this.options.state.recordInvalid(now);
       this.bannedUntil = now + 10 * 60_000;
       this.options.log.error('Discord answered 429 without Retry-After: treating it as a temporary ban');
       return;
@@ -295,20 +343,25 @@ export class DiscordScheduler {
     const scope = res.headers.get('x-ratelimit-scope');
     if (scope === 'shared') {
       // The unannounced per-channel limit: not our fault, and it does not count as invalid.
-      this.options.state.block(c.kind === 'webhook' ? `channel:${c.cred.channelId}` : job.routeKey(c), until);
+      await this.options.state.block(
+        c.kind === 'webhook' ? `channel:${c.cred.channelId}` : job.routeKey(c),
+        until,
+        now,
+      );
       return;
     }
-    this.options.state.recordInvalid(now);
+    await this.options.state.recordInvalid(now);
     const global =
       scope === 'global' || body?.global === true || res.headers.get('x-ratelimit-global') === 'true';
-    this.options.state.block(global ? this.keys(c, job).at(-1)! : job.routeKey(c), until);
+    await this.options.state.block(global ? this.keys(c, job).at(-1)! : job.routeKey(c), until, now);
   }
 
-  private quarantine(c: Credential, reason: string): void {
+  private async quarantine(c: Credential, reason: string): Promise<void> {
     const health = this.health.get(c.cred.id)!;
-    health.quarantined = { reason, since: this.now() };
+    const since = this.now();
+    health.quarantined = { reason, since };
     this.options.log.error({ credential: c.cred.id, kind: c.kind, reason }, 'Discord credential quarantined');
-    this.options.onQuarantine?.(c.cred.id);
+    await this.options.onQuarantine?.(c.cred.id, reason, since);
   }
 
   private discordMs(seconds: number): number {

@@ -25,7 +25,7 @@ export interface BatcherOptions {
    */
   lingerMs: number;
   /** Milliseconds until Discord takes another message from us (0: a webhook is free now). */
-  slotWait: () => number;
+  slotWait: () => Promise<number>;
   send: (batch: QueuedPut[]) => Promise<void>;
 }
 
@@ -43,6 +43,9 @@ export class MessageBatcher {
   /** When a slot was first seen free while a partial message waited for promised chunks. */
   private freeSince: number | undefined;
   private drainScheduled = false;
+  /** A drain is between its question to the scheduler and its answer; another waits its turn. */
+  private draining = false;
+  private drainAgain = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: BatcherOptions) {}
@@ -71,16 +74,32 @@ export class MessageBatcher {
     this.drainScheduled = true;
     setImmediate(() => {
       this.drainScheduled = false;
-      this.drain();
+      void this.drain();
     });
   }
 
-  private drain(): void {
+  private async drain(): Promise<void> {
+    if (this.draining) {
+      this.drainAgain = true;
+      return;
+    }
+    this.draining = true;
+    try {
+      do {
+        this.drainAgain = false;
+        await this.drainOnce();
+      } while (this.drainAgain);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async drainOnce(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.queue.length > 0 && this.sending < this.options.messagesInFlight) {
       if (!this.fillsMessage()) {
-        const wait = this.options.slotWait();
+        const wait = await this.slotWait();
         if (wait > 0) {
           // No webhook could take the message before then: it may as well gather company meanwhile.
           this.freeSince = undefined;
@@ -99,6 +118,15 @@ export class MessageBatcher {
         this.sending--;
         this.scheduleDrain();
       });
+    }
+  }
+
+  /** When the limits cannot be read (Redis away), the message goes, and sending reports why. */
+  private async slotWait(): Promise<number> {
+    try {
+      return await this.options.slotWait();
+    } catch {
+      return 0;
     }
   }
 
