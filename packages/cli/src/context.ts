@@ -9,8 +9,6 @@ export interface CommandContext {
   api: ApiClient;
   paths: RemotePaths;
   progress: Progress;
-  /** `--json`: the result goes to stdout as one JSON document, and nothing else does. */
-  json: boolean;
   /** Aborted on Ctrl-C: transfers stop where they are, to be resumed by the next run. */
   signal: AbortSignal;
   /** `--bwlimit`: the rate every transfer of the command shares. */

@@ -74,7 +74,6 @@ async function signedIn(
     api,
     paths: new RemotePaths(api),
     progress: new Progress({ live, quiet: json }),
-    json,
     signal,
     bandwidth,
   };

@@ -111,8 +111,4 @@ export class RemotePaths {
     if (index === -1) list.push(item);
     else list[index] = item;
   }
-
-  forget(parentId: string): void {
-    this.children.delete(parentId);
-  }
 }
