@@ -19,6 +19,7 @@ export default tseslint.config(
       'scripts/**',
       'packages/server/**',
       'packages/discord-emulator/**',
+      'packages/cli/**',
       'packages/web/test/**',
     ],
     languageOptions: { globals: globals.node },
@@ -29,6 +30,7 @@ export default tseslint.config(
     files: [
       'packages/server/**/*.ts',
       'packages/discord-emulator/**/*.ts',
+      'packages/cli/**/*.ts',
       'packages/shared/**/*.ts',
       'packages/web/test/**/*.ts',
       'scripts/**/*.ts',

@@ -36,6 +36,7 @@ import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher
 import { SecretBox } from './lib/secret-box.js';
 import { Repositories } from './repositories/repositories.js';
 import { adminStorageRoutes } from './routes/admin-storage.routes.js';
+import { appPasswordRoutes } from './routes/app-passwords.routes.js';
 import { archiveRoutes } from './routes/archive.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import type { RouteContext } from './routes/context.js';
@@ -55,6 +56,7 @@ import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
+import { AppPasswordService } from './services/app-password.service.js';
 import { ArchiveService } from './services/archive.service.js';
 import { AuthService } from './services/auth.service.js';
 import { BatchUploadService } from './services/batch-upload.service.js';
@@ -235,6 +237,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const itemEvents = new ItemEvents(bus);
   const users = new UserService(repos, hasher);
   const auth = new AuthService(repos, hasher, attemptThrottle(), config, bus);
+  const appPasswords = new AppPasswordService(repos, auth, attemptThrottle(), config, bus);
   const items = new ItemService(repos, config.trashRetentionDays, itemEvents);
   const tags = new TagService(repos, items);
   const search = new SearchService(repos, items, tags);
@@ -344,6 +347,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const context: RouteContext = {
     config,
     auth,
+    appPasswords,
     users,
     items,
     files,
@@ -386,7 +390,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     publicUrl: config.publicUrl,
     listenHost: config.host,
   });
-  registerAuth(app, auth);
+  registerAuth(app, auth, appPasswords);
   registerLockPolicy(app, {
     check: (who, itemId, scope) => locks.check(who, itemId, scope),
     uploadFolder: async (who, uploadId) => (await uploads.get(who.user, uploadId)).parent_id,
@@ -402,6 +406,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         }),
       );
       await api.register(authRoutes(context));
+      await api.register(appPasswordRoutes(context));
       await api.register(
         userRoutes(context, async (uploadIds) => {
           for (const id of uploadIds) await staging.remove(id);

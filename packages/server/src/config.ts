@@ -49,6 +49,7 @@ const envSchema = z.object({
   IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT: positiveInt.default(5),
   IDRIVE_LOGIN_ATTEMPTS_PER_IP: positiveInt.default(30),
   IDRIVE_LOGIN_WINDOW_MINUTES: positiveInt.default(15),
+  IDRIVE_REQUIRE_APP_PASSWORDS: bool.default(false),
   IDRIVE_WEB_DIR: z.string().optional(),
   IDRIVE_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
   // Above the Discord scheduler's 120 s deadline: an upload waiting for capacity reads nothing meanwhile.
@@ -117,6 +118,8 @@ export interface Config {
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
   loginWindowMinutes: number;
+  /** Basic-auth gateways (WebDAV) take only app passwords, never the account password. */
+  requireAppPasswords: boolean;
   webDir: string;
   /** A request's headers must arrive within this time. */
   headersTimeoutSeconds: number;
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginAttemptsPerAccount: e.IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginAttemptsPerIp: e.IDRIVE_LOGIN_ATTEMPTS_PER_IP,
     loginWindowMinutes: e.IDRIVE_LOGIN_WINDOW_MINUTES,
+    requireAppPasswords: e.IDRIVE_REQUIRE_APP_PASSWORDS,
     webDir: e.IDRIVE_WEB_DIR ? path.resolve(e.IDRIVE_WEB_DIR) : defaultWebDir,
     headersTimeoutSeconds: e.IDRIVE_HEADERS_TIMEOUT_SECONDS,
     idleTimeoutSeconds: e.IDRIVE_IDLE_TIMEOUT_SECONDS,

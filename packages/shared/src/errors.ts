@@ -7,6 +7,8 @@ export const errorCodes = [
   'unauthorized',
   'csrf_failed',
   'forbidden',
+  /** A read-only app password was sent on a request that changes something. */
+  'read_only',
   'not_found',
   'conflict',
   'name_conflict',

@@ -37,6 +37,18 @@ export interface SessionsTable {
   expires_at: number | null;
 }
 
+/** A named secret for Basic-auth gateways and scripts (see AppPasswordService). */
+export interface AppPasswordsTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 of the whole secret, prefix included. */
+  secret_hash: string;
+  read_only: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
 export interface ItemsTable {
   id: string;
   owner_id: string;
@@ -275,6 +287,7 @@ export interface ItemTagsTable {
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
+  app_passwords: AppPasswordsTable;
   items: ItemsTable;
   file_versions: FileVersionsTable;
   chunks: ChunksTable;
@@ -298,6 +311,7 @@ export type UserRow = Selectable<UsersTable>;
 export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
+export type AppPasswordRow = Selectable<AppPasswordsTable>;
 export type ItemRow = Selectable<ItemsTable>;
 export type NewItemRow = Insertable<ItemsTable>;
 export type TagRow = Selectable<TagsTable>;

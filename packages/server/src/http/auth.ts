@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Permission } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
+import { isAppPassword, type AppPasswordService } from '../services/app-password.service.js';
 import type { AuthService, Authenticated, ClientInfo } from '../services/auth.service.js';
 import { hasPermission } from '../services/user.service.js';
 
@@ -58,16 +59,23 @@ function sameSecret(a: string, b: string): boolean {
 
 /**
  * Resolves the session on every request, then enforces each route's needs: a session unless the
- * route is public, its permission if it names one, and for cookie sessions a CSRF token on anything
- * that changes state (a bearer token cannot be sent by another site, a cookie can).
+ * route is public, its permission if it names one, for cookie sessions a CSRF token on anything
+ * that changes state (a bearer token cannot be sent by another site, a cookie can), and for a
+ * read-only app password nothing but reads.
  */
-export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+export function registerAuth(
+  app: FastifyInstance,
+  auth: AuthService,
+  appPasswords: AppPasswordService,
+): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
     const bearer = bearerToken(request);
     const cookie = bearer ? null : (request.cookies[SESSION_COOKIE] ?? null);
-    const token = bearer ?? cookie;
-    request.auth = token ? await auth.authenticate(token) : null;
+    // App passwords are bearer-only: a browser never holds one in a cookie.
+    if (bearer && isAppPassword(bearer)) request.auth = await appPasswords.authenticate(bearer);
+    else if (bearer ?? cookie) request.auth = await auth.authenticate((bearer ?? cookie)!);
+    else request.auth = null;
 
     // Judged on the route the router matched, never on the URL string: the router decodes and
     // normalises the path, so a prefix test on request.url misses `/%61pi/...` and the like. A route
@@ -88,6 +96,9 @@ export function registerAuth(app: FastifyInstance, auth: AuthService): void {
     }
     if (cookie && request.headers.upgrade?.toLowerCase() === 'websocket' && !fromOwnOrigin(request)) {
       throw new AppError(403, 'forbidden', 'A websocket signed in by cookie must be opened from this site');
+    }
+    if (request.auth.appPassword?.readOnly && !SAFE_METHODS.has(request.method)) {
+      throw new AppError(403, 'read_only', 'This app password is read-only');
     }
     const { permission } = request.routeOptions.config;
     if (permission) requirePermission(request.auth.user, permission);

@@ -1,5 +1,5 @@
-import type { Item, ItemDetails, Session, Share, User } from '@idrive/shared';
-import type { ItemRow, SessionRow, ShareRow, ShareVisitRow, UserRow } from '../db/schema.js';
+import type { AppPassword, Item, ItemDetails, Session, Share, User } from '@idrive/shared';
+import type { AppPasswordRow, ItemRow, SessionRow, ShareRow, ShareVisitRow, UserRow } from '../db/schema.js';
 import type { BatchResult } from '../services/batch-upload.service.js';
 import { permissionsOf } from '../services/user.service.js';
 
@@ -28,6 +28,16 @@ export function presentSession(row: SessionRow, currentId: string): Session {
     lastSeenAt: iso(row.last_seen_at),
     expiresAt: row.expires_at === null ? null : iso(row.expires_at),
     current: row.id === currentId,
+  };
+}
+
+export function presentAppPassword(row: AppPasswordRow): AppPassword {
+  return {
+    id: row.id,
+    name: row.name,
+    readOnly: row.read_only === 1,
+    createdAt: iso(row.created_at),
+    lastUsedAt: row.last_used_at === null ? null : iso(row.last_used_at),
   };
 }
 

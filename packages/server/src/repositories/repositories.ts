@@ -1,4 +1,5 @@
 import type { Db, DbHandle, Tx } from '../db/database.js';
+import { AppPasswordRepository } from './app-password.repository.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
@@ -22,6 +23,7 @@ import { ZipRepository } from './zip.repository.js';
 export class Repositories {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
+  readonly appPasswords: AppPasswordRepository;
   readonly items: ItemRepository;
   readonly versions: VersionRepository;
   readonly uploads: UploadRepository;
@@ -48,6 +50,7 @@ export class Repositories {
     this.dialect = dialect;
     this.users = new UserRepository(db, dialect);
     this.sessions = new SessionRepository(db);
+    this.appPasswords = new AppPasswordRepository(db);
     this.items = new ItemRepository(db);
     this.versions = new VersionRepository(db);
     this.uploads = new UploadRepository(db);

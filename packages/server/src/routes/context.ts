@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { ZipPlanning } from '../http/zip-planning.js';
+import type { AppPasswordService } from '../services/app-password.service.js';
 import type { ArchiveService } from '../services/archive.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { BatchUploadService } from '../services/batch-upload.service.js';
@@ -18,6 +19,7 @@ import type { ZipService } from '../services/zip.service.js';
 export interface RouteContext {
   config: Config;
   auth: AuthService;
+  appPasswords: AppPasswordService;
   users: UserService;
   items: ItemService;
   files: FileService;

@@ -24,7 +24,10 @@ export interface AuthPolicy {
 
 export interface Authenticated {
   user: UserRow;
+  /** The session; for an app password, a stand-in whose id is the app password's. */
   session: SessionRow;
+  /** Set when the request carries an app password rather than a session token. */
+  appPassword?: { id: string; readOnly: boolean };
 }
 
 const DAY_MS = 86_400_000;
@@ -61,12 +64,8 @@ export class AuthService {
       'Too many failed sign-in attempts',
     );
 
-    const user = await this.repos.users.findByUsername(username);
-    // Unknown users still cost one hash check, so response time does not reveal which names exist.
-    const ok = user
-      ? await this.hasher.verify(user.password_hash, password)
-      : await this.hasher.verify(await this.getDummyHash(), password).then(() => false);
-    if (!user || !ok || user.disabled) {
+    const user = await this.checkPassword(username, password);
+    if (!user) {
       throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
     }
     await attempt.succeeded([accountKey]);
@@ -82,6 +81,16 @@ export class AuthService {
     return { token, session, user };
   }
 
+  /** The enabled user with this username and password, or null; not throttled (callers throttle). */
+  async checkPassword(username: string, password: string): Promise<UserRow | null> {
+    const user = await this.repos.users.findByUsername(username);
+    // Unknown users still cost one hash check, so response time does not reveal which names exist.
+    const ok = user
+      ? await this.hasher.verify(user.password_hash, password)
+      : await this.hasher.verify(await this.getDummyHash(), password).then(() => false);
+    return user && ok && !user.disabled ? user : null;
+  }
+
   /** Resolves a token to its live session and user, or null. Expired sessions are removed. */
   authenticate(token: string): Promise<Authenticated | null> {
     return this.resolve(hashToken(token));
@@ -89,6 +98,11 @@ export class AuthService {
 
   /** Whether a session resolved earlier is still signed in (a long-lived websocket asks now and then). */
   async stillSignedIn(auth: Authenticated): Promise<boolean> {
+    if (auth.appPassword) {
+      const row = await this.repos.appPasswords.findBySecretHash(auth.session.token_hash);
+      const user = row && (await this.repos.users.findById(row.user_id));
+      return row?.id === auth.appPassword.id && !!user && !user.disabled;
+    }
     return (await this.resolve(auth.session.token_hash))?.session.id === auth.session.id;
   }
 

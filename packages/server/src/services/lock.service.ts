@@ -67,13 +67,21 @@ export class LockService {
       password_hash: hash,
       created_at: this.now(),
     });
-    // The one who just set the password need not type it again right away.
-    await this.repos.locks.grant(auth.session.id, folder.id, this.now() + this.grantMs);
+    // The one who just set the password need not type it again right away (grants belong to sessions).
+    if (!auth.appPassword)
+      await this.repos.locks.grant(auth.session.id, folder.id, this.now() + this.grantMs);
     return folder;
   }
 
   /** Opens a locked folder for this session; returns when the grant ends. */
   async unlock(auth: Authenticated, folderId: string, password: string): Promise<number> {
+    if (auth.appPassword) {
+      throw new AppError(
+        403,
+        'forbidden',
+        'A locked folder opens only for a signed-in session, not an app password',
+      );
+    }
     await this.verify(auth.user, folderId, password);
     const expiresAt = this.now() + this.grantMs;
     await this.repos.locks.grant(auth.session.id, folderId, expiresAt);

@@ -83,6 +83,26 @@ describeEachDb('authorisation on every route', (dialect) => {
     }
   });
 
+  it('refuses a read-only app password on every route that changes state', async () => {
+    const created = await t.drive.app.inject({
+      method: 'POST',
+      url: '/api/v1/account/app-passwords',
+      headers: bearer(stranger),
+      payload: { name: 'reader', readOnly: true },
+    });
+    const secret = created.json<{ secret: string }>().secret;
+    const unsafe = apiRoutes.filter((r) => !r.public && !['GET', 'HEAD', 'OPTIONS'].includes(r.method));
+    expect(unsafe.length).toBeGreaterThan(25);
+    for (const route of unsafe) {
+      const res = await call(route, bearer(secret));
+      expect(res.statusCode, `${route.method} ${route.url}`).toBe(403);
+      expect(res.json<{ error: { code: string } }>().error.code).toBe('read_only');
+    }
+    expect(
+      (await call({ method: 'GET', url: '/api/v1/folders/root' } as RouteInfo, bearer(secret))).statusCode,
+    ).toBe(200);
+  });
+
   it('refuses a user without the permission a route needs', async () => {
     const needing = apiRoutes.filter((r) => r.permission);
     expect(needing.length).toBeGreaterThan(10);

@@ -14,6 +14,7 @@ export interface OwnerFixture {
   userId: string;
   shareId: string;
   tagId: string;
+  appPasswordId: string;
 }
 
 export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
@@ -46,6 +47,12 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
     payload: { itemId: folder.json<Item>().id },
   });
   const tag = await inject({ method: 'POST', url: '/api/v1/tags', headers: auth, payload: { name: 'mine' } });
+  const appPassword = await inject({
+    method: 'POST',
+    url: '/api/v1/account/app-passwords',
+    headers: auth,
+    payload: { name: 'mine' },
+  });
   return {
     token: a.token,
     rootId: root.folder.id,
@@ -56,6 +63,7 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
     userId: a.user.id,
     shareId: share.json<{ id: string }>().id,
     tagId: tag.json<{ id: string }>().id,
+    appPasswordId: appPassword.json<{ appPassword: { id: string } }>().appPassword.id,
   };
 }
 
@@ -68,6 +76,7 @@ export function ownerIdFor(url: string, owner: OwnerFixture): string {
   if (url.startsWith('/api/v1/users/')) return owner.userId;
   if (url.startsWith('/api/v1/shares/')) return owner.shareId;
   if (url.startsWith('/api/v1/tags/')) return owner.tagId;
+  if (url.startsWith('/api/v1/account/app-passwords/')) return owner.appPasswordId;
   // Admin routes: the permission check comes first, any well-formed id will do.
   if (url.startsWith('/api/v1/admin/')) return '123456789012345678';
   throw new Error(`No owner id known for ${url}: add it to the route walk`);

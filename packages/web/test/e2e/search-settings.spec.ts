@@ -145,7 +145,7 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => sessions.getByRole('listitem').count()).toBe(1);
     await expect(elsewhere.json('GET', '/auth/me')).rejects.toThrow(/401/);
 
-    const password = page.getByRole('region', { name: 'Password' });
+    const password = page.getByRole('region', { name: 'Password', exact: true });
     await password.getByLabel('Current password').fill('not-my-password');
     await password.getByLabel('New password', { exact: true }).fill('erin-second-password');
     await password.getByLabel('Repeat the new password').fill('erin-second-password');
