@@ -10,6 +10,7 @@ import { zip } from './migrations/0007-zip.js';
 import { shares } from './migrations/0008-shares.js';
 import { shareTokens } from './migrations/0009-share-tokens.js';
 import { camera } from './migrations/0010-camera.js';
+import { webdav } from './migrations/0013-webdav.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 /** Keys some migrations need to seal what they move out of the clear. */
@@ -30,6 +31,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0008-shares': shares(handle.dialect),
     '0009-share-tokens': shareTokens(keys),
     '0010-camera': camera,
+    '0013-webdav': webdav,
   };
 }
 
