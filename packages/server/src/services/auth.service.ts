@@ -49,6 +49,23 @@ export class AuthService {
     client: ClientInfo,
     deviceName?: string,
   ): Promise<{ token: string; session: SessionRow; user: UserRow }> {
+    const user = await this.checkPassword(username, password, client);
+    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
+    const { token, session } = await this.openSession(
+      user.id,
+      'browser',
+      name,
+      client,
+      this.policy.sessionTtlDays,
+    );
+    return { token, session, user };
+  }
+
+  /**
+   * The account whose password this is, throttled as sign-in is (WebDAV's Basic auth uses the same
+   * check): 401 for a wrong one, 429 once too many were wrong.
+   */
+  async checkPassword(username: string, password: string, client: ClientInfo): Promise<UserRow> {
     // Counted per address, and per account from one address: someone hammering an account from
     // elsewhere slows themselves down, never its owner signing in from their own address.
     const ip = client.ip ?? 'unknown';
@@ -70,16 +87,7 @@ export class AuthService {
       throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
     }
     await attempt.succeeded([accountKey]);
-
-    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
-    const { token, session } = await this.openSession(
-      user.id,
-      'browser',
-      name,
-      client,
-      this.policy.sessionTtlDays,
-    );
-    return { token, session, user };
+    return user;
   }
 
   /** Resolves a token to its live session and user, or null. Expired sessions are removed. */
