@@ -20,6 +20,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** Also takes the bearer token as `?access_token=` (websockets from scripts that cannot set headers). */
     queryToken?: boolean;
+    /** Signed in with HTTP Basic instead of a session (WebDAV clients know nothing else). */
+    basicAuth?: boolean;
   }
 }
 
@@ -61,9 +63,24 @@ function sameSecret(a: string, b: string): boolean {
  * route is public, its permission if it names one, and for cookie sessions a CSRF token on anything
  * that changes state (a bearer token cannot be sent by another site, a cookie can).
  */
-export function registerAuth(app: FastifyInstance, auth: AuthService): void {
+export function registerAuth(
+  app: FastifyInstance,
+  auth: AuthService,
+  basic: (request: FastifyRequest) => Promise<Authenticated | null>,
+): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.basicAuth) {
+      request.auth = await basic(request);
+      if (!request.auth) {
+        throw new AppError(401, 'unauthorized', 'Sign in with your username and password', undefined, {
+          'www-authenticate': 'Basic realm="I Drive", charset="UTF-8"',
+        });
+      }
+      const { permission } = request.routeOptions.config;
+      if (permission) requirePermission(request.auth.user, permission);
+      return;
+    }
     const bearer = bearerToken(request);
     const cookie = bearer ? null : (request.cookies[SESSION_COOKIE] ?? null);
     const token = bearer ?? cookie;
