@@ -46,14 +46,21 @@ export function parseDavPath(url: string): DavPath {
  */
 export function parseDestination(header: string | undefined, host: string): DavPath {
   if (!header) throw badRequest('A Destination header is needed');
+  if (header.startsWith('/')) return underDav(header);
   let url: URL;
   try {
-    url = new URL(header, `http://${host}`);
+    url = new URL(header);
   } catch {
     throw badRequest('The Destination header is not a URL');
   }
-  if (url.host !== host) throw new AppError(502, 'bad_request', 'The Destination is on another server');
-  const pathname = header.startsWith('/') ? header : url.pathname;
+  // Compared as URLs spell them, so an explicit default port (`host:80`) is the same host.
+  if (url.host !== new URL(`http://${host}`).host) {
+    throw new AppError(502, 'bad_request', 'The Destination is on another server');
+  }
+  return underDav(url.pathname);
+}
+
+function underDav(pathname: string): DavPath {
   if (pathname !== DAV_PREFIX && !pathname.startsWith(`${DAV_PREFIX}/`)) {
     throw new AppError(502, 'bad_request', `The Destination is not under ${DAV_PREFIX}/`);
   }
