@@ -67,10 +67,11 @@ export async function lock(call: DavCall, deps: DavDeps): Promise<FastifyReply> 
 
 /** UNLOCK with the Lock-Token header: 204, or 409 for a token that does not lock this URL. */
 export async function unlock(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
-  const { request, reply, user } = call;
+  const { request, reply, user, auth } = call;
+  const res = await resolve(deps, user, call.path.segments);
+  await gate(deps, auth, res, 'item');
   const token = /^\s*<([^>]+)>\s*$/.exec(String(request.headers['lock-token'] ?? ''))?.[1];
   if (!token) throw badRequest('UNLOCK needs a Lock-Token header: <token>');
-  const res = await resolve(deps, user, call.path.segments);
   await deps.davLocks.unlock(user.id, res.key, token);
   return reply.code(204).send();
 }

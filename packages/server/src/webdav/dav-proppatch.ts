@@ -51,8 +51,8 @@ export async function proppatch(call: DavCall, deps: DavDeps): Promise<FastifyRe
       );
   });
   const res = await resolve(deps, user, call.path.segments);
-  if (!res.item) throw notFound('Resource');
   await gate(deps, auth, res, 'item');
+  if (!res.item) throw notFound('Resource');
   await checkWrite(deps, request, user, [{ res, below: false }]);
   const refused = ops.some(isLive);
   if (!refused) {

@@ -43,9 +43,9 @@ export async function propfind(call: DavCall, deps: DavDeps): Promise<FastifyRep
   if (depth !== '0' && depth !== '1') throw badRequest('Depth must be 0, 1 or infinity');
   const props = parsePropfind(await readBody(request));
   const res = await resolve(deps, user, call.path.segments);
-  if (!res.item) throw notFound('Resource');
-  const listing = depth === '1' && res.item.type === 'folder';
+  const listing = depth === '1' && res.item?.type === 'folder';
   await gate(deps, auth, res, listing ? 'contents' : 'item');
+  if (!res.item) throw notFound('Resource');
   const item = res.item;
   const locks = await deps.davLocks.affecting(user.id, res.key, listing);
   const entries = async (rows: ItemRow[], parentSegments: string[]): Promise<DavEntry[]> => {
@@ -97,8 +97,8 @@ async function* multistatus(
 export async function getContent(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
   const { request, reply, user, auth } = call;
   const res = await resolve(deps, user, call.path.segments);
-  if (!res.item) throw notFound('Resource');
   await gate(deps, auth, res, 'contents');
+  if (!res.item) throw notFound('Resource');
   if (res.item.type === 'folder') {
     return reply
       .code(200)

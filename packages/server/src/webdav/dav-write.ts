@@ -55,8 +55,8 @@ export async function put(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
   const { request, reply, user, auth } = call;
   if (call.path.segments.length === 0) throw notAllowed('The root is a collection');
   const res = await resolve(deps, user, call.path.segments);
-  if (res.item?.type === 'folder') throw notAllowed('PUT cannot replace a collection');
   await gate(deps, auth, res, 'contents');
+  if (res.item?.type === 'folder') throw notAllowed('PUT cannot replace a collection');
   const name = res.item ? res.item.name : newName(res);
   if (res.item) requirePermission(user, 'delete');
   await checkWrite(deps, request, user, [{ res, below: false }]);
@@ -92,8 +92,8 @@ export async function mkcol(call: DavCall, deps: DavDeps): Promise<FastifyReply>
   const { request, reply, user, auth } = call;
   if (hasBody(request)) throw new AppError(415, 'unsupported_media_type', 'MKCOL takes no body');
   const res = await resolve(deps, user, call.path.segments);
-  if (res.item) throw notAllowed('Something already exists at this URL');
   await gate(deps, auth, res, 'contents');
+  if (res.item) throw notAllowed('Something already exists at this URL');
   const name = newName(res);
   await checkWrite(deps, request, user, [{ res, below: false }]);
   await deps.items.createFolder(user, res.parent!.id, name);
@@ -104,9 +104,9 @@ export async function mkcol(call: DavCall, deps: DavDeps): Promise<FastifyReply>
 export async function remove(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
   const { request, reply, user, auth } = call;
   const res = await resolve(deps, user, call.path.segments);
+  await gate(deps, auth, res, 'item');
   if (!res.item) throw notFound('Resource');
   if (res.item.parent_id === null) throw forbidden('The root cannot be deleted');
-  await gate(deps, auth, res, 'item');
   await checkWrite(deps, request, user, [{ res, below: true }]);
   await trashAt(deps, call, res);
   return reply.code(204).send();
@@ -126,12 +126,12 @@ export async function copyOrMove(call: DavCall, deps: DavDeps, move: boolean): P
   const { request, reply, user, auth } = call;
   const dest = parseDestination(request.headers.destination as string | undefined, request.host);
   const src = await resolve(deps, user, call.path.segments);
+  await gate(deps, auth, src, move ? 'item' : 'contents');
   if (!src.item) throw notFound('Resource');
   if (src.item.parent_id === null) throw forbidden('The root cannot be copied or moved');
   const target = await resolve(deps, user, dest.segments);
-  if (target.key === src.key) throw forbidden('The source and the destination are the same');
-  await gate(deps, auth, src, move ? 'item' : 'contents');
   await gate(deps, auth, target, 'item');
+  if (target.key === src.key) throw forbidden('The source and the destination are the same');
   const name = newName(target);
   const overwrite = String(request.headers.overwrite ?? 'T').toUpperCase() !== 'F';
   if (target.item && !overwrite) throw precondition('The destination exists and Overwrite is F');
