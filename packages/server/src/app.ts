@@ -85,6 +85,9 @@ import { preparePrivateDir } from './storage/private-files.js';
 import { StoreRegistry } from './storage/store-registry.js';
 import { DbUploadStaging } from './storage/db-upload-staging.js';
 import { DiskUploadStaging } from './storage/upload-staging.js';
+import { GatewayCredentials, basicAuthenticator } from './webdav/dav-credentials.js';
+import { DavLockService } from './webdav/dav-locks.js';
+import { davRoutes, registerDavMethods } from './webdav/dav.routes.js';
 
 /** What tests (and later features) may swap in. */
 export interface AppOverrides {
@@ -170,6 +173,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     bodyLimit: 1024 * 1024,
   });
   capConnectionsPerAddress(app.server, config.maxConnectionsPerIp);
+  registerDavMethods(app);
   const log = app.log;
   preparePrivateDir(config.dataDir, (message) => log.warn(message));
   const routes: RouteInfo[] = [];
@@ -390,7 +394,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     publicUrl: config.publicUrl,
     listenHost: config.host,
   });
-  registerAuth(app, auth, appPasswords);
+  registerAuth(app, auth, appPasswords, basicAuthenticator(new GatewayCredentials(appPasswords, repos)));
   registerLockPolicy(app, {
     check: (who, itemId, scope) => locks.check(who, itemId, scope),
     uploadFolder: async (who, uploadId) => (await uploads.get(who.user, uploadId)).parent_id,
@@ -432,6 +436,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       );
     },
     { prefix: API_PREFIX },
+  );
+  await app.register(
+    davRoutes({ repos, items, files, folderLocks: locks, davLocks: new DavLockService(repos) }),
   );
   await app.register(webRoutes(config.webDir));
 

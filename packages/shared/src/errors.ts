@@ -33,6 +33,8 @@ export const errorCodes = [
   'preview_pending',
   'preview_unavailable',
   'unsupported_media_type',
+  /** WebDAV: the method does not apply to what is at the URL (MKCOL where something exists, PUT on a collection). */
+  'method_not_allowed',
   /** A stored zip the archive viewer cannot or will not read (corrupt, hostile, encrypted). */
   'bad_archive',
   /** The request named a host this drive does not answer to (DNS rebinding, or a missing setting). */

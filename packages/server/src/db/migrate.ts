@@ -12,6 +12,7 @@ import { shareTokens } from './migrations/0009-share-tokens.js';
 import { camera } from './migrations/0010-camera.js';
 import { clusterWork } from './migrations/0011-cluster-work.js';
 import { discordQuarantine } from './migrations/0012-discord-quarantine.js';
+import { webdav } from './migrations/0013-webdav.js';
 import { appPasswords } from './migrations/0014-app-passwords.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
@@ -35,6 +36,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0010-camera': camera,
     '0011-cluster-work': clusterWork(handle.dialect),
     '0012-discord-quarantine': discordQuarantine,
+    '0013-webdav': webdav,
     '0014-app-passwords': appPasswords,
   };
 }

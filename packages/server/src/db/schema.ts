@@ -86,6 +86,9 @@ export interface FileVersionsTable {
   created_at: number;
   /** CRC-32 of the plaintext, once a zip download has computed it (zip entries need it). */
   crc32: ColumnType<number | null, number | null | undefined, number | null>;
+  /** SHA-1 and MD5 of the plaintext (hex), when the upload computed them. */
+  sha1: ColumnType<string | null, string | null | undefined, string | null>;
+  md5: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ChunksTable {
@@ -284,6 +287,30 @@ export interface ItemTagsTable {
   tag_id: string;
 }
 
+/** A WebDAV lock on a path of a user's drive (RFC 4918 class 2). */
+export interface DavLocksTable {
+  token: string;
+  user_id: string;
+  /** Folded segments joined by `/`, '' for the root: the same path however a client spells it. */
+  path: string;
+  /** 1 for Depth: infinity, 0 for the resource alone (integers: SQLite has no booleans). */
+  infinite: number;
+  /** 1 exclusive, 0 shared. */
+  exclusive: number;
+  owner_xml: string | null;
+  timeout_seconds: number;
+  expires_at: number;
+  created_at: number;
+}
+
+/** A property a WebDAV client stored on an item (PROPPATCH), kept as XML. */
+export interface DavPropertiesTable {
+  item_id: string;
+  namespace: string;
+  name: string;
+  value: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -305,6 +332,8 @@ export interface Database {
   share_visits: ShareVisitsTable;
   tags: TagsTable;
   item_tags: ItemTagsTable;
+  dav_locks: DavLocksTable;
+  dav_properties: DavPropertiesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -324,4 +353,6 @@ export type MediaRow = Selectable<MediaTable>;
 export type ShareRow = Selectable<SharesTable>;
 export type ShareVisitRow = Selectable<ShareVisitsTable>;
 export type UploadRow = Selectable<UploadsTable>;
+export type DavLockRow = Selectable<DavLocksTable>;
+export type DavPropertyRow = Selectable<DavPropertiesTable>;
 export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;

@@ -21,6 +21,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** Also takes the bearer token as `?access_token=` (websockets from scripts that cannot set headers). */
     queryToken?: boolean;
+    /** Signed in with HTTP Basic instead of a session (WebDAV clients know nothing else). */
+    basicAuth?: boolean;
   }
 }
 
@@ -67,9 +69,22 @@ export function registerAuth(
   app: FastifyInstance,
   auth: AuthService,
   appPasswords: AppPasswordService,
+  basic: (request: FastifyRequest) => Promise<Authenticated | null>,
 ): void {
   app.decorateRequest('auth', null);
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.basicAuth) {
+      request.auth = await basic(request);
+      if (!request.auth) {
+        throw new AppError(401, 'unauthorized', 'Sign in with your username and password', undefined, {
+          'www-authenticate': 'Basic realm="I Drive", charset="UTF-8"',
+        });
+      }
+      refuseReadOnlyWrites(request.auth, request.method);
+      const { permission } = request.routeOptions.config;
+      if (permission) requirePermission(request.auth.user, permission);
+      return;
+    }
     const bearer = bearerToken(request);
     const cookie = bearer ? null : (request.cookies[SESSION_COOKIE] ?? null);
     // App passwords are bearer-only: a browser never holds one in a cookie.
@@ -97,12 +112,19 @@ export function registerAuth(
     if (cookie && request.headers.upgrade?.toLowerCase() === 'websocket' && !fromOwnOrigin(request)) {
       throw new AppError(403, 'forbidden', 'A websocket signed in by cookie must be opened from this site');
     }
-    if (request.auth.appPassword?.readOnly && !SAFE_METHODS.has(request.method)) {
-      throw new AppError(403, 'read_only', 'This app password is read-only');
-    }
+    refuseReadOnlyWrites(request.auth, request.method);
     const { permission } = request.routeOptions.config;
     if (permission) requirePermission(request.auth.user, permission);
   });
+}
+
+/** Methods that only read: a read-only app password may send nothing else (PROPFIND is WebDAV's listing). */
+const READ_METHODS = new Set([...SAFE_METHODS, 'PROPFIND']);
+
+function refuseReadOnlyWrites(auth: Authenticated, method: string): void {
+  if (auth.appPassword?.readOnly && !READ_METHODS.has(method)) {
+    throw new AppError(403, 'read_only', 'This app password is read-only');
+  }
 }
 
 export function requirePermission(user: UserRow, permission: Permission): void {

@@ -48,6 +48,20 @@ export class ItemRepository {
     return new Set(rows.map((r) => r.name_key));
   }
 
+  /**
+   * The next page of a folder's live children in name order, after the name key `after`: a walk
+   * through a folder of any size costs one indexed range read per page.
+   */
+  listChildrenAfter(parentId: string, after: string | null, limit: number): Promise<ItemRow[]> {
+    let query = this.db
+      .selectFrom('items')
+      .selectAll()
+      .where('parent_id', '=', parentId)
+      .where('trashed_at', 'is', null);
+    if (after !== null) query = query.where('name_key', '>', after);
+    return query.orderBy('name_key').limit(limit).execute();
+  }
+
   /** A page of a folder's live children: folders first, then the chosen order, ties by name. */
   listChildren(parentId: string, q: ListOrder): Promise<ItemRow[]> {
     // 'folder' sorts after 'file', so descending type puts folders first.

@@ -1,5 +1,6 @@
 import type { Db, DbHandle, Tx } from '../db/database.js';
 import { AppPasswordRepository } from './app-password.repository.js';
+import { DavRepository } from './dav.repository.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
@@ -37,6 +38,7 @@ export class Repositories {
   readonly zip: ZipRepository;
   readonly tags: TagRepository;
   readonly search: SearchRepository;
+  readonly dav: DavRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -64,6 +66,7 @@ export class Repositories {
     this.tags = new TagRepository(db);
     this.search = new SearchRepository(db, dialect);
     this.zip = new ZipRepository(db);
+    this.dav = new DavRepository(db);
   }
 
   /**

@@ -26,6 +26,10 @@ export class VersionRepository {
     return rows;
   }
 
+  async setChecksums(id: string, sha1: string, md5: string): Promise<void> {
+    await this.db.updateTable('file_versions').set({ sha1, md5 }).where('id', '=', id).execute();
+  }
+
   async markCommitted(id: string, size: number, sha256: string): Promise<void> {
     await this.db
       .updateTable('file_versions')

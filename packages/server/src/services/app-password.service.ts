@@ -132,7 +132,7 @@ export class AppPasswordService {
       return found && { user: found.user, readOnly: found.row.read_only === 1, appPasswordId: found.row.id };
     }
     if (this.policy.requireAppPasswords) return null;
-    const user = await this.auth.checkPassword(username, secret);
+    const user = await this.auth.matchPassword(username, secret);
     return user && { user, readOnly: false, appPasswordId: null };
   }
 

@@ -52,6 +52,23 @@ export class AuthService {
     client: ClientInfo,
     deviceName?: string,
   ): Promise<{ token: string; session: SessionRow; user: UserRow }> {
+    const user = await this.checkPassword(username, password, client);
+    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
+    const { token, session } = await this.openSession(
+      user.id,
+      'browser',
+      name,
+      client,
+      this.policy.sessionTtlDays,
+    );
+    return { token, session, user };
+  }
+
+  /**
+   * The account whose password this is, throttled as sign-in is: 401 for a wrong one, 429 once too
+   * many were wrong.
+   */
+  async checkPassword(username: string, password: string, client: ClientInfo): Promise<UserRow> {
     // Counted per address, and per account from one address: someone hammering an account from
     // elsewhere slows themselves down, never its owner signing in from their own address.
     const ip = client.ip ?? 'unknown';
@@ -64,25 +81,16 @@ export class AuthService {
       'Too many failed sign-in attempts',
     );
 
-    const user = await this.checkPassword(username, password);
+    const user = await this.matchPassword(username, password);
     if (!user) {
       throw new AppError(401, 'unauthorized', 'Wrong username or password, or the account is disabled');
     }
     await attempt.succeeded([accountKey]);
-
-    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
-    const { token, session } = await this.openSession(
-      user.id,
-      'browser',
-      name,
-      client,
-      this.policy.sessionTtlDays,
-    );
-    return { token, session, user };
+    return user;
   }
 
   /** The enabled user with this username and password, or null; not throttled (callers throttle). */
-  async checkPassword(username: string, password: string): Promise<UserRow | null> {
+  async matchPassword(username: string, password: string): Promise<UserRow | null> {
     const user = await this.repos.users.findByUsername(username);
     // Unknown users still cost one hash check, so response time does not reveal which names exist.
     const ok = user

@@ -10,7 +10,7 @@ import type { Repositories } from '../repositories/repositories.js';
 import { BufferPool } from '../storage/buffer-pool.js';
 import { ChunkBudget } from '../storage/chunk-budget.js';
 import { containerOf } from '../storage/chunk-store.js';
-import type { CipherPool, CipherSession } from '../storage/cipher-pool.js';
+import type { CipherPool, CipherSession, Digests } from '../storage/cipher-pool.js';
 import { ChunkWriter } from '../storage/chunk-writer.js';
 import { readPlaintext, type StoredChunkRef } from '../storage/chunk-reader.js';
 import { IntegrityError } from '../storage/errors.js';
@@ -26,6 +26,19 @@ export interface UploadTarget {
   name: string;
   conflict: ConflictPolicy;
   mimeType: string;
+}
+
+/**
+ * What an upload is checked and recorded with: the SHA-256 the client expects, and with `checksums`
+ * SHA-1 and MD5 too (computed on the cipher thread beside the SHA-256; WebDAV clients compare them),
+ * which may also be given to check.
+ */
+export interface UploadChecks {
+  declaredSize?: number;
+  sha256?: string;
+  checksums?: boolean;
+  sha1?: string;
+  md5?: string;
 }
 
 /** A stored version opened for reading: its row, its chunks and the cipher to open them. */
@@ -174,7 +187,7 @@ export class FileService {
     user: UserRow,
     target: UploadTarget,
     body: AsyncIterable<Buffer>,
-    options: { declaredSize?: number; sha256?: string } = {},
+    options: UploadChecks = {},
   ): Promise<ItemRow> {
     await this.checkTarget(user, target);
     return this.storeThen(user, body, options, async ({ versionId, size, sha256, head }) =>
@@ -195,12 +208,12 @@ export class FileService {
   private async storeThen(
     user: UserRow,
     body: AsyncIterable<Buffer>,
-    options: { declaredSize?: number; sha256?: string },
+    options: UploadChecks,
     commit: (stored: { versionId: string; size: number; sha256: string; head: Buffer }) => Promise<ItemRow>,
   ): Promise<ItemRow> {
     if (options.declaredSize !== undefined) this.checkSize(options.declaredSize);
     const { versionId, cipher } = await this.startVersion(user.id);
-    const session = this.pool.session(true);
+    const session = this.pool.session(true, { checksums: options.checksums });
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
     try {
       let received = 0;
@@ -214,13 +227,10 @@ export class FileService {
         await writer.write(piece);
       }
       const { size } = await writer.finish();
-      const sha256 = await session.digest();
-      if (options.sha256 && options.sha256 !== sha256) {
-        throw new AppError(400, 'integrity_failed', 'The uploaded bytes do not match the sha256 given', {
-          expected: options.sha256,
-          received: sha256,
-        });
-      }
+      const digests = await session.digests();
+      checkDigests(options, digests);
+      const { sha256, sha1, md5 } = digests;
+      if (sha1 && md5) await this.repos.versions.setChecksums(versionId, sha1, md5);
       return await commit({ versionId, size, sha256, head: Buffer.concat(head) });
     } catch (err) {
       await writer.abort();
@@ -318,7 +328,7 @@ export class FileService {
     user: UserRow,
     fileId: string,
     body: AsyncIterable<Buffer>,
-    options: { declaredSize?: number; sha256?: string; accepts?: (version: FileVersionRow) => boolean } = {},
+    options: UploadChecks & { accepts?: (version: FileVersionRow) => boolean } = {},
   ): Promise<ItemRow> {
     const replaceable = async (r: Repositories): Promise<ItemRow> => {
       const file = await this.items.get(user, fileId, r);
@@ -534,6 +544,19 @@ function chunkRef(c: ChunkRow): StoredChunkRef {
     plainSize: c.plain_size,
     offset: c.pack_offset ?? 0,
   };
+}
+
+/** 400 when the bytes received are not the ones the client said it sent. */
+function checkDigests(expected: UploadChecks, received: Digests): void {
+  for (const algorithm of ['sha256', 'sha1', 'md5'] as const) {
+    const want = expected[algorithm]?.toLowerCase();
+    if (want && want !== received[algorithm]) {
+      throw new AppError(400, 'integrity_failed', `The uploaded bytes do not match the ${algorithm} given`, {
+        expected: want,
+        received: received[algorithm],
+      });
+    }
+  }
 }
 
 function shaMismatch(): IntegrityError {

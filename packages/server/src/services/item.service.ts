@@ -165,37 +165,67 @@ export class ItemService {
     return this.repos.transaction(async (r) => {
       await r.users.lockTree(user.id);
       const target = await this.liveFolder(user, parentId, r);
-      const targetPath = await r.items.pathTo(target.id);
       const copies: ItemRow[] = [];
-      for (const id of ids) {
-        const source = await this.get(user, id, r);
-        if (source.parent_id === null) throw badRequest('The root folder cannot be copied');
-        if (source.trashed_at !== null) throw conflict(`"${source.name}" is in the trash; restore it first`);
-        if (targetPath.some((p) => p.id === source.id))
-          throw conflict('A folder cannot be copied into itself');
-        const subtree = (await r.items.subtree(source.id)).filter((row) => row.trashed_at === null);
-        const newIds = new Map(subtree.map((row) => [row.id, randomUUID()]));
-        const now = Date.now();
-        const name = await this.freeName(r, target.id, source.name);
-        const rows: NewItemRow[] = subtree.map((row) => ({
-          ...stripDepth(row),
-          id: newIds.get(row.id)!,
-          parent_id: row.id === source.id ? target.id : newIds.get(row.parent_id!)!,
-          ...(row.id === source.id ? { name, name_key: nameKey(name) } : {}),
-          created_at: now,
-          updated_at: now,
-        }));
-        await r.items.insertMany(rows);
-        // A copy of a locked folder is locked with the same password: copying must not open it.
-        await r.locks.copyLocks(newIds, now);
-        await r.tags.copyTags(newIds);
-        await r.items.addSizeToChain(target.id, source.size);
-        await r.users.addUsedBytes(user.id, fileBytes(subtree));
-        const copy = (await r.items.findById(newIds.get(source.id)!))!;
-        await this.events.copied(r, copy, source.id);
-        copies.push(copy);
-      }
+      for (const id of ids) copies.push(await this.copyInto(r, user, id, target));
       return copies;
+    });
+  }
+
+  /** Copies one item into a folder under the name given (a WebDAV COPY); a taken name is a conflict. */
+  async copyAs(user: UserRow, id: string, parentId: string, name: string): Promise<ItemRow> {
+    return this.repos.transaction(async (r) => {
+      await r.users.lockTree(user.id);
+      const target = await this.liveFolder(user, parentId, r);
+      if (await r.items.findLiveChild(target.id, nameKey(name))) throw nameConflict(name);
+      return this.copyInto(r, user, id, target, name);
+    });
+  }
+
+  /** One copy, inside the caller's transaction; without `name` it keeps the original's, numbered if taken. */
+  private async copyInto(
+    r: Repositories,
+    user: UserRow,
+    id: string,
+    target: ItemRow,
+    chosenName?: string,
+  ): Promise<ItemRow> {
+    const targetPath = await r.items.pathTo(target.id);
+    const source = await this.get(user, id, r);
+    if (source.parent_id === null) throw badRequest('The root folder cannot be copied');
+    if (source.trashed_at !== null) throw conflict(`"${source.name}" is in the trash; restore it first`);
+    if (targetPath.some((p) => p.id === source.id)) throw conflict('A folder cannot be copied into itself');
+    const subtree = (await r.items.subtree(source.id)).filter((row) => row.trashed_at === null);
+    const newIds = new Map(subtree.map((row) => [row.id, randomUUID()]));
+    const now = Date.now();
+    const name = chosenName ?? (await this.freeName(r, target.id, source.name));
+    const rows: NewItemRow[] = subtree.map((row) => ({
+      ...stripDepth(row),
+      id: newIds.get(row.id)!,
+      parent_id: row.id === source.id ? target.id : newIds.get(row.parent_id!)!,
+      ...(row.id === source.id ? { name, name_key: nameKey(name) } : {}),
+      created_at: now,
+      updated_at: now,
+    }));
+    await r.items.insertMany(rows);
+    // A copy of a locked folder is locked with the same password: copying must not open it.
+    await r.locks.copyLocks(newIds, now);
+    await r.tags.copyTags(newIds);
+    await r.dav.copyProperties(newIds);
+    await r.items.addSizeToChain(target.id, source.size);
+    await r.users.addUsedBytes(user.id, fileBytes(subtree));
+    const copy = (await r.items.findById(newIds.get(source.id)!))!;
+    await this.events.copied(r, copy, source.id);
+    return copy;
+  }
+
+  /** Sets when an item was last modified (a sync client keeps the time the file had where it came from). */
+  async setModified(user: UserRow, id: string, at: number): Promise<ItemRow> {
+    return this.repos.transaction(async (r) => {
+      const item = await this.get(user, id, r);
+      await r.items.update(item.id, { updated_at: at });
+      const updated = (await r.items.findById(item.id))!;
+      await this.events.updated(r, updated, 'content');
+      return updated;
     });
   }
 

@@ -41,6 +41,24 @@ for (const threads of [0, 1]) {
       expect(await reading.digest()).toBe(expected);
     });
 
+    it('keeps SHA-1 and MD5 beside the SHA-256 when asked, and only then', async () => {
+      const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+      const plain = randomBytes(2 * CHUNK + 99);
+      const digest = (algorithm: string) => createHash(algorithm).update(plain).digest('hex');
+      const sealAll = async (checksums: boolean) => {
+        const session = pool.session(true, { checksums });
+        const pieces = [0, 1, 2].map((k) => Buffer.from(plain.subarray(k * CHUNK, (k + 1) * CHUNK)));
+        await Promise.all(pieces.map((p, k) => session.seal(cipher, k * (CHUNK / SEGMENT_SIZE), p, k === 2)));
+        return session.digests();
+      };
+      expect(await sealAll(true)).toEqual({
+        sha256: digest('sha256'),
+        sha1: digest('sha1'),
+        md5: digest('md5'),
+      });
+      expect(await sealAll(false)).toEqual({ sha256: digest('sha256') });
+    });
+
     it('rejects a damaged chunk with an IntegrityError naming the chunk and segment', async () => {
       const cipher = new SegmentCipher(randomBytes(32), randomUUID());
       const session = pool.session(false);

@@ -9,6 +9,8 @@ interface CipherJobBase {
   session: number;
   /** Add the job's plaintext to the session's running SHA-256. */
   hash: boolean;
+  /** Keep SHA-1 and MD5 beside it (set from the session's first job on). */
+  checksums: boolean;
   dataKey: Uint8Array;
   versionId: string;
   firstSegment: number;
@@ -47,7 +49,7 @@ export type WorkerJob =
 export type WorkerResult =
   /** `input` comes back too, so its buffer can be used again. */
   | { id: number; output: Uint8Array; input?: Uint8Array; outcomes?: PackedOutcome[] }
-  | { id: number; digest: string }
+  | { id: number; digest: string; checksums?: { sha1: string; md5: string } }
   | { id: number; hashed: true }
   | { id: number; error: ThreadError };
 
@@ -81,11 +83,12 @@ export class CipherPool {
    * hashing costs about twice what opening does, and on one thread the two take turns, so a
    * download ran at the speed of open + SHA-256; apart, the next chunk opens while this one hashes.
    */
-  session(hash: boolean, options: { hashApart?: boolean } = {}): CipherSession {
-    if (this.size === 0 || this.closed) return new InlineSession(hash);
+  session(hash: boolean, options: { hashApart?: boolean; checksums?: boolean } = {}): CipherSession {
+    const checksums = hash && options.checksums === true;
+    if (this.size === 0 || this.closed) return new InlineSession(hash, checksums);
     const target = this.pick()!;
     const hasher = hash && options.hashApart ? this.pick(target) : undefined;
-    return new WorkerSession(target, hasher, this.nextId++, hash, () => this.nextId++);
+    return new WorkerSession(target, hasher, this.nextId++, { hash, checksums }, () => this.nextId++);
   }
 
   /**
@@ -190,16 +193,25 @@ export interface CipherSession {
   ): Promise<Buffer>;
   /** SHA-256 (hex) of everything hashed; ends the session. */
   digest(): Promise<string>;
+  /** The same, with SHA-1 and MD5 when the session was opened with `checksums`; ends the session. */
+  digests(): Promise<Digests>;
   /** Ends the session without a digest. */
   drop(): void;
 }
 
+/** Hex digests of a file's plaintext. */
+export interface Digests {
+  sha256: string;
+  sha1?: string;
+  md5?: string;
+}
+
 class InlineSession implements CipherSession {
   hashedBytes = 0;
-  private readonly hash: Hash | null;
+  private readonly hashes: Hash[];
 
-  constructor(hash: boolean) {
-    this.hash = hash ? createHash('sha256') : null;
+  constructor(hash: boolean, checksums: boolean) {
+    this.hashes = hash ? newHashes(checksums) : [];
   }
 
   async seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed> {
@@ -225,14 +237,18 @@ class InlineSession implements CipherSession {
     );
   }
 
-  digest(): Promise<string> {
-    return Promise.resolve(this.hash ? this.hash.digest('hex') : '');
+  async digest(): Promise<string> {
+    return (await this.digests()).sha256;
+  }
+
+  digests(): Promise<Digests> {
+    return Promise.resolve(digestsOf(this.hashes));
   }
 
   drop(): void {}
 
   private update(plain: Buffer): Buffer {
-    this.hash?.update(plain);
+    for (const hash of this.hashes) hash.update(plain);
     this.hashedBytes += plain.length;
     return plain;
   }
@@ -246,7 +262,7 @@ class WorkerSession implements CipherSession {
     /** Where the SHA-256 is kept when not on `target`. */
     private readonly hasher: PooledWorker | undefined,
     private readonly id: number,
-    private readonly hash: boolean,
+    private readonly hashing: { hash: boolean; checksums: boolean },
     private readonly jobId: () => number,
   ) {
     target.sessions++;
@@ -274,10 +290,10 @@ class WorkerSession implements CipherSession {
       inPlace: isShared(sealed),
       plainBytes,
       chunkIndex,
-      hash: this.hash && !this.hasher,
+      hash: this.hashing.hash && !this.hasher,
     };
     const plain = sameMemory(this.output(await this.post(this.target, job)), sealed);
-    if (this.hash && this.hasher) {
+    if (this.hashing.hash && this.hasher) {
       // Opens come back in file order, so their hashes are posted in file order too. The hasher
       // reads shared memory where it is; anything else is copied to it, never moved, since the
       // plaintext is still to be sent.
@@ -289,10 +305,14 @@ class WorkerSession implements CipherSession {
   }
 
   async digest(): Promise<string> {
+    return (await this.digests()).sha256;
+  }
+
+  async digests(): Promise<Digests> {
     const result = await this.post(this.hashKeeper, { op: 'digest', id: this.jobId(), session: this.id });
     this.end();
     if (!('digest' in result)) throw new Error('The cipher worker did not return a digest');
-    return result.digest;
+    return { sha256: result.digest, ...result.checksums };
   }
 
   drop(): void {
@@ -313,7 +333,8 @@ class WorkerSession implements CipherSession {
 
   private base(cipher: SegmentCipher, firstSegment: number, input: Buffer) {
     const { dataKey, versionId } = cipher;
-    return { id: this.jobId(), session: this.id, hash: this.hash, dataKey, versionId, firstSegment, input };
+    const { hash, checksums } = this.hashing;
+    return { id: this.jobId(), session: this.id, hash, checksums, dataKey, versionId, firstSegment, input };
   }
 
   private post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {
@@ -330,6 +351,16 @@ class WorkerSession implements CipherSession {
   private check(result: WorkerResult): void {
     if ('error' in result) throw fromThreadError(result.error);
   }
+}
+
+/** SHA-256, and with `checksums` SHA-1 and MD5 after it: the order digestsOf reads them in. */
+export function newHashes(checksums: boolean): Hash[] {
+  return checksums ? [createHash('sha256'), createHash('sha1'), createHash('md5')] : [createHash('sha256')];
+}
+
+export function digestsOf(hashes: Hash[]): Digests {
+  const [sha256, sha1, md5] = hashes.map((h) => h.digest('hex'));
+  return { sha256: sha256 ?? '', ...(sha1 && md5 ? { sha1, md5 } : {}) };
 }
 
 function post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {

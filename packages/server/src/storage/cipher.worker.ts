@@ -1,14 +1,14 @@
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { toThreadError } from './errors.js';
 import { openPackedSlices } from './packed-open.js';
 import { SegmentCipher } from './segment-cipher.js';
-import { transferable, type WorkerJob, type WorkerResult } from './cipher-pool.js';
+import { digestsOf, newHashes, transferable, type WorkerJob, type WorkerResult } from './cipher-pool.js';
 
 // A file's jobs arrive one after another, so one cached cipher saves re-importing its key.
 let cached: SegmentCipher | undefined;
-/** Running SHA-256 per session: jobs of a session arrive in file order. */
-const hashes = new Map<number, Hash>();
+/** Running SHA-256 (and SHA-1, MD5) per session: jobs of a session arrive in file order. */
+const hashes = new Map<number, Hash[]>();
 
 function cipherFor(dataKey: Uint8Array, versionId: string): SegmentCipher {
   if (cached?.versionId !== versionId || !cached.dataKey.equals(dataKey)) {
@@ -17,21 +17,21 @@ function cipherFor(dataKey: Uint8Array, versionId: string): SegmentCipher {
   return cached;
 }
 
-function hashOf(session: number): Hash {
-  let hash = hashes.get(session);
-  if (!hash) hashes.set(session, (hash = createHash('sha256')));
-  return hash;
+function update(session: number, plain: Uint8Array, checksums = false): void {
+  let running = hashes.get(session);
+  if (!running) hashes.set(session, (running = newHashes(checksums)));
+  for (const hash of running) hash.update(plain);
 }
 
 function run(job: WorkerJob): WorkerResult {
   switch (job.op) {
     case 'digest': {
-      const digest = hashOf(job.session).digest('hex');
+      const { sha256, sha1, md5 } = digestsOf(hashes.get(job.session) ?? newHashes(false));
       hashes.delete(job.session);
-      return { id: job.id, digest };
+      return { id: job.id, digest: sha256, ...(sha1 && md5 ? { checksums: { sha1, md5 } } : {}) };
     }
     case 'hash':
-      hashOf(job.session).update(job.input);
+      update(job.session, job.input);
       return { id: job.id, hashed: true };
     case 'drop':
       hashes.delete(job.session);
@@ -39,7 +39,7 @@ function run(job: WorkerJob): WorkerResult {
     case 'seal': {
       const plain = Buffer.from(job.input.buffer, job.input.byteOffset, job.input.byteLength);
       // Hashed first: sealing in place overwrites the plaintext.
-      if (job.hash) hashOf(job.session).update(plain);
+      if (job.hash) update(job.session, plain, job.checksums);
       const cipher = cipherFor(job.dataKey, job.versionId);
       const sealed = cipher.sealSegments(job.firstSegment, plain, job.final, job.inPlace);
       return job.inPlace ? { id: job.id, output: sealed } : { id: job.id, output: sealed, input: plain };
@@ -56,7 +56,7 @@ function run(job: WorkerJob): WorkerResult {
         job.chunkIndex,
         job.inPlace,
       );
-      if (job.hash) hashOf(job.session).update(plain);
+      if (job.hash) update(job.session, plain, job.checksums);
       return { id: job.id, output: plain };
     }
     case 'openPacked': {

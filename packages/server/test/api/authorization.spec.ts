@@ -12,6 +12,7 @@ import {
   type LockedFixture,
   type OwnerFixture,
 } from '../helpers/route-walk.js';
+import { basic } from '../helpers/dav-client.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { describeEachDb } from '../helpers/test-db.js';
 
@@ -301,5 +302,127 @@ describeEachDb('authorisation on every route', (dialect) => {
         failures.push(`${route.method} ${url.pathname}${url.search} → ${res.statusCode} ${res.body}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  // WebDAV: one route pair (/dav and /dav/*) per method, signed in with Basic only.
+  const DAV_BODIES: Record<string, string> = {
+    PUT: 'changed',
+    PROPPATCH:
+      '<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop><D:lastmodified>1</D:lastmodified></D:prop></D:set></D:propertyupdate>',
+    LOCK: '<D:lockinfo xmlns:D="DAV:"><D:lockscope><D:exclusive/></D:lockscope><D:locktype><D:write/></D:locktype></D:lockinfo>',
+  };
+  const davRoutes = () => t.drive.routes.filter((r) => r.url === '/dav' || r.url.startsWith('/dav/'));
+  const davUrl = (route: RouteInfo, path: string) => (route.url === '/dav' ? '/dav' : `/dav/${path}`);
+  const usernameOf = async (token: string) =>
+    (await t.drive.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) })).json<{
+      user: { username: string };
+    }>().user.username;
+
+  it('WebDAV: every method asks for Basic credentials, and a bearer token or a cookie is not one', async () => {
+    const routes = davRoutes();
+    expect(routes.length).toBe(24);
+    const login = await t.drive.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'admin', password: 'admin-password-1' },
+    });
+    const cookie = [login.headers['set-cookie']].flat()[0]!.split(';')[0]!;
+    for (const route of routes) {
+      for (const headers of [{}, bearer(owner.token), { cookie }]) {
+        const res = await t.drive.app.inject({
+          method: route.method as 'GET',
+          url: davUrl(route, 'private/'),
+          headers,
+        });
+        expect(res.statusCode, `${route.method} ${route.url}`).toBe(401);
+        expect(res.headers['www-authenticate']).toBe('Basic realm="I Drive", charset="UTF-8"');
+      }
+    }
+    const wrong = await t.drive.app.inject({
+      method: 'PROPFIND',
+      url: '/dav/',
+      headers: basic('nobody-at-all', 'not-the-password'),
+    });
+    expect(wrong.statusCode).toBe(401);
+  });
+
+  it('WebDAV: refuses a user without the permission a method needs', async () => {
+    const needing = davRoutes().filter((r) => r.permission);
+    expect(needing.map((r) => r.method).sort()).toEqual(
+      ['COPY', 'DELETE', 'LOCK', 'MKCOL', 'MOVE', 'PROPPATCH', 'PUT', 'UNLOCK'].flatMap((m) => [m, m]).sort(),
+    );
+    for (const permission of ['upload', 'delete'] as Permission[]) {
+      const others = (['upload', 'delete', 'share'] as Permission[]).filter((p) => p !== permission);
+      const user = await t.createUser(others);
+      const auth = basic(user.user.username, 'user-password-1');
+      for (const route of needing.filter((r) => r.permission === permission)) {
+        const res = await t.drive.app.inject({
+          method: route.method as 'GET',
+          url: davUrl(route, 'x.txt'),
+          headers: { ...auth, destination: '/dav/y.txt' },
+        });
+        expect(res.statusCode, `${route.method} ${route.url} without ${permission}`).toBe(403);
+      }
+    }
+  });
+
+  it('WebDAV: refuses every encoded, doubled and dotted spelling without credentials, and dot segments with them', async () => {
+    const routes = davRoutes().filter((r) => r.url !== '/dav');
+    const failures: string[] = [];
+    const auth = basic(await usernameOf(owner.token), 'user-password-1');
+    for (const route of routes) {
+      for (const path of pathVariants('/dav/private/secret.txt')) {
+        const anonymous = await rawRequest(base, route.method, path, { destination: '/dav/copy.txt' });
+        // 4xx from WebDAV, or what the web app's fallback answers for a path that is not WebDAV's.
+        if (anonymous.status < 400) failures.push(`${route.method} ${path} → ${anonymous.status}`);
+        if (!/\/(\.|%2e){1,2}\//i.test(path)) continue;
+        const signed = await rawRequest(base, route.method, path, { ...auth, destination: '/dav/copy.txt' });
+        if (signed.status !== 400) failures.push(`${route.method} ${path} signed in → ${signed.status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('WebDAV: what is inside a closed locked folder answers 403 to every method, which changes nothing', async () => {
+    const auth = basic(await usernameOf(locked.token), 'user-password-1');
+    const failures: string[] = [];
+    for (const route of davRoutes().filter((r) => r.url !== '/dav' && r.method !== 'OPTIONS')) {
+      for (const path of ['vault/inside.txt', 'vault/inner/', 'vault/new.txt']) {
+        const res = await t.drive.app.inject({
+          method: route.method as 'GET',
+          url: `/dav/${path}`,
+          headers: {
+            ...auth,
+            depth: '1',
+            destination: '/dav/outside.txt',
+            'lock-token': '<opaquelocktoken:x>',
+          },
+          payload: DAV_BODIES[route.method] ?? '',
+        });
+        if (res.statusCode !== 403) failures.push(`${route.method} /dav/${path} → ${res.statusCode}`);
+      }
+      // Copying or moving something in from outside is refused the same way.
+      if (route.method === 'COPY' || route.method === 'MOVE') {
+        const res = await t.drive.app.inject({
+          method: route.method as 'GET',
+          url: '/dav/secret.txt',
+          headers: { ...auth, destination: '/dav/vault/secret.txt' },
+        });
+        if (res.statusCode !== 403) failures.push(`${route.method} into the vault → ${res.statusCode}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    const listing = await t.drive.app.inject({
+      method: 'PROPFIND',
+      url: '/dav/',
+      headers: { ...auth, depth: '1' },
+    });
+    expect(listing.body).toContain('<D:href>/dav/vault/</D:href>');
+    const content = await t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${locked.fileId}/content`,
+      headers: bearer(owner.token),
+    });
+    expect(content.body).toBe('inside.txt');
   });
 });
