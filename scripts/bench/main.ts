@@ -9,6 +9,7 @@ import { clusterRows } from './cluster.js';
 import { clusterPaceRow } from './discord-cluster.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
+import { gatewayRows } from './gateways.js';
 import { listingRows } from './listing.js';
 import { rcloneRows } from './rclone.js';
 import { report, rows, FILE_LABEL, FILE_SIZE } from './rows.js';
@@ -43,6 +44,11 @@ const GROUPS: Group[] = [
     name: 'transfer',
     about: 'curl upload/download in turn with rclone crypt, Range reads, server RSS (runs ceilings too)',
     run: transferRows,
+  },
+  {
+    name: 'gateways',
+    about: `WebDAV and the idrive CLI: upload and download of the same ${FILE_LABEL} file, beside rclone crypt`,
+    run: async (c) => gatewayRows(await c.bigFile()),
   },
   { name: 'listing', about: '50,000-entry folder pages over the API', run: listingRows },
   {
