@@ -6,7 +6,7 @@ import { AppError } from '../lib/app-error.js';
 
 /**
  * Serves the built web app. Paths that are not files get index.html, so the app's own routes
- * survive a reload; unknown /api paths still get the API's 404.
+ * survive a reload; unknown /api and /dav paths still get a 404.
  */
 export function webRoutes(webDir: string) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -29,7 +29,7 @@ export function webRoutes(webDir: string) {
       });
     }
     app.get('/*', { config: { public: true } }, async (request, reply) => {
-      if (inApiNamespace((request.params as { '*': string })['*'])) {
+      if (inServerNamespace((request.params as { '*': string })['*'])) {
         throw new AppError(404, 'not_found', `No route for GET ${request.url.split('?')[0]}`);
       }
       if (!built) {
@@ -55,9 +55,10 @@ function cacheControlFor(relative: string): string | undefined {
 }
 
 /**
- * Whether a path the API did not match still names the API (in any spelling the router decoded:
- * `%2f`, a backslash, capitals), so it gets the API's 404 rather than the web app's shell.
+ * Whether a path the API or WebDAV did not match still names one of them (in any spelling the router
+ * decoded: `%2f`, a backslash, capitals), so it gets a 404 rather than the web app's shell: a client
+ * must never read a 200 there as the file it asked for.
  */
-function inApiNamespace(decodedPath: string): boolean {
-  return /^api([/\\]|$)/i.test(decodedPath.replace(/^[/\\]+/, ''));
+function inServerNamespace(decodedPath: string): boolean {
+  return /^(api|dav)([/\\]|$)/i.test(decodedPath.replace(/^[/\\]+/, ''));
 }
