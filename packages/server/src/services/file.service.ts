@@ -9,9 +9,10 @@ import { refineByContent, SNIFF_BYTES } from '../lib/mime.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { BufferPool } from '../storage/buffer-pool.js';
 import { ChunkBudget } from '../storage/chunk-budget.js';
-import { containerOf } from '../storage/chunk-store.js';
+import { containerOf, type ChunkStore } from '../storage/chunk-store.js';
 import type { CipherPool, CipherSession, Digests } from '../storage/cipher-pool.js';
-import { ChunkWriter } from '../storage/chunk-writer.js';
+import { ChunkWriter, chunksInFlight } from '../storage/chunk-writer.js';
+import { WriterShare } from '../storage/writer-share.js';
 import { readPlaintext, type StoredChunkRef } from '../storage/chunk-reader.js';
 import { IntegrityError } from '../storage/errors.js';
 import type { MasterKey } from '../storage/master-key.js';
@@ -66,6 +67,8 @@ export class FileService {
    * that neither can starve the other.
    */
   private readonly readBuffers: ChunkBudget;
+  /** Per store, the chunks in flight that all uploads to it share. */
+  private readonly writerShares = new WeakMap<ChunkStore, WriterShare>();
 
   constructor(
     private readonly repos: Repositories,
@@ -156,10 +159,13 @@ export class FileService {
     options: { totalSize?: number; firstChunkIndex?: number; pending?: Buffer } = {},
   ): ChunkWriter {
     const store = this.stores.current();
+    let share = this.writerShares.get(store);
+    if (!share) this.writerShares.set(store, (share = new WriterShare(chunksInFlight(store))));
     return new ChunkWriter({
       store,
       cipher,
       session,
+      share,
       buffers: this.uploadBuffers,
       chunkSize: this.chunkSize,
       ...options,

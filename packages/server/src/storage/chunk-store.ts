@@ -30,9 +30,14 @@ export interface ChunkStore {
    * the writer calls `done()` once that chunk was put, or when it will not come.
    */
   incoming?(): { done(): void };
-  /** Stores a chunk durably (on disk: written and fsynced) under `key` (a UUID we chose) and returns the locator to read it back. */
-  put(key: string, data: Buffer): Promise<string>;
-  // The caller reuses `data` for the next chunk once put() settles: a store must not keep a reference.
+  /**
+   * Stores a chunk durably (on disk: written and fsynced) under `key` (a UUID we chose) and returns the
+   * locator to read it back. The caller reuses `data` for another chunk once put() settles, or once
+   * the store calls `written`, which it may do as soon as it reads `data` no more though the chunk is
+   * not durable yet (on disk: written, not fsynced), so that the wait for the disk holds no memory.
+   * A store must not keep a reference to `data` past either.
+   */
+  put(key: string, data: Buffer, written?: () => void): Promise<string>;
   /**
    * Reads a chunk or a byte range of it, into `into` when given (exactly the range's length), so a
    * reader can reuse its buffers. Throws ChunkMissingError when it is gone.

@@ -5,6 +5,7 @@ import type { ByteRange, ChunkStore } from './chunk-store.js';
 import { BufferPool } from './buffer-pool.js';
 import { ChunkWriter, type ChunkWriterOptions, type StoredChunk } from './chunk-writer.js';
 import { ChunkMissingError } from './errors.js';
+import { WriterShare } from './writer-share.js';
 import { SegmentCipher, sealedSize } from './segment-cipher.js';
 
 const CHUNK = 4 * SEGMENT_SIZE;
@@ -38,7 +39,12 @@ class MemoryStore implements ChunkStore {
     };
   }
 
-  async put(key: string, data: Buffer): Promise<string> {
+  /** Takes a copy at once and says so (written), as the local store does before its fsync. */
+  copyAtOnce = false;
+
+  async put(key: string, data: Buffer, written?: () => void): Promise<string> {
+    const copy = this.copyAtOnce ? Buffer.from(data) : undefined;
+    if (copy) written?.();
     // Read on the next turn, as a batching store does: the writer settles its promise right after put.
     const index = this.puts;
     setImmediate(() => this.promisedAtPut.push(this.promised + this.puts - index - 1));
@@ -53,7 +59,7 @@ class MemoryStore implements ChunkStore {
         this.failNext = null;
         throw err;
       }
-      this.chunks.set(key, Buffer.from(data));
+      this.chunks.set(key, copy ?? Buffer.from(data));
       return key;
     } finally {
       this.inFlight--;
@@ -76,8 +82,8 @@ class MemoryStore implements ChunkStore {
   }
 }
 
-function setup(options: Partial<ChunkWriterOptions> = {}) {
-  const store = new MemoryStore();
+function setup(options: Partial<ChunkWriterOptions> & { store?: MemoryStore } = {}) {
+  const store = options.store ?? new MemoryStore();
   const cipher = new SegmentCipher(randomBytes(32), randomUUID());
   const events: string[] = [];
   const stored: StoredChunk[] = [];
@@ -145,6 +151,43 @@ describe('ChunkWriter', () => {
     expect(store.puts).toBe(9);
   });
 
+  it('splits a shared store concurrency between the writers at the moment', async () => {
+    const share = new WriterShare(4);
+    const first = setup({ share });
+    const second = setup({ share, store: first.store });
+    const { store } = first;
+    store.hold = true;
+    // One writer alone keeps all four in flight.
+    for (let i = 0; i < 4; i++) await first.writer.write(randomBytes(CHUNK));
+    const fifth = first.writer.write(randomBytes(CHUNK));
+    await tick();
+    expect(store.inFlight).toBe(4);
+    // A second writer joins with its first chunk: from now on each keeps two.
+    await second.writer.write(randomBytes(CHUNK));
+    const joined = second.writer.write(randomBytes(CHUNK));
+    await tick();
+    expect(store.inFlight).toBe(5);
+    store.release();
+    await Promise.all([fifth, joined]);
+    store.maxInFlight = 0;
+    store.hold = true;
+    const writes = Promise.all([
+      (async () => {
+        for (let i = 0; i < 6; i++) await first.writer.write(randomBytes(CHUNK));
+      })(),
+      (async () => {
+        for (let i = 0; i < 6; i++) await second.writer.write(randomBytes(CHUNK));
+      })(),
+    ]);
+    await tick();
+    expect(store.inFlight).toBe(4);
+    store.release();
+    await writes;
+    await Promise.all([first.writer.finish(), second.writer.finish()]);
+    expect(store.maxInFlight).toBeLessThanOrEqual(4);
+    expect(share.perWriter).toBe(4);
+  });
+
   it('seals each chunk in its own pooled buffer: concurrency + 1 buffers for the whole file', async () => {
     const made = new Set<ArrayBufferLike>();
     const pool = new (class extends BufferPool {
@@ -166,6 +209,41 @@ describe('ChunkWriter', () => {
     stored.sort((a, b) => a.index - b.index);
     const opened = stored.map((c) =>
       cipher.openSegments(c.index * 4, store.chunks.get(c.locator)!, 4, c.index === 9, CHUNK, c.index),
+    );
+    expect(Buffer.concat(opened).equals(plain)).toBe(true);
+  });
+
+  it('reuses a chunk buffer as soon as the store has written it, before the put is durable', async () => {
+    const made = new Set<ArrayBufferLike>();
+    const pool = new (class extends BufferPool {
+      override acquire(size: number): Buffer {
+        const buffer = super.acquire(size);
+        made.add(buffer.buffer);
+        return buffer;
+      }
+    })(sealedSize(CHUNK), 8);
+    const plain = randomBytes(6 * CHUNK);
+    const { writer, store, stored, cipher } = setup({
+      concurrency: 4,
+      buffers: pool,
+      totalSize: plain.length,
+    });
+    store.copyAtOnce = true;
+    store.hold = true;
+    const writing = (async () => {
+      for (let at = 0; at < plain.length; at += CHUNK) await writer.write(plain.subarray(at, at + CHUNK));
+    })();
+    await tick();
+    // Four puts wait for the disk, yet they hold none of the writer's buffers.
+    expect(store.inFlight).toBe(4);
+    expect(made.size).toBeLessThanOrEqual(3);
+    store.release();
+    await writing;
+    await writer.finish();
+    expect(made.size).toBeLessThanOrEqual(3);
+    stored.sort((a, b) => a.index - b.index);
+    const opened = stored.map((c) =>
+      cipher.openSegments(c.index * 4, store.chunks.get(c.locator)!, 4, c.index === 5, CHUNK, c.index),
     );
     expect(Buffer.concat(opened).equals(plain)).toBe(true);
   });

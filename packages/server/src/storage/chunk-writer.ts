@@ -4,6 +4,7 @@ import type { ChunkStore } from './chunk-store.js';
 import { BufferPool } from './buffer-pool.js';
 import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, type SegmentCipher } from './segment-cipher.js';
+import { WriterShare } from './writer-share.js';
 
 /** A chunk about to be stored: its index in the file and the key it is stored under. */
 export interface PendingChunk {
@@ -37,9 +38,11 @@ export interface ChunkWriterOptions {
   pending?: Buffer;
   /**
    * How many puts may be in flight at once (default: what the store asks for, else 2): encryption of
-   * chunk k+1 overlaps the store write of chunk k.
+   * chunk k+1 overlaps the store write of chunk k. Ignored when `share` is given.
    */
   concurrency?: number;
+  /** The puts in flight every writer to this store shares (see WriterShare); one of its own when not given. */
+  share?: WriterShare;
   /** Called before a chunk is stored (to record the key as pending, so a crash leaves nothing unaccounted), and after it is stored. */
   beforePut(chunk: PendingChunk): Promise<void>;
   afterPut(chunk: StoredChunk): Promise<void>;
@@ -50,8 +53,8 @@ export interface ChunkWriterOptions {
  * [k*chunkSize, min((k+1)*chunkSize, size)), sealed segment by segment; the file's final segment is
  * sealed with the last flag, so a chunk is only sealed once the writer knows whether it is the last.
  *
- * Memory stays near chunkSize*(concurrency+1): the chunk being filled, plus one buffer per chunk in
- * flight, which holds its plaintext, is sealed in place and goes back to the pool once stored; at
+ * Memory stays near chunkSize*(share+1): the chunk being filled, plus one buffer per chunk in
+ * flight (this writer's part of the store's share), which holds its plaintext, is sealed in place and goes back to the pool once stored; at
  * most two of them wait for the cipher at once.
  * Call write/finish one at a time.
  */
@@ -61,7 +64,9 @@ export class ChunkWriter {
   private readonly session: CipherSession;
   private readonly chunkSize: number;
   private readonly totalSize: number | undefined;
-  private readonly concurrency: number;
+  private readonly share: WriterShare;
+  /** Counts this writer out of the share (in from its first chunk on, out once finished, paused or aborted). */
+  private leave: (() => void) | undefined;
   private readonly segmentsPerChunk: number;
   private readonly firstChunkIndex: number;
   private readonly beforePut: ChunkWriterOptions['beforePut'];
@@ -87,7 +92,7 @@ export class ChunkWriter {
 
   constructor(options: ChunkWriterOptions) {
     const { chunkSize, totalSize, firstChunkIndex = 0 } = options;
-    const concurrency = options.concurrency ?? options.store.limits.chunksInFlight ?? 2;
+    const concurrency = options.concurrency ?? chunksInFlight(options.store);
     if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % SEGMENT_SIZE !== 0) {
       throw new RangeError(`The chunk size must be a positive multiple of ${SEGMENT_SIZE}, not ${chunkSize}`);
     }
@@ -112,7 +117,7 @@ export class ChunkWriter {
     this.buffers = options.buffers ?? new BufferPool(sealedSize(chunkSize), 0);
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
-    this.concurrency = concurrency;
+    this.share = options.share ?? new WriterShare(concurrency);
     this.segmentsPerChunk = chunkSize / SEGMENT_SIZE;
     this.firstChunkIndex = firstChunkIndex;
     this.beforePut = options.beforePut;
@@ -171,7 +176,7 @@ export class ChunkWriter {
       }
       await this.drain();
       this.throwIfFailed();
-      this.done = true;
+      this.stopPromising();
       return { size, chunks: this.nextIndex };
     } catch (err) {
       this.stopPromising();
@@ -209,6 +214,7 @@ export class ChunkWriter {
   /** No chunk follows any more: the store need not wait for one. */
   private stopPromising(): void {
     this.done = true;
+    this.leave?.();
     this.coming?.done();
     this.coming = undefined;
   }
@@ -269,13 +275,14 @@ export class ChunkWriter {
   private async dispatchAndWait(): Promise<void> {
     this.throwIfFailed();
     this.dispatch(false);
-    while (this.inFlight.size >= this.concurrency || this.sealing.size >= SEALING_AHEAD)
+    while (this.inFlight.size >= this.share.perWriter || this.sealing.size >= SEALING_AHEAD)
       await Promise.race([...this.inFlight, ...this.sealing]);
     this.throwIfFailed();
   }
 
   /** Hands the buffered chunk to be sealed and stored; the writer fills a fresh buffer meanwhile. */
   private dispatch(final: boolean): void {
+    this.leave ??= this.share.join();
     const index = this.nextIndex;
     const plain = this.buffer.subarray(0, this.filled);
     const firstSegment = index * this.segmentsPerChunk;
@@ -293,6 +300,7 @@ export class ChunkWriter {
     const task = (async () => {
       let stored: Promise<string>;
       let sealed: Buffer;
+      let free: (() => void) | undefined;
       try {
         const sealing = this.session.seal(this.cipher, firstSegment, plain, final);
         const tracked: Promise<void> = sealing.then(
@@ -304,13 +312,21 @@ export class ChunkWriter {
         sealed = result.sealed;
         if (result.plain.buffer !== sealed.buffer) this.buffers.release(result.plain);
         await this.beforePut({ index, key });
-        stored = this.store.put(key, sealed);
+        // Back to the pool once the store reads it no more, or once put() settles; only once, because
+        // another chunk may have the buffer by the second time.
+        const bytes = sealed;
+        let freed = false;
+        free = () => {
+          if (freed) return;
+          freed = true;
+          this.buffers.release(bytes);
+        };
+        stored = this.store.put(key, sealed, free);
       } finally {
         promised?.done();
       }
       const locator = await stored;
-      // The store is done with the bytes once put() resolves.
-      this.buffers.release(sealed);
+      free?.();
       await this.afterPut({ index, key, locator, plainSize, sealedSize: sealed.length });
     })();
     const tracked: Promise<void> = task
@@ -337,3 +353,8 @@ export class ChunkWriter {
 const INLINE = new CipherPool(0);
 /** One chunk sealing and the next one queued behind it keep the session's cipher thread busy. */
 const SEALING_AHEAD = 2;
+
+/** How many chunks the writers to `store` keep in flight, together, unless told otherwise. */
+export function chunksInFlight(store: ChunkStore): number {
+  return store.limits.chunksInFlight ?? 2;
+}

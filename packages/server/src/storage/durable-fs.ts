@@ -38,15 +38,22 @@ export async function ensureDir(dir: string, mode = 0o700): Promise<void> {
 /**
  * Replaces `file` with `data` atomically: writes a temporary file in the same folder, fsyncs it,
  * renames it over `file`, and fsyncs the folder. A crash leaves either the old or the new content
- * under the real name, never a mix.
+ * under the real name, never a mix. `written` is called once `data` is in the file (before the
+ * fsync), when the caller may reuse it.
  */
-export async function writeFileAtomic(file: string, data: Buffer, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: Buffer,
+  options: { mode?: number; written?: () => void } = {},
+): Promise<void> {
+  const { mode = 0o600, written } = options;
   const folder = path.dirname(file);
   await ensureDir(folder);
   const temp = path.join(folder, `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle | undefined = await open(temp, 'wx', mode);
   try {
     await handle.writeFile(data);
+    written?.();
     await handle.sync();
     await handle.close();
     handle = undefined;
