@@ -85,13 +85,16 @@ export async function transferRows(ctx: BenchContext): Promise<void> {
     const rclone = { up: spreadOf(theirUploads).median, down: spreadOf(theirDownloads).median };
     crypt.pushRows(spreadOf(theirUploads), spreadOf(theirDownloads));
     ctx.local = { up: up.median, down: down.median };
+    // Every byte of an upload is both sealed (on one core: a file's chunks go in order to one cipher
+    // thread) and written, so the slower of the two bounds it.
+    const upCeiling = Math.min(ceilings.disk, ceilings.seal);
     rows.push({
       metric: `upload ${FILE_LABEL} over HTTP (curl PUT)`,
       value: up.median,
       unit: 'MB/s',
-      target: '≥ 90% of disk ceiling',
+      target: '≥ 90% of the lower of the disk and seal ceilings',
       ceiling: `${percent(up.median, ceilings.disk)} of disk ceiling, ${percent(up.median, ceilings.seal)} of seal ceiling; ${versusRclone(up.median, rclone.up)}`,
-      pass: up.median >= 0.9 * ceilings.disk,
+      pass: up.median >= 0.9 * upCeiling,
       runs: up.runs,
     });
     rows.push({
