@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat, truncate, utimes } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { ItemDetails } from '@idrive/shared';
@@ -35,7 +35,8 @@ async function sizeOf(file: string): Promise<number> {
 /**
  * Fetches one file to `dest`, through `dest.idrive-part`: a part left by an earlier run is continued
  * with a Range request. The whole file is then checked against the drive's SHA-256, so a part that
- * belonged to an older version of the file is caught (and fetched again from the start).
+ * belonged to an older version of the file is caught (and fetched again from the start). The hash is
+ * taken as the bytes arrive (over the part's earlier bytes first), not by reading the file again.
  */
 export async function downloadFile(
   api: ApiClient,
@@ -51,29 +52,22 @@ export async function downloadFile(
     await truncate(part, 0);
     have = 0;
   }
-  const resumedFrom = await fetchInto(api, file, part, have, transfer, signal, bandwidth);
-  if (file.sha256 && (await sha256OfFile(part)) !== file.sha256) {
+  const fetched = await fetchInto(api, file, part, have, transfer, signal, bandwidth);
+  if (file.sha256 && fetched.sha256 !== file.sha256) {
     await rm(part, { force: true });
-    if (resumedFrom === 0)
-      throw new CliError(
-        EXIT.failure,
-        `${dest}: the download does not match its SHA-256`,
-        'integrity_failed',
-      );
+    if (fetched.from === 0) throw mismatch(dest);
     // The part was of other bytes: start over, once.
-    await fetchInto(api, file, part, 0, transfer, signal, bandwidth);
-    if ((await sha256OfFile(part)) !== file.sha256) {
-      throw new CliError(
-        EXIT.failure,
-        `${dest}: the download does not match its SHA-256`,
-        'integrity_failed',
-      );
-    }
+    const again = await fetchInto(api, file, part, 0, transfer, signal, bandwidth);
+    if (again.sha256 !== file.sha256) throw mismatch(dest);
     await finish(part, dest, file);
     return { resumedFrom: 0 };
   }
   await finish(part, dest, file);
-  return { resumedFrom };
+  return { resumedFrom: fetched.from };
+}
+
+function mismatch(dest: string): CliError {
+  return new CliError(EXIT.failure, `${dest}: the download does not match its SHA-256`, 'integrity_failed');
 }
 
 async function finish(part: string, dest: string, file: ItemDetails): Promise<void> {
@@ -83,7 +77,10 @@ async function finish(part: string, dest: string, file: ItemDetails): Promise<vo
   await utimes(dest, mtime, mtime);
 }
 
-/** Appends what `part` lacks; returns the offset it started from (0 when the server sent it all). */
+/**
+ * Appends what `part` lacks; returns the offset it started from (0 when the server sent it all) and
+ * the SHA-256 of the whole part.
+ */
 async function fetchInto(
   api: ApiClient,
   file: ItemDetails,
@@ -92,9 +89,9 @@ async function fetchInto(
   transfer: Transfer,
   signal: AbortSignal,
   bandwidth: Bandwidth | undefined,
-): Promise<number> {
+): Promise<{ from: number; sha256: string }> {
   transfer.update(have);
-  if (have === file.size) return have;
+  if (have === file.size) return { from: have, sha256: await sha256OfFile(part) };
   let res: Response;
   try {
     res = await api.fetch(`/files/${file.id}/content`, {
@@ -107,10 +104,13 @@ async function fetchInto(
   }
   // A 200 to a ranged request is the whole file: start the part again.
   const from = res.status === 206 ? have : 0;
+  const hash = createHash('sha256');
+  if (from > 0) await pipeline(createReadStream(part, { end: from - 1 }), hashInto(hash));
   let done = from;
   const count = new Transform({
     transform(chunk: Buffer, _encoding, callback) {
       done += chunk.length;
+      hash.update(chunk);
       transfer.update(done);
       callback(null, chunk);
     },
@@ -123,5 +123,15 @@ async function fetchInto(
     if (signal.aborted) throw new CliError(EXIT.interrupted, 'Interrupted', 'interrupted');
     throw new CliError(EXIT.network, `The download was cut: ${(err as Error).message}`, 'network');
   }
-  return from;
+  return { from, sha256: hash.digest('hex') };
+}
+
+/** A sink that feeds what it is given to `hash` and keeps nothing. */
+function hashInto(hash: Hash): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback();
+    },
+  });
 }

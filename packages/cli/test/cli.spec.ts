@@ -163,6 +163,16 @@ describe('the idrive command line against a real server', () => {
     await expect(stat(dest + '.idrive-part')).rejects.toThrow();
   }, 60_000);
 
+  it('fetches the whole file again when a partial local file holds other bytes', async () => {
+    const whole = await readFile(path.join(dir, 'big.bin'));
+    const dest = path.join(dir, 'stale.bin');
+    await writeFile(dest + '.idrive-part', Buffer.alloc(3 * 1024 * 1024 + 1, 7));
+    const run = await cli('download', '/Big/big.bin', dest, '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(json<{ files: { resumedFrom: number }[] }>(run.stdout).files[0]!.resumedFrom).toBe(0);
+    expect(sha256(await readFile(dest))).toBe(sha256(whole));
+  }, 60_000);
+
   it('sync --dry-run lists exactly the changes and makes none; sync then makes them', async () => {
     const local = path.join(dir, 'docs');
     await mkdir(path.join(local, 'old'), { recursive: true });
