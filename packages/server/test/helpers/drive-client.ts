@@ -22,6 +22,8 @@ export interface DriveClient {
   ): Promise<LightMyRequestResponse>;
   rootId(): Promise<string>;
   list(folderId: string, query?: string): Promise<Listing>;
+  /** The item at a path from the root (`a/b/c.txt`); throws when something on the way is missing. */
+  at(path: string): Promise<Item>;
   mkdir(parentId: string, name: string): Promise<Item>;
   upload(parentId: string, name: string, body: Buffer | string, query?: string): Promise<Item>;
   /** Sends files in one multipart batch request; each `path` is relative to the folder. */
@@ -71,6 +73,15 @@ export function driveClient(t: TestApp, token: string): DriveClient {
     },
     async list(folderId, query = '') {
       return ok<Listing>(await request('GET', `/folders/${folderId}/children${query}`));
+    },
+    async at(path) {
+      let found: Item | undefined;
+      for (const name of path.split('/')) {
+        const listing = await client.list(found?.id ?? (await client.rootId()), '?limit=10000');
+        found = listing.items.find((i) => i.name === name);
+        if (!found) throw new Error(`nothing at ${path}: ${name} is missing`);
+      }
+      return found!;
     },
     async mkdir(parentId, name) {
       return ok<Item>(await request('POST', '/folders', { parentId, name }), 201);

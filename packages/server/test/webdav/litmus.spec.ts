@@ -36,6 +36,8 @@ describe.runIf(existsSync(LITMUS))('litmus', { timeout: 300_000 }, () => {
       const { stdout } = await run(LITMUS, ['-k', `${base}/dav/`, username, 'user-password-1'], {
         cwd: workDir,
         env: { ...process.env, TESTS: suite },
+        timeout: 120_000,
+        killSignal: 'SIGKILL',
       }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? String(err) }));
       expect(stdout, stdout).toContain(
         `<- summary for \`${suite}': of ${count} tests run: ${count} passed, 0 failed. 100.0%`,
