@@ -248,6 +248,30 @@ describeEachDb('version history', (dialect) => {
     expect(old.body).toBe('first draft');
   });
 
+  it('keeps the version a resumable (tus) upload over an existing file replaced', async () => {
+    const first = randomBytes(CHUNK + 10);
+    const file = await me.upload(me.root, 'big.bin', first);
+    const next = randomBytes(2 * CHUNK + 5);
+    const meta = { filename: 'big.bin', parentId: me.root, conflict: 'replace' };
+    const tus = { 'tus-resumable': '1.0.0' };
+    const created = await me.request('POST', '/uploads', undefined, {
+      ...tus,
+      'upload-length': String(next.length),
+      'upload-metadata': Object.entries(meta)
+        .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
+        .join(','),
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const patched = await me.request('PATCH', created.headers.location as string, next, {
+      ...tus,
+      'content-type': 'application/offset+octet-stream',
+      'upload-offset': '0',
+    });
+    expect(patched.statusCode, patched.body).toBe(204);
+    const [current, earlier] = await versions(file.id);
+    expect([current!.sha256, earlier!.sha256]).toEqual([sha256(next), sha256(first)]);
+  });
+
   it('refuses versions of a folder, and restoring in the trash, with nothing changed', async () => {
     const folder = await me.mkdir(me.root, 'not-a-file');
     expect((await me.request('GET', `/files/${folder.id}/versions`)).statusCode).toBe(400);
