@@ -371,7 +371,6 @@ export type MediaRow = Selectable<MediaTable>;
 export type ShareRow = Selectable<SharesTable>;
 export type ShareVisitRow = Selectable<ShareVisitsTable>;
 export type UploadRow = Selectable<UploadsTable>;
-export type VersionHistoryRow = Selectable<VersionHistoryTable>;
 export type DavLockRow = Selectable<DavLocksTable>;
 export type DavPropertyRow = Selectable<DavPropertiesTable>;
 export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;

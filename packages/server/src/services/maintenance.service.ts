@@ -30,8 +30,9 @@ const CONTAINER_GRACE_MS = 60_000;
 
 /**
  * The housekeeping that keeps storage honest: purge old trash, drop abandoned uploads and earlier
- * versions past their retention, and delete from the stores every chunk that no committed file needs. Each step is idempotent and safe to
- * repeat after a crash, because what to delete is recorded in the same transaction that made it garbage.
+ * versions past their retention, and delete from the stores every chunk that no committed file
+ * needs. Each step is idempotent and safe to repeat after a crash, because what to delete is
+ * recorded in the same transaction that made it garbage.
  */
 export class MaintenanceService {
   constructor(

@@ -164,10 +164,10 @@ export class PackService {
     // A restored version's chunk records repeat its source's: the bytes they share are copied once.
     const copies = new Map<string, { chunk: ChunkRow; offset: number }>();
     let size = 0;
+    const placeOf = (chunk: ChunkRow) => `${chunk.pack_id}\n${chunk.pack_offset}`;
     for (const chunk of chunks) {
-      const key = `${chunk.pack_id}\n${chunk.pack_offset}`;
-      if (copies.has(key)) continue;
-      copies.set(key, { chunk, offset: size });
+      if (copies.has(placeOf(chunk))) continue;
+      copies.set(placeOf(chunk), { chunk, offset: size });
       size += chunk.sealed_size;
     }
     const data = Buffer.alloc(size);
@@ -177,10 +177,7 @@ export class PackService {
       const bytes = await store.get(chunk.locator!, { start, end: start + chunk.sealed_size }, into);
       if (bytes !== into) bytes.copy(into);
     }
-    const moves = chunks.map((chunk) => ({
-      chunk,
-      offset: copies.get(`${chunk.pack_id}\n${chunk.pack_offset}`)!.offset,
-    }));
+    const moves = chunks.map((chunk) => ({ chunk, offset: copies.get(placeOf(chunk))!.offset }));
     const pack = { id: randomUUID(), store: store.name, size, created_at: now };
     // Recorded first, so the sweep knows the new object even if we die before the chunks move.
     await this.repos.versions.insertPack(pack);
