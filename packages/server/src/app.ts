@@ -54,6 +54,7 @@ import { tagRoutes } from './routes/tags.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { userRoutes } from './routes/users.routes.js';
+import { versionRoutes } from './routes/versions.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
 import { AppPasswordService } from './services/app-password.service.js';
@@ -76,6 +77,7 @@ import { MAINTENANCE_JOB, MaintenanceSchedule } from './services/maintenance-sch
 import { PackService } from './services/pack.service.js';
 import { UploadService, uploadBusy } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
+import { VersionService } from './services/version.service.js';
 import { ZipService } from './services/zip.service.js';
 import type { ChunkStore } from './storage/chunk-store.js';
 import { CipherPool } from './storage/cipher-pool.js';
@@ -265,6 +267,10 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.maxFileSize,
     config.downloadMemoryBytes,
   );
+  const versions = new VersionService(repos, items, files, itemEvents, {
+    days: config.versionRetentionDays,
+    count: config.versionRetentionCount,
+  });
   const photos = new PhotoTools({
     exiftool: config.exiftoolPath,
     heifConvert: config.heifConvertPath,
@@ -328,6 +334,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     files,
     uploads,
     packs,
+    versions,
     stores,
     config.uploadExpiryHours,
     log,
@@ -355,6 +362,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     users,
     items,
     files,
+    versions,
     uploads,
     batches,
     locks,
@@ -425,6 +433,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(shareLinkRoutes(context, eventSockets, socketCaps));
       await api.register(trashRoutes(context));
       await api.register(fileRoutes(context));
+      await api.register(versionRoutes(context));
       await api.register(archiveRoutes(context));
       await api.register(zipRoutes(context));
       await api.register(mediaRoutes(context));

@@ -14,19 +14,33 @@ describe('loadConfig', () => {
       databaseUrl: undefined,
       adminUsername: 'admin',
       trashRetentionDays: 30,
+      versionRetentionDays: 30,
+      versionRetentionCount: 100,
       chunkSize: 8 * 1024 * 1024,
     });
   });
 
   it('names every bad variable', () => {
     const read = () =>
-      loadConfig({ PORT: 'eighty', IDRIVE_CHUNK_SIZE: '1000', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud' });
+      loadConfig({
+        PORT: 'eighty',
+        IDRIVE_CHUNK_SIZE: '1000',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+        IDRIVE_VERSION_RETENTION_COUNT: '0',
+      });
     expect(read).toThrow(ConfigError);
     try {
       read();
     } catch (err) {
       const message = (err as Error).message;
-      for (const name of ['PORT', 'IDRIVE_CHUNK_SIZE', 'DATABASE_URL', 'LOG_LEVEL'])
+      for (const name of [
+        'PORT',
+        'IDRIVE_CHUNK_SIZE',
+        'DATABASE_URL',
+        'LOG_LEVEL',
+        'IDRIVE_VERSION_RETENTION_COUNT',
+      ])
         expect(message).toContain(name);
       expect(message).toContain('multiple of 65536');
     }

@@ -34,6 +34,8 @@ const envSchema = z.object({
   IDRIVE_ADMIN_USERNAME: z.string().min(1).default('admin'),
   IDRIVE_ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   IDRIVE_TRASH_RETENTION_DAYS: z.coerce.number().int().min(0).default(30),
+  IDRIVE_VERSION_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  IDRIVE_VERSION_RETENTION_COUNT: positiveInt.max(10_000).default(100),
   IDRIVE_CHUNK_SIZE: positiveInt
     .default(DEFAULT_CHUNK_SIZE)
     .refine((n) => n % SEGMENT_SIZE === 0, `must be a multiple of ${SEGMENT_SIZE} (the segment size)`),
@@ -99,6 +101,12 @@ export interface Config {
   adminUsername: string;
   adminPassword: string | undefined;
   trashRetentionDays: number;
+  /**
+   * Earlier versions of a file are kept this many days after they were replaced, and at most this
+   * many versions per file (the current one included): the default, and the most a user may choose.
+   */
+  versionRetentionDays: number;
+  versionRetentionCount: number;
   chunkSize: number;
   sessionTtlDays: number;
   /** Days a script token lasts when its creator names no expiry. */
@@ -204,6 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminUsername: e.IDRIVE_ADMIN_USERNAME,
     adminPassword: e.IDRIVE_ADMIN_PASSWORD,
     trashRetentionDays: e.IDRIVE_TRASH_RETENTION_DAYS,
+    versionRetentionDays: e.IDRIVE_VERSION_RETENTION_DAYS,
+    versionRetentionCount: e.IDRIVE_VERSION_RETENTION_COUNT,
     chunkSize: e.IDRIVE_CHUNK_SIZE,
     sessionTtlDays: e.IDRIVE_SESSION_TTL_DAYS,
     tokenTtlDays: e.IDRIVE_TOKEN_TTL_DAYS,

@@ -17,4 +17,5 @@ export * from './schemas/events.js';
 export * from './schemas/tags.js';
 export * from './schemas/search.js';
 export * from './schemas/zip.js';
+export * from './schemas/versions.js';
 export * from './usernames.js';

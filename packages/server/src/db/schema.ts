@@ -20,6 +20,9 @@ export interface UsersTable {
   /** Bytes of every file the user keeps, trash included (trash still occupies storage). */
   used_bytes: number;
   created_at: number;
+  /** The user's own version retention (days after replacement, versions per file); null: the drive's. */
+  version_keep_days: ColumnType<number | null, number | null | undefined, number | null>;
+  version_keep_count: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface SessionsTable {
@@ -89,6 +92,12 @@ export interface FileVersionsTable {
   /** SHA-1 and MD5 of the plaintext (hex), when the upload computed them. */
   sha1: ColumnType<string | null, string | null | undefined, string | null>;
   md5: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * The version whose data key and stored chunks these bytes are (a restore shares them rather than
+   * storing the bytes again): the id the key is wrapped for and the segments are sealed with. Null:
+   * this version's own id.
+   */
+  sealed_as: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ChunksTable {
@@ -287,6 +296,14 @@ export interface ItemTagsTable {
   tag_id: string;
 }
 
+/** A version a file held before it was replaced, kept until the retention limits let it go. */
+export interface VersionHistoryTable {
+  item_id: string;
+  version_id: string;
+  /** When it stopped being the file's current version. */
+  replaced_at: number;
+}
+
 /** A WebDAV lock on a path of a user's drive (RFC 4918 class 2). */
 export interface DavLocksTable {
   token: string;
@@ -334,6 +351,7 @@ export interface Database {
   item_tags: ItemTagsTable;
   dav_locks: DavLocksTable;
   dav_properties: DavPropertiesTable;
+  version_history: VersionHistoryTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -27,6 +27,8 @@ function signedIn(): Authenticated {
       root_folder_id: randomUUID(),
       used_bytes: 0,
       created_at: 0,
+      version_keep_days: null,
+      version_keep_count: null,
     },
     session: {
       id: randomUUID(),

@@ -30,6 +30,11 @@ export class ItemEvents {
     return this.announce(r, row, (base) => ({ type: 'item.updated', ...base, change }));
   }
 
+  /** Its earlier versions changed, its content did not (one was deleted, or retention let some go). */
+  versionsChanged(r: Repositories, row: ItemRow): Promise<void> {
+    return this.announce(r, row, (base) => ({ type: 'item.versions', ...base }));
+  }
+
   /** The subtree it left hears of it too. */
   moved(r: Repositories, row: ItemRow, from: EventPlace): Promise<void> {
     return this.announce(r, row, (base) => ({ type: 'item.moved', ...base, from }), from.ancestorIds);

@@ -45,6 +45,8 @@ export function shareView(
       case 'ready':
       case 'resync':
         return event;
+      // A file's history is its owner's: a link shows only what the file holds now.
+      case 'item.versions':
       case 'session.ended':
       case 'storage.health':
         return null;

@@ -1,5 +1,6 @@
-import type { AppPassword, Item, ItemDetails, Session, Share, User } from '@idrive/shared';
+import type { AppPassword, FileVersion, Item, ItemDetails, Session, Share, User } from '@idrive/shared';
 import type { AppPasswordRow, ItemRow, SessionRow, ShareRow, ShareVisitRow, UserRow } from '../db/schema.js';
+import type { ListedVersion } from '../repositories/history.repository.js';
 import type { BatchResult } from '../services/batch-upload.service.js';
 import { permissionsOf } from '../services/user.service.js';
 
@@ -54,6 +55,17 @@ export function presentItem(row: ItemRow, locks?: ReadonlySet<string>): Item {
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     trashedAt: row.trashed_at === null ? null : iso(row.trashed_at),
+  };
+}
+
+export function presentVersion(row: ListedVersion): FileVersion {
+  return {
+    id: row.id,
+    size: row.size,
+    createdAt: iso(row.created_at),
+    author: row.username === null ? null : { id: row.owner_id, username: row.username },
+    current: row.replaced_at === null,
+    sha256: row.sha256,
   };
 }
 

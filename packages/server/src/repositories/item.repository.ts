@@ -229,15 +229,20 @@ export class ItemRepository {
     }
   }
 
-  /** Of the given versions, those that no item refers to any more. */
+  /**
+   * Of the given versions, those that no item refers to any more, as its content or among its
+   * earlier versions (copies share versions, so one may be in several files' histories).
+   */
   async unreferencedVersions(versionIds: string[]): Promise<string[]> {
     if (versionIds.length === 0) return [];
     const used = new Set<string>();
     for (let i = 0; i < versionIds.length; i += 500) {
+      const batch = versionIds.slice(i, i + 500);
       const rows = await this.db
         .selectFrom('items')
         .select('version_id')
-        .where('version_id', 'in', versionIds.slice(i, i + 500))
+        .where('version_id', 'in', batch)
+        .union(this.db.selectFrom('version_history').select('version_id').where('version_id', 'in', batch))
         .execute();
       for (const r of rows) if (r.version_id) used.add(r.version_id);
     }

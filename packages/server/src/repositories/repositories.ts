@@ -2,6 +2,7 @@ import type { Db, DbHandle, Tx } from '../db/database.js';
 import { AppPasswordRepository } from './app-password.repository.js';
 import { DavRepository } from './dav.repository.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
+import { HistoryRepository } from './history.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
 import { LockRepository } from './lock.repository.js';
@@ -27,6 +28,7 @@ export class Repositories {
   readonly appPasswords: AppPasswordRepository;
   readonly items: ItemRepository;
   readonly versions: VersionRepository;
+  readonly history: HistoryRepository;
   readonly uploads: UploadRepository;
   readonly discordCredentials: DiscordCredentialRepository;
   readonly locks: LockRepository;
@@ -55,6 +57,7 @@ export class Repositories {
     this.appPasswords = new AppPasswordRepository(db);
     this.items = new ItemRepository(db);
     this.versions = new VersionRepository(db);
+    this.history = new HistoryRepository(db);
     this.uploads = new UploadRepository(db);
     this.discordCredentials = new DiscordCredentialRepository(db);
     this.locks = new LockRepository(db);

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BatchUploadResponse, FileInfo } from '@idrive/shared';
+import type { BatchUploadResponse, FileInfo, FileVersionList } from '@idrive/shared';
 import { multipart, newDriveUser, type DriveClient } from '../../test/helpers/drive-client.js';
 import { errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
@@ -172,6 +172,32 @@ describeEachDb('batch upload and small-file packs', (dialect) => {
       report = await t.drive.maintenance.run(Date.now() + 4 * HOUR);
       expect(report.packsCompacted).toBe(1);
       expect((await t.drive.maintenance.run(Date.now() + 4 * HOUR)).packsCompacted).toBe(0);
+    });
+
+    it('copies the bytes a restored version shares with its earlier one once into the new pack', async () => {
+      const u: Client = await newDriveUser(t);
+      const files = Array.from({ length: 20 }, (_, i) => ({ path: `r${i}.bin`, data: randomBytes(5000) }));
+      const items = (await u.batch(u.root, files)).map(itemOf);
+      const kept = items[19]!;
+      await u.request('PUT', `/files/${kept.id}/content`, Buffer.from('changed'));
+      const versions = async () =>
+        (await u.request('GET', `/files/${kept.id}/versions`)).json<FileVersionList>().versions;
+      const packed = (await versions())[1]!;
+      await u.request('POST', `/files/${kept.id}/versions/${packed.id}/restore`);
+      const restored = (await versions())[0]!;
+
+      await u.trash(...items.slice(0, 15).map((i) => i.id));
+      await u.request('DELETE', '/trash');
+      expect((await t.drive.maintenance.run(Date.now() + 2 * HOUR)).packsCompacted).toBe(1);
+      const [was] = await t.drive.repos.versions.chunks(packed.id);
+      const [now] = await t.drive.repos.versions.chunks(restored.id);
+      expect([now!.pack_id, now!.pack_offset]).toEqual([was!.pack_id, was!.pack_offset]);
+      const inPack = await t.drive.repos.versions.packedChunks(was!.pack_id!);
+      expect(inPack).toHaveLength(6);
+      expect(new Set(inPack.map((c) => c.pack_offset)).size).toBe(5);
+      expect((await u.content(kept.id)).equals(files[19]!.data)).toBe(true);
+      const earlier = await u.request('GET', `/files/${kept.id}/versions/${packed.id}/content`);
+      expect(earlier.rawPayload.equals(files[19]!.data)).toBe(true);
     });
 
     it('a pack whose files were never committed is discarded by maintenance and swept', async () => {

@@ -13,6 +13,7 @@ import type { ShareService } from '../services/share.service.js';
 import type { TagService } from '../services/tag.service.js';
 import type { UploadService } from '../services/upload.service.js';
 import type { UserService } from '../services/user.service.js';
+import type { VersionService } from '../services/version.service.js';
 import type { ZipService } from '../services/zip.service.js';
 
 /** What route plugins are given: the services and the few settings HTTP needs. */
@@ -23,6 +24,7 @@ export interface RouteContext {
   users: UserService;
   items: ItemService;
   files: FileService;
+  versions: VersionService;
   uploads: UploadService;
   batches: BatchUploadService;
   locks: LockService;

@@ -179,7 +179,7 @@ describeEachDb('thumbnails and media facts', (dialect) => {
     expect((await thumbnail(user, file.id)).statusCode).toBe(200);
   });
 
-  it("deletes a thumbnail's stored chunks with its file, on purge and on replace, but not while a copy needs it", async () => {
+  it("deletes a thumbnail's stored chunks with its version, on purge and when a replaced version goes, but not while a copy needs it", async () => {
     const store = t.drive.stores.get('local');
     async function thumbnailChunks(itemId: string) {
       const { media } = await mediaState(t, itemId);
@@ -209,8 +209,17 @@ describeEachDb('thumbnails and media facts', (dialect) => {
     expect(replacement.id).toBe(replaced.id);
     await t.drive.jobWorker.drain();
     await t.drive.maintenance.run();
-
     await expectGone(purgedThumb);
+
+    // The replaced version is in the file's history, with its thumbnail, until it is deleted.
+    for (const locator of replacedThumb.locators) await store.get(locator);
+    const earlier = (await user.request('GET', `/files/${replaced.id}/versions`))
+      .json<{
+        versions: { id: string; current: boolean }[];
+      }>()
+      .versions.find((v) => !v.current)!;
+    await user.request('DELETE', `/files/${replaced.id}/versions/${earlier.id}`);
+    await t.drive.maintenance.run();
     await expectGone(replacedThumb);
     expect(await t.drive.repos.media.find(purgedVersion)).toBeUndefined();
     const res = await thumbnail(user, replaced.id);

@@ -302,8 +302,11 @@ export class FileService {
     return created;
   }
 
-  /** Puts a stored version in place of a file's current one; the item keeps its id, name and place. */
-  private async replaceIn(
+  /**
+   * Puts a stored version in place of a file's current one, in the caller's transaction; the item
+   * keeps its id, name and place, and the version it held goes to its history.
+   */
+  async replaceIn(
     r: Repositories,
     user: UserRow,
     existing: ItemRow,
@@ -316,9 +319,7 @@ export class FileService {
     await r.items.update(existing.id, { version_id: versionId, size, mime_type: mimeType, updated_at: now });
     await r.items.addSizeToChain(existing.parent_id!, size - existing.size);
     await r.users.addUsedBytes(user.id, size - existing.size);
-    if (existing.version_id) {
-      await r.versions.deleteVersions(await r.items.unreferencedVersions([existing.version_id]), now);
-    }
+    if (existing.version_id) await r.history.add(existing.id, existing.version_id, now);
     const replaced = (await r.items.findById(existing.id))!;
     await this.events.updated(r, replaced, 'content');
     return replaced;
@@ -404,8 +405,10 @@ export class FileService {
         `This file was stored with ${version.segment_size}-byte segments, which this server cannot read`,
       );
     }
-    const dataKey = this.masterKey.unwrap(Buffer.from(version.wrapped_key, 'base64'), version.id);
-    return { version, chunks, cipher: new SegmentCipher(dataKey, version.id) };
+    // A restored version shares the chunks (and so the key) of the one it was restored from.
+    const sealedAs = version.sealed_as ?? version.id;
+    const dataKey = this.masterKey.unwrap(Buffer.from(version.wrapped_key, 'base64'), sealedAs);
+    return { version, chunks, cipher: new SegmentCipher(dataKey, sealedAs) };
   }
 
   /**

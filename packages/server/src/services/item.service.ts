@@ -379,7 +379,11 @@ export class ItemService {
       }
     }
     const rows = [...doomed.values()];
-    const versionIds = new Set(rows.flatMap((row) => (row.version_id ? [row.version_id] : [])));
+    // Their earlier versions go with them (the history rows cascade), unless another file has them too.
+    const versionIds = new Set([
+      ...rows.flatMap((row) => (row.version_id ? [row.version_id] : [])),
+      ...(await r.history.versionsOf(rows.filter((row) => row.type === 'file').map((row) => row.id))),
+    ]);
     await r.items.deleteByIds([...purging]);
     await r.versions.deleteVersions(await r.items.unreferencedVersions([...versionIds]), Date.now());
     await r.users.addUsedBytes(ownerId, -fileBytes(rows));

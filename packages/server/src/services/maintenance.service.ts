@@ -6,6 +6,7 @@ import type { FileService } from './file.service.js';
 import type { ItemService } from './item.service.js';
 import type { PackService } from './pack.service.js';
 import type { UploadService } from './upload.service.js';
+import type { VersionService } from './version.service.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -13,6 +14,8 @@ export interface MaintenanceReport {
   trashPurged: number;
   uploadsExpired: number;
   versionsDiscarded: number;
+  /** Earlier versions of files past their owner's retention limits. */
+  versionsPruned: number;
   /** Mostly-empty packs rewritten (their live chunks copied to a new pack) or dropped. */
   packsCompacted: number;
   chunksDeleted: number;
@@ -26,9 +29,10 @@ const SWEEP_TASK = 'orphan-sweep';
 const CONTAINER_GRACE_MS = 60_000;
 
 /**
- * The housekeeping that keeps storage honest: purge old trash, drop abandoned uploads, and delete
- * from the stores every chunk that no committed file needs. Each step is idempotent and safe to
- * repeat after a crash, because what to delete is recorded in the same transaction that made it garbage.
+ * The housekeeping that keeps storage honest: purge old trash, drop abandoned uploads and earlier
+ * versions past their retention, and delete from the stores every chunk that no committed file
+ * needs. Each step is idempotent and safe to repeat after a crash, because what to delete is
+ * recorded in the same transaction that made it garbage.
  */
 export class MaintenanceService {
   constructor(
@@ -37,6 +41,7 @@ export class MaintenanceService {
     private readonly files: FileService,
     private readonly uploads: UploadService,
     private readonly packs: PackService,
+    private readonly versions: VersionService,
     private readonly stores: StoreRegistry,
     private readonly uploadExpiryHours: number,
     private readonly log: FastifyBaseLogger,
@@ -46,6 +51,7 @@ export class MaintenanceService {
     const trashPurged = await this.items.purgeExpired(now);
     const uploadsExpired = await this.uploads.expire(now);
     const versionsDiscarded = await this.discardStaleVersions(now);
+    const versionsPruned = await this.versions.prune(now);
     await this.repos.sessions.deleteExpired(now);
     await this.repos.locks.deleteExpiredGrants(now);
     const packsCompacted = await this.packs.compact(now);
@@ -55,6 +61,7 @@ export class MaintenanceService {
       trashPurged,
       uploadsExpired,
       versionsDiscarded,
+      versionsPruned,
       packsCompacted,
       chunksDeleted: deleted,
       chunkDeletesFailed: failed,

@@ -161,18 +161,23 @@ export class PackService {
     // A chunk still waiting for its locator belongs to a batch that never finished: maintenance
     // discards its version first.
     if (chunks.some((c) => c.locator === null)) return;
-    const size = chunks.reduce((sum, c) => sum + c.sealed_size, 0);
-    const data = Buffer.alloc(size);
-    const moves: { chunk: ChunkRow; offset: number }[] = [];
-    let offset = 0;
+    // A restored version's chunk records repeat its source's: the bytes they share are copied once.
+    const copies = new Map<string, { chunk: ChunkRow; offset: number }>();
+    let size = 0;
+    const placeOf = (chunk: ChunkRow) => `${chunk.pack_id}\n${chunk.pack_offset}`;
     for (const chunk of chunks) {
+      if (copies.has(placeOf(chunk))) continue;
+      copies.set(placeOf(chunk), { chunk, offset: size });
+      size += chunk.sealed_size;
+    }
+    const data = Buffer.alloc(size);
+    for (const { chunk, offset } of copies.values()) {
       const start = chunk.pack_offset!;
       const into = data.subarray(offset, offset + chunk.sealed_size);
       const bytes = await store.get(chunk.locator!, { start, end: start + chunk.sealed_size }, into);
       if (bytes !== into) bytes.copy(into);
-      moves.push({ chunk, offset });
-      offset += chunk.sealed_size;
     }
+    const moves = chunks.map((chunk) => ({ chunk, offset: copies.get(placeOf(chunk))!.offset }));
     const pack = { id: randomUUID(), store: store.name, size, created_at: now };
     // Recorded first, so the sweep knows the new object even if we die before the chunks move.
     await this.repos.versions.insertPack(pack);

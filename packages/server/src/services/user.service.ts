@@ -91,6 +91,8 @@ export class UserService {
         root_folder_id: randomUUID(),
         used_bytes: 0,
         created_at: now,
+        version_keep_days: null,
+        version_keep_count: null,
       };
       await r.users.insert(user);
       await r.items.insert({

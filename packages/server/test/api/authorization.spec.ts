@@ -42,7 +42,9 @@ describeEachDb('authorisation on every route', (dialect) => {
   const VALID_BODY = { name: 'x', password: 'long-enough-1', newPassword: 'long-enough-2' };
 
   function concrete(route: RouteInfo): string {
-    return route.url.includes(':') ? concreteUrl(route, ownerIdFor(route.url, owner)) : route.url;
+    return route.url.includes(':')
+      ? concreteUrl(route, ownerIdFor(route.url, owner), owner.versionId)
+      : route.url;
   }
 
   function call(route: RouteInfo, headers: Record<string, string>) {
@@ -269,7 +271,7 @@ describeEachDb('authorisation on every route', (dialect) => {
       const targets = Object.keys(route.locks!);
       const byPath = targets.some((k) => k === 'params.id' || k === 'upload' || k === 'share');
       const url = new URL(
-        byPath ? concreteUrl(route, lockedIdFor(route.url, locked)) : route.url,
+        byPath ? concreteUrl(route, lockedIdFor(route.url, locked), locked.versionId) : route.url,
         'http://drive',
       );
       if (targets.includes('query.in')) url.searchParams.set('in', locked.folderId);

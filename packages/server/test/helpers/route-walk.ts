@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { Item, Listing, SessionList } from '@idrive/shared';
+import type { FileVersionList, Item, Listing, SessionList } from '@idrive/shared';
 import type { RouteInfo } from '../../src/app.js';
 import { bearer, type TestApp } from './test-app.js';
 
@@ -9,6 +9,8 @@ export interface OwnerFixture {
   rootId: string;
   folderId: string;
   fileId: string;
+  /** An earlier version of the file. */
+  versionId: string;
   uploadId: string;
   sessionId: string;
   userId: string;
@@ -32,8 +34,9 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
     method: 'PUT',
     url: `/api/v1/folders/${root.folder.id}/files/secret.txt`,
     headers: auth,
-    payload: Buffer.from('secret'),
+    payload: Buffer.from('draft'),
   });
+  const versionId = await saveOver(t, auth, file.json<Item>().id, 'secret');
   const upload = await inject({
     method: 'POST',
     url: '/api/v1/uploads',
@@ -58,6 +61,7 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
     rootId: root.folder.id,
     folderId: folder.json<Item>().id,
     fileId: file.json<Item>().id,
+    versionId,
     uploadId: (upload.headers.location as string).split('/').pop()!,
     sessionId: sessions.json<SessionList>().sessions[0]!.id,
     userId: a.user.id,
@@ -65,6 +69,19 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
     tagId: tag.json<{ id: string }>().id,
     appPasswordId: appPassword.json<{ appPassword: { id: string } }>().appPassword.id,
   };
+}
+
+/** Saves new text over a file and returns the id of the version it held before. */
+async function saveOver(
+  t: TestApp,
+  auth: { authorization: string },
+  fileId: string,
+  text: string,
+): Promise<string> {
+  const inject = t.drive.app.inject.bind(t.drive.app);
+  await inject({ method: 'PUT', url: `/api/v1/files/${fileId}/content`, headers: auth, payload: text });
+  const list = await inject({ method: 'GET', url: `/api/v1/files/${fileId}/versions`, headers: auth });
+  return list.json<FileVersionList>().versions.find((v) => !v.current)!.id;
 }
 
 /** The owner's id for the :id of a route. */
@@ -83,9 +100,9 @@ export function ownerIdFor(url: string, owner: OwnerFixture): string {
 }
 
 /** The route's URL with its parameters filled in (and a required query where a route has one). */
-export function concreteUrl(route: RouteInfo, id: string): string {
+export function concreteUrl(route: RouteInfo, id: string, versionId: string): string {
   if (!route.url.includes(':')) return route.url;
-  const url = route.url.replace(':id', id).replace(':name', 'new-name.txt');
+  const url = route.url.replace(':id', id).replace(':versionId', versionId).replace(':name', 'new-name.txt');
   return url.endsWith('/archive/entry') ? `${url}?index=0` : url;
 }
 
@@ -160,6 +177,8 @@ export interface LockedFixture {
   vaultId: string;
   folderId: string;
   fileId: string;
+  /** An earlier version of the file. */
+  versionId: string;
   trashedId: string;
   uploadId: string;
   shareId: string;
@@ -185,6 +204,7 @@ export async function setUpLockedFolder(t: TestApp, owner: OwnerFixture): Promis
   const put = (name: string) =>
     inject('PUT', `/folders/${vault.id}/files/${name}`, Buffer.from(name)).then((r) => r.json<Item>());
   const file = await put('inside.txt');
+  const versionId = await saveOver(t, auth, file.id, 'inside.txt');
   const trashed = await put('gone.txt');
   await inject('POST', '/items/trash', { ids: [trashed.id] });
   const upload = await inject('POST', '/uploads', undefined, {
@@ -200,6 +220,7 @@ export async function setUpLockedFolder(t: TestApp, owner: OwnerFixture): Promis
     vaultId: vault.id,
     folderId: inner.id,
     fileId: file.id,
+    versionId,
     trashedId: trashed.id,
     uploadId: (upload.headers.location as string).split('/').pop()!,
     shareId: share.id,

@@ -39,6 +39,15 @@ export const itemUpdatedEvent = z.object({
   change: z.enum(['renamed', 'content']),
 });
 
+/**
+ * A file's earlier versions changed while its content did not: one was deleted, or the retention
+ * limits let some go. A save, an upload over it or a restore is `item.updated` (`content`) instead.
+ */
+export const itemVersionsEvent = z.object({
+  type: z.literal('item.versions'),
+  ...itemFields,
+});
+
 /** Moved to another folder (and maybe renamed on the way); `from` is where it was. */
 export const itemMovedEvent = z.object({
   type: z.literal('item.moved'),
@@ -106,6 +115,7 @@ export const resyncEvent = z.object({
 export const itemEvent = z.discriminatedUnion('type', [
   itemCreatedEvent,
   itemUpdatedEvent,
+  itemVersionsEvent,
   itemMovedEvent,
   itemDeletedEvent,
   itemRestoredEvent,

@@ -19,7 +19,8 @@ export type BrowserDialog =
   | { kind: 'new-file' }
   | { kind: 'move' | 'copy'; items: Item[] }
   | { kind: 'tags'; items: Item[] }
-  | { kind: 'info'; item: Item };
+  | { kind: 'info'; item: Item }
+  | { kind: 'versions'; item: Item };
 
 /** A short message after an action, with an undo where one makes sense. */
 export interface Notice {

@@ -48,6 +48,11 @@ export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[
           run: () => void actions.lock(single, 'remove'),
         },
       { id: 'tags', label: t('browser.actions.tags'), run: show('tags') },
+      single?.type === 'file' && {
+        id: 'versions',
+        label: t('browser.actions.versions'),
+        run: () => (actions.dialog.value = { kind: 'versions', item: single }),
+      },
       !!single && {
         id: 'info',
         label: t('browser.actions.info'),

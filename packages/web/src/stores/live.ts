@@ -53,6 +53,7 @@ export const useLiveStore = defineStore('live', () => {
         // A first connection replays nothing: a folder listed before it may have missed changes.
         if (!resumed && folder.folder) folder.reload().catch(() => undefined);
         break;
+      case 'item.versions':
       case 'upload.progress':
       case 'storage.health':
       case 'session.ended':

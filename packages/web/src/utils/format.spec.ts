@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDate, formatDuration, formatSize } from './format';
+import { formatDate, formatDuration, formatRelative, formatSize } from './format';
 
 describe('formatSize', () => {
   it('shows bytes below 1 KB as whole bytes', () => {
@@ -56,5 +56,29 @@ describe('formatDuration', () => {
     expect(formatDuration(0.4, 'en')).toBe('0 sec');
     expect(formatDuration(-1, 'en')).toBe('—');
     expect(formatDuration(Number.POSITIVE_INFINITY, 'en')).toBe('—');
+  });
+});
+
+describe('formatRelative', () => {
+  const now = Date.parse('2025-03-12T14:00:00Z');
+  const ago = (ms: number) => new Date(now - ms).toISOString();
+  const MINUTE = 60_000;
+
+  it('says how long ago in the largest whole unit', () => {
+    expect(formatRelative(ago(20_000), now, 'en')).toBe('now');
+    expect(formatRelative(ago(5 * MINUTE), now, 'en')).toBe('5 minutes ago');
+    expect(formatRelative(ago(3 * 60 * MINUTE), now, 'en')).toBe('3 hours ago');
+    expect(formatRelative(ago(26 * 60 * MINUTE), now, 'en')).toBe('yesterday');
+    expect(formatRelative(ago(15 * 24 * 60 * MINUTE), now, 'en')).toBe('2 weeks ago');
+    expect(formatRelative(ago(400 * 24 * 60 * MINUTE), now, 'en')).toBe('last year');
+  });
+
+  it('writes it in the given language', () => {
+    expect(formatRelative(ago(20_000), now, 'pl')).toBe('teraz');
+    expect(formatRelative(ago(22 * 24 * 60 * MINUTE), now, 'pl')).toBe('3 tygodnie temu');
+  });
+
+  it('leaves a value it cannot read as it is', () => {
+    expect(formatRelative('not a date', now, 'en')).toBe('not a date');
   });
 });

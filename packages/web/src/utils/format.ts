@@ -12,10 +12,12 @@ export function setFormatLocale(locale: string): void {
   appLocale.value = locale;
 }
 
-/** Intl formatters are costly to build and a 50,000-row list formats every visible row. */
-const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+type Formatter = Intl.NumberFormat | Intl.DateTimeFormat | Intl.RelativeTimeFormat;
 
-function cached<T extends Intl.NumberFormat | Intl.DateTimeFormat>(key: string, make: () => T): T {
+/** Intl formatters are costly to build and a 50,000-row list formats every visible row. */
+const formatters = new Map<string, Formatter>();
+
+function cached<T extends Formatter>(key: string, make: () => T): T {
   let formatter = formatters.get(key);
   if (!formatter) {
     formatter = make();
@@ -59,6 +61,33 @@ export function formatDate(iso: string, locale = appLocale.value): string {
     () => new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }),
   );
   return format.format(date);
+}
+
+const RELATIVE_STEPS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['second', 60],
+  ['minute', 60],
+  ['hour', 24],
+  ['day', 7],
+  ['week', 4.35],
+  ['month', 12],
+  ['year', Number.POSITIVE_INFINITY],
+];
+
+/**
+ * How long ago (or from now) a timestamp from the API is, in its largest whole unit: "now" ("teraz")
+ * under a minute, then "5 minutes ago", "yesterday", "3 weeks ago" ("3 tygodnie temu").
+ */
+export function formatRelative(iso: string, now = Date.now(), locale = appLocale.value): string {
+  const then = new Date(iso).getTime();
+  if (Number.isNaN(then)) return iso;
+  const format = cached(`relative:${locale}`, () => new Intl.RelativeTimeFormat(locale, { numeric: 'auto' }));
+  let value = (then - now) / 1000;
+  if (Math.abs(value) < 60) return format.format(0, 'second');
+  for (const [unit, per] of RELATIVE_STEPS) {
+    if (Math.abs(value) < per) return format.format(Math.trunc(value), unit);
+    value /= per;
+  }
+  return format.format(Math.trunc(value), 'year');
 }
 
 /**
