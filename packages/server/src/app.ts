@@ -39,6 +39,7 @@ import { adminStorageRoutes } from './routes/admin-storage.routes.js';
 import { appPasswordRoutes } from './routes/app-passwords.routes.js';
 import { archiveRoutes } from './routes/archive.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
+import { deviceSignInRoutes } from './routes/device-sign-in.routes.js';
 import type { RouteContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
@@ -61,6 +62,7 @@ import { AppPasswordService } from './services/app-password.service.js';
 import { ArchiveService } from './services/archive.service.js';
 import { AuthService } from './services/auth.service.js';
 import { BatchUploadService } from './services/batch-upload.service.js';
+import { DeviceSignInService } from './services/device-sign-in.service.js';
 import { DiscordService } from './services/discord.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
@@ -244,6 +246,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const users = new UserService(repos, hasher);
   const auth = new AuthService(repos, hasher, attemptThrottle(), config, bus);
   const appPasswords = new AppPasswordService(repos, auth, attemptThrottle(), config, bus);
+  const deviceSignIns = new DeviceSignInService(repos, auth, attemptThrottle(), config);
   const items = new ItemService(repos, config.trashRetentionDays, itemEvents);
   const tags = new TagService(repos, items);
   const search = new SearchService(repos, items, tags);
@@ -359,6 +362,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config,
     auth,
     appPasswords,
+    deviceSignIns,
     users,
     items,
     files,
@@ -418,6 +422,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         }),
       );
       await api.register(authRoutes(context));
+      await api.register(deviceSignInRoutes(context));
       await api.register(appPasswordRoutes(context));
       await api.register(
         userRoutes(context, async (uploadIds) => {

@@ -51,6 +51,7 @@ const envSchema = z.object({
   IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT: positiveInt.default(5),
   IDRIVE_LOGIN_ATTEMPTS_PER_IP: positiveInt.default(30),
   IDRIVE_LOGIN_WINDOW_MINUTES: positiveInt.default(15),
+  IDRIVE_DEVICE_SIGN_INS_PER_IP: positiveInt.default(10),
   IDRIVE_REQUIRE_APP_PASSWORDS: bool.default(false),
   IDRIVE_WEB_DIR: z.string().optional(),
   IDRIVE_HEADERS_TIMEOUT_SECONDS: z.coerce.number().positive().default(30),
@@ -126,6 +127,8 @@ export interface Config {
   loginAttemptsPerAccount: number;
   loginAttemptsPerIp: number;
   loginWindowMinutes: number;
+  /** Sign-ins with a QR code one address may start within the login window. */
+  deviceSignInsPerIp: number;
   /** Basic-auth gateways (WebDAV) take only app passwords, never the account password. */
   requireAppPasswords: boolean;
   webDir: string;
@@ -229,6 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginAttemptsPerAccount: e.IDRIVE_LOGIN_ATTEMPTS_PER_ACCOUNT,
     loginAttemptsPerIp: e.IDRIVE_LOGIN_ATTEMPTS_PER_IP,
     loginWindowMinutes: e.IDRIVE_LOGIN_WINDOW_MINUTES,
+    deviceSignInsPerIp: e.IDRIVE_DEVICE_SIGN_INS_PER_IP,
     requireAppPasswords: e.IDRIVE_REQUIRE_APP_PASSWORDS,
     webDir: e.IDRIVE_WEB_DIR ? path.resolve(e.IDRIVE_WEB_DIR) : defaultWebDir,
     headersTimeoutSeconds: e.IDRIVE_HEADERS_TIMEOUT_SECONDS,

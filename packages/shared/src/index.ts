@@ -7,6 +7,7 @@ export * from './schemas/common.js';
 export * from './schemas/users.js';
 export * from './schemas/auth.js';
 export * from './schemas/app-passwords.js';
+export * from './schemas/device-sign-in.js';
 export * from './schemas/items.js';
 export * from './schemas/system.js';
 export * from './schemas/storage.js';

@@ -52,6 +52,25 @@ export interface AppPasswordsTable {
   last_used_at: number | null;
 }
 
+/** A device waiting to be signed in by a signed-in one (see DeviceSignInService). */
+export interface DevicePairingsTable {
+  id: string;
+  /** SHA-256 of the pairing code in the QR code's URL. */
+  code_hash: string;
+  /** SHA-256 of the short code a person may type instead, in its canonical form. */
+  short_code_hash: string;
+  /** SHA-256 of the secret only the waiting device holds; it alone collects the session. */
+  device_secret_hash: string;
+  status: 'pending' | 'approved' | 'denied' | 'redeemed';
+  /** Who approved or denied it; null while pending. */
+  user_id: string | null;
+  /** The waiting device, as it asked. */
+  user_agent: string | null;
+  ip: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface ItemsTable {
   id: string;
   owner_id: string;
@@ -332,6 +351,7 @@ export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   app_passwords: AppPasswordsTable;
+  device_pairings: DevicePairingsTable;
   items: ItemsTable;
   file_versions: FileVersionsTable;
   chunks: ChunksTable;
@@ -359,6 +379,7 @@ export type NewUserRow = Insertable<UsersTable>;
 export type UserUpdate = Updateable<UsersTable>;
 export type SessionRow = Selectable<SessionsTable>;
 export type AppPasswordRow = Selectable<AppPasswordsTable>;
+export type DevicePairingRow = Selectable<DevicePairingsTable>;
 export type ItemRow = Selectable<ItemsTable>;
 export type NewItemRow = Insertable<ItemsTable>;
 export type TagRow = Selectable<TagsTable>;

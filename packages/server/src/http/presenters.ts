@@ -1,6 +1,24 @@
-import type { AppPassword, FileVersion, Item, ItemDetails, Session, Share, User } from '@idrive/shared';
-import type { AppPasswordRow, ItemRow, SessionRow, ShareRow, ShareVisitRow, UserRow } from '../db/schema.js';
+import type {
+  AppPassword,
+  DeviceSignInRequest,
+  FileVersion,
+  Item,
+  ItemDetails,
+  Session,
+  Share,
+  User,
+} from '@idrive/shared';
+import type {
+  AppPasswordRow,
+  DevicePairingRow,
+  ItemRow,
+  SessionRow,
+  ShareRow,
+  ShareVisitRow,
+  UserRow,
+} from '../db/schema.js';
 import type { ListedVersion } from '../repositories/history.repository.js';
+import { describeUserAgent } from '../services/auth.service.js';
 import type { BatchResult } from '../services/batch-upload.service.js';
 import { permissionsOf } from '../services/user.service.js';
 
@@ -29,6 +47,17 @@ export function presentSession(row: SessionRow, currentId: string): Session {
     lastSeenAt: iso(row.last_seen_at),
     expiresAt: row.expires_at === null ? null : iso(row.expires_at),
     current: row.id === currentId,
+  };
+}
+
+/** The device asking to be signed in, as the user who may approve it sees it. */
+export function presentDeviceSignInRequest(row: DevicePairingRow): DeviceSignInRequest {
+  return {
+    deviceName: describeUserAgent(row.user_agent),
+    userAgent: row.user_agent,
+    ip: row.ip,
+    createdAt: iso(row.created_at),
+    expiresAt: iso(row.expires_at),
   };
 }
 

@@ -1,6 +1,7 @@
 import type { Db, DbHandle, Tx } from '../db/database.js';
 import { AppPasswordRepository } from './app-password.repository.js';
 import { DavRepository } from './dav.repository.js';
+import { DevicePairingRepository } from './device-pairing.repository.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { HistoryRepository } from './history.repository.js';
 import { ItemRepository } from './item.repository.js';
@@ -26,6 +27,7 @@ export class Repositories {
   readonly users: UserRepository;
   readonly sessions: SessionRepository;
   readonly appPasswords: AppPasswordRepository;
+  readonly devicePairings: DevicePairingRepository;
   readonly items: ItemRepository;
   readonly versions: VersionRepository;
   readonly history: HistoryRepository;
@@ -55,6 +57,7 @@ export class Repositories {
     this.users = new UserRepository(db, dialect);
     this.sessions = new SessionRepository(db);
     this.appPasswords = new AppPasswordRepository(db);
+    this.devicePairings = new DevicePairingRepository(db);
     this.items = new ItemRepository(db);
     this.versions = new VersionRepository(db);
     this.history = new HistoryRepository(db);

@@ -4,6 +4,7 @@ import type { AppPasswordService } from '../services/app-password.service.js';
 import type { ArchiveService } from '../services/archive.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { BatchUploadService } from '../services/batch-upload.service.js';
+import type { DeviceSignInService } from '../services/device-sign-in.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { LockService } from '../services/lock.service.js';
@@ -21,6 +22,7 @@ export interface RouteContext {
   config: Config;
   auth: AuthService;
   appPasswords: AppPasswordService;
+  deviceSignIns: DeviceSignInService;
   users: UserService;
   items: ItemService;
   files: FileService;

@@ -53,15 +53,21 @@ export class AuthService {
     deviceName?: string,
   ): Promise<{ token: string; session: SessionRow; user: UserRow }> {
     const user = await this.checkPassword(username, password, client);
-    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
-    const { token, session } = await this.openSession(
-      user.id,
-      'browser',
-      name,
-      client,
-      this.policy.sessionTtlDays,
-    );
+    const { token, session } = await this.openBrowserSession(user.id, client, deviceName);
     return { token, session, user };
+  }
+
+  /**
+   * A browser session for a user who has been vouched for: by their password, or by their approval
+   * of this device from one already signed in.
+   */
+  openBrowserSession(
+    userId: string,
+    client: ClientInfo,
+    deviceName?: string,
+  ): Promise<{ token: string; session: SessionRow }> {
+    const name = deviceName?.trim() || describeUserAgent(client.userAgent);
+    return this.openSession(userId, 'browser', name, client, this.policy.sessionTtlDays);
   }
 
   /**

@@ -53,6 +53,7 @@ export class MaintenanceService {
     const versionsDiscarded = await this.discardStaleVersions(now);
     const versionsPruned = await this.versions.prune(now);
     await this.repos.sessions.deleteExpired(now);
+    await this.repos.devicePairings.deleteExpired(now);
     await this.repos.locks.deleteExpiredGrants(now);
     const packsCompacted = await this.packs.compact(now);
     const { deleted, failed } = await this.collectGarbage(now);

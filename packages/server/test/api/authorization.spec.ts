@@ -77,6 +77,25 @@ describeEachDb('authorisation on every route', (dialect) => {
     expect(missing.map((r) => `${r.method} ${r.url}`)).toEqual([]);
   });
 
+  it('opens only the routes meant for callers without a session', () => {
+    const open = apiRoutes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`);
+    expect(open.filter((r) => !r.includes('/api/v1/s/')).sort()).toEqual(
+      [
+        'GET /api/v1/health',
+        'HEAD /api/v1/health',
+        'GET /api/v1/openapi.json',
+        'HEAD /api/v1/openapi.json',
+        'OPTIONS /api/v1/uploads',
+        'POST /api/v1/auth/login',
+        // A device being signed in has no session yet; it answers only to the secrets it was given.
+        'POST /api/v1/auth/device-sign-in',
+        'POST /api/v1/auth/device-sign-in/poll',
+      ].sort(),
+    );
+    // Share-link visitors' routes all name the link's token.
+    expect(open.filter((r) => r.includes('/api/v1/s/')).every((r) => r.includes('/s/:token'))).toBe(true);
+  });
+
   it('refuses every non-public route without a session, or with a bad token', async () => {
     for (const route of apiRoutes.filter((r) => !r.public)) {
       const res = await call(route, {});
