@@ -1,6 +1,7 @@
 export * from './limits.js';
 export * from './errors.js';
 export * from './names.js';
+export * from './short-codes.js';
 export * from './fold.js';
 export * from './file-kind.js';
 export * from './schemas/common.js';

@@ -7,28 +7,6 @@ import { user } from './users.js';
  * short code; the signed-in one opens the first or types the second and approves.
  */
 
-/** How long a device sign-in waits for its approval. */
-export const DEVICE_SIGN_IN_TTL_SECONDS = 180;
-
-/** Crockford's base32: no I, L, O or U, so a code read off a screen is not mistyped. */
-export const SHORT_CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-export const SHORT_CODE_LENGTH = 10;
-
-/**
- * A short code as typed, in its canonical form (upper case, no spaces or dashes, the letters people
- * confuse with digits read as those digits), or null when it is not one.
- */
-export function normaliseShortCode(typed: string): string | null {
-  const code = typed.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
-  if (code.length !== SHORT_CODE_LENGTH) return null;
-  return [...code].every((c) => SHORT_CODE_ALPHABET.includes(c)) ? code : null;
-}
-
-/** A short code as shown: two groups of five. */
-export function formatShortCode(code: string): string {
-  return `${code.slice(0, 5)}-${code.slice(5)}`;
-}
-
 /** What the waiting device is given; only it ever sees the device secret. */
 export const startDeviceSignInResponse = z.object({
   /** The page that approves this sign-in, with the pairing code in its fragment (the QR code's content). */

@@ -39,6 +39,15 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('../views/ShareVisitor.vue'),
     meta: { public: true },
   },
+  // The waiting side of a sign-in with a QR code (a phone), and the approving side, which reads
+  // the pairing code from the URL's fragment.
+  {
+    path: '/sign-in/qr',
+    name: 'qr-sign-in',
+    component: () => import('../views/QrSignIn.vue'),
+    meta: { public: true },
+  },
+  { path: '/pair', name: 'pair', component: () => import('../views/PairDevice.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('../views/NotFound.vue') },
 ];
 

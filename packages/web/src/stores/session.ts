@@ -43,9 +43,13 @@ export async function loadSession(): Promise<void> {
 
 /** Rejects with ApiError (401 bad credentials, 429 throttled, …) for the form to show. */
 export async function signIn(username: string, password: string): Promise<void> {
-  const result = await auth.login({ username, password });
+  signedIn((await auth.login({ username, password })).user);
+}
+
+/** Takes up a session opened another way (a device sign-in another device approved). */
+export function signedIn(user: User): void {
   state.error = null;
-  state.user = result.user;
+  state.user = user;
   state.status = 'signed-in';
 }
 
