@@ -148,6 +148,16 @@ export function currentAuth(request: FastifyRequest): Authenticated {
   return request.auth;
 }
 
+/**
+ * The caller's auth, refusing an app password: one that leaked must not be able to mint credentials
+ * (other app passwords, API tokens) that outlive its revocation.
+ */
+export function currentAccountAuth(request: FastifyRequest, what: string): Authenticated {
+  const auth = currentAuth(request);
+  if (auth.appPassword) throw new AppError(403, 'forbidden', `${what} are created from a signed-in session`);
+  return auth;
+}
+
 export function setSessionCookie(
   reply: FastifyReply,
   token: string,

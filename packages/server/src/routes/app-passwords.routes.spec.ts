@@ -119,15 +119,25 @@ describeEachDb('app passwords', (dialect) => {
     expect(after.items.map((i) => i.name)).not.toContain('nope.txt');
   });
 
-  it('cannot mint other app passwords', async () => {
+  it('cannot mint other app passwords or API tokens', async () => {
     const { secret } = await create(owner.token, { name: 'script' });
-    const res = await t.drive.app.inject({
-      method: 'POST',
-      url: '/api/v1/account/app-passwords',
-      headers: bearer(secret),
-      payload: { name: 'another' },
+    for (const url of ['/api/v1/account/app-passwords', '/api/v1/auth/tokens']) {
+      const res = await t.drive.app.inject({
+        method: 'POST',
+        url,
+        headers: bearer(secret),
+        payload: { name: 'another' },
+      });
+      expect(res.statusCode, url).toBe(403);
+    }
+    const sessions = await t.drive.app.inject({
+      method: 'GET',
+      url: '/api/v1/auth/sessions',
+      headers: bearer(owner.token),
     });
-    expect(res.statusCode).toBe(403);
+    expect(
+      sessions.json<{ sessions: { name: string | null }[] }>().sessions.map((s) => s.name),
+    ).not.toContain('another');
   });
 
   it("is not another user's to see or revoke", async () => {

@@ -7,9 +7,8 @@ import {
   idParams,
   okResponse,
 } from '@idrive/shared';
-import { currentAuth, currentUser } from '../http/auth.js';
+import { currentAccountAuth, currentUser } from '../http/auth.js';
 import { presentAppPassword } from '../http/presenters.js';
-import { AppError } from '../lib/app-error.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['account'];
@@ -30,11 +29,7 @@ export function appPasswordRoutes(ctx: RouteContext) {
       '/account/app-passwords',
       { schema: { tags, body: createAppPasswordBody, response: { 201: createAppPasswordResponse } } },
       async (request, reply) => {
-        const auth = currentAuth(request);
-        // One leaked app password must not be able to mint others that outlive its revocation.
-        if (auth.appPassword) {
-          throw new AppError(403, 'forbidden', 'App passwords are created from a signed-in session');
-        }
+        const auth = currentAccountAuth(request, 'App passwords');
         const { secret, row } = await ctx.appPasswords.create(auth.user.id, request.body);
         return reply.code(201).send({ secret, appPassword: presentAppPassword(row) });
       },

@@ -11,7 +11,13 @@ import {
   okResponse,
   sessionList,
 } from '@idrive/shared';
-import { clearSessionCookie, clientInfo, currentAuth, setSessionCookie } from '../http/auth.js';
+import {
+  clearSessionCookie,
+  clientInfo,
+  currentAccountAuth,
+  currentAuth,
+  setSessionCookie,
+} from '../http/auth.js';
 import { presentSession, presentUser } from '../http/presenters.js';
 import type { RouteContext } from './context.js';
 
@@ -82,7 +88,7 @@ export function authRoutes(ctx: RouteContext) {
       '/auth/tokens',
       { schema: { tags, body: createTokenBody, response: { 201: createTokenResponse } } },
       async (request, reply) => {
-        const { user, session: current } = currentAuth(request);
+        const { user, session: current } = currentAccountAuth(request, 'API tokens');
         const { token, session } = await ctx.auth.createToken(user.id, request.body, clientInfo(request));
         return reply.code(201).send({ token, session: presentSession(session, current.id) });
       },
