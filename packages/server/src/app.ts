@@ -51,6 +51,7 @@ import { mediaRoutes } from './routes/media.routes.js';
 import { searchRoutes } from './routes/search.routes.js';
 import { shareLinkRoutes } from './routes/share-links.routes.js';
 import { shareRoutes } from './routes/shares.routes.js';
+import { starredRecentRoutes } from './routes/starred-recent.routes.js';
 import { tagRoutes } from './routes/tags.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
@@ -73,6 +74,8 @@ import { PhotoTools } from './services/photo-tools.js';
 import { VideoTools } from './services/thumbnail-video.js';
 import { SearchService } from './services/search.service.js';
 import { ShareService } from './services/share.service.js';
+import { StarService } from './services/star.service.js';
+import { RecentService } from './services/recent.service.js';
 import { TagService } from './services/tag.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
 import { MAINTENANCE_JOB, MaintenanceSchedule } from './services/maintenance-schedule.js';
@@ -242,7 +245,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
         })
       : new MemoryLoginThrottle(windowMs);
   };
-  const itemEvents = new ItemEvents(bus);
+  // Recent changes come from committed item events, on the instance that made the change.
+  const recent = new RecentService(repos, (err) => log.warn({ err }, 'recent files could not be recorded'));
+  const itemEvents = new ItemEvents(bus, [recent]);
   const users = new UserService(repos, hasher);
   const auth = new AuthService(repos, hasher, attemptThrottle(), config, bus);
   const appPasswords = new AppPasswordService(repos, auth, attemptThrottle(), config, bus);
@@ -250,6 +255,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const items = new ItemService(repos, config.trashRetentionDays, itemEvents);
   const tags = new TagService(repos, items);
   const search = new SearchService(repos, items, tags);
+  const stars = new StarService(repos, items, itemEvents);
   const locks = new LockService(repos, items, hasher, attemptThrottle(), UNLOCK_GRANT_MS);
   // The main thread keeps HTTP and disk; the other cores encrypt, decrypt and hash. At least two, so
   // that a download can open on one while it hashes on the other; they start only when needed.
@@ -338,6 +344,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     uploads,
     packs,
     versions,
+    recent,
     stores,
     config.uploadExpiryHours,
     log,
@@ -373,6 +380,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     media,
     shares,
     tags,
+    stars,
+    recent,
     search,
     zips,
     zipPlanning: new ZipPlanning({ ...ZIP_PLANNING_LIMITS, ...overrides.zipPlanning }),
@@ -434,6 +443,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(lockRoutes(context));
       await api.register(tagRoutes(context));
       await api.register(searchRoutes(context));
+      await api.register(starredRecentRoutes(context));
       await api.register(shareRoutes(context));
       await api.register(shareLinkRoutes(context, eventSockets, socketCaps));
       await api.register(trashRoutes(context));
@@ -474,6 +484,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
+    await recent.flush();
     discord.close();
     await redisBus?.close();
     schedule.stop();

@@ -18,6 +18,7 @@ export * from './schemas/shares.js';
 export * from './schemas/events.js';
 export * from './schemas/tags.js';
 export * from './schemas/search.js';
+export * from './schemas/starred-recent.js';
 export * from './schemas/zip.js';
 export * from './schemas/versions.js';
 export * from './usernames.js';

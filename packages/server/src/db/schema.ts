@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { ShareMode } from '@idrive/shared';
+import type { RecentAction, ShareMode } from '@idrive/shared';
 
 /**
  * Table types. Times are epoch milliseconds and flags are 0/1 integers in both SQLite and PostgreSQL,
@@ -347,6 +347,21 @@ export interface DavPropertiesTable {
   value: string;
 }
 
+/** An item a user starred. */
+export interface ItemStarsTable {
+  user_id: string;
+  item_id: string;
+  starred_at: number;
+}
+
+/** A file a user opened or changed lately: one row per user and file, with the last time and what happened. */
+export interface RecentItemsTable {
+  user_id: string;
+  item_id: string;
+  action: RecentAction;
+  at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -372,6 +387,8 @@ export interface Database {
   dav_locks: DavLocksTable;
   dav_properties: DavPropertiesTable;
   version_history: VersionHistoryTable;
+  item_stars: ItemStarsTable;
+  recent_items: RecentItemsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -395,3 +412,4 @@ export type UploadRow = Selectable<UploadsTable>;
 export type DavLockRow = Selectable<DavLocksTable>;
 export type DavPropertyRow = Selectable<DavPropertiesTable>;
 export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;
+export type RecentItemRow = Selectable<RecentItemsTable>;

@@ -7,7 +7,16 @@ import { placeOf } from './place.js';
 import { folderTopic, userTopic } from './topics.js';
 
 type ItemEventBase = { item: Item } & EventPlace;
-type NewItemEvent = Extract<NewEvent, { type: ItemEvent['type'] }>;
+export type NewItemEvent = Extract<NewEvent, { type: ItemEvent['type'] }>;
+
+/**
+ * Told of each item change once it has committed, on the instance that made it: what must happen
+ * once per change listens here, not on the bus, where every instance hears every event. It must not
+ * throw (the change has committed) nor wait for anything.
+ */
+export interface ItemChangeListener {
+  itemChanged(event: NewItemEvent, row: ItemRow): void;
+}
 
 /**
  * Announces changes to items. Each call runs inside the change's transaction, where the item's place
@@ -15,7 +24,10 @@ type NewItemEvent = Extract<NewEvent, { type: ItemEvent['type'] }>;
  * change that rolls back is never announced.
  */
 export class ItemEvents {
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    private readonly listeners: readonly ItemChangeListener[] = [],
+  ) {}
 
   /** Where an item in `parentId` is now: read before a move, to say where it came from. */
   placeOf(r: Repositories, parentId: string | null): Promise<EventPlace> {
@@ -52,6 +64,11 @@ export class ItemEvents {
     return this.announce(r, row, (base) => ({ type: 'item.copied', ...base, sourceId }));
   }
 
+  /** Stars are the user's own: only their sockets hear of them. */
+  starred(r: Repositories, userId: string, itemIds: string[], starred: boolean): void {
+    r.afterCommit(() => this.bus.publish([userTopic(userId)], { type: 'item.starred', itemIds, starred }));
+  }
+
   private async announce(
     r: Repositories,
     row: ItemRow,
@@ -63,6 +80,9 @@ export class ItemEvents {
     const event = build({ item: presentItem(row, locks), ...place });
     const folders = new Set([...place.ancestorIds, ...formerAncestorIds]);
     const topics = [userTopic(row.owner_id), ...[...folders].map(folderTopic)];
-    r.afterCommit(() => this.bus.publish(topics, event));
+    r.afterCommit(() => {
+      this.bus.publish(topics, event);
+      for (const listener of this.listeners) listener.itemChanged(event, row);
+    });
   }
 }

@@ -7,6 +7,7 @@ import type {
   Session,
   Share,
   User,
+  UserItem,
 } from '@idrive/shared';
 import type {
   AppPasswordRow,
@@ -98,15 +99,25 @@ export function presentVersion(row: ListedVersion): FileVersion {
   };
 }
 
+/** An item as the signed-in user sees it; `stars` holds the ids they starred among the rows presented. */
+export function presentUserItem(
+  row: ItemRow,
+  locks: ReadonlySet<string> | undefined,
+  stars: ReadonlySet<string>,
+): UserItem {
+  return { ...presentItem(row, locks), starred: stars.has(row.id) };
+}
+
 /** The root folder's name is empty; clients label it themselves ("My Drive"). */
 export function presentDetails(
   row: ItemRow,
   path: ItemRow[],
-  sha256: string | null = null,
-  locks?: ReadonlySet<string>,
+  sha256: string | null,
+  locks: ReadonlySet<string> | undefined,
+  stars: ReadonlySet<string>,
 ): ItemDetails {
   return {
-    ...presentItem(row, locks),
+    ...presentUserItem(row, locks, stars),
     sha256,
     path: path.map((p) => ({ id: p.id, name: p.name })),
   };

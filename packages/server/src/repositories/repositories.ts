@@ -8,10 +8,12 @@ import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
 import { LockRepository } from './lock.repository.js';
 import { MediaRepository } from './media.repository.js';
+import { RecentRepository } from './recent.repository.js';
 import { ScheduledRunRepository } from './scheduled-run.repository.js';
 import { SearchRepository } from './search.repository.js';
 import { SessionRepository } from './session.repository.js';
 import { ShareRepository } from './share.repository.js';
+import { StarRepository } from './star.repository.js';
 import { StagedTailRepository } from './staged-tail.repository.js';
 import { TagRepository } from './tag.repository.js';
 import { UploadRepository } from './upload.repository.js';
@@ -43,6 +45,8 @@ export class Repositories {
   readonly tags: TagRepository;
   readonly search: SearchRepository;
   readonly dav: DavRepository;
+  readonly stars: StarRepository;
+  readonly recent: RecentRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -73,6 +77,8 @@ export class Repositories {
     this.search = new SearchRepository(db, dialect);
     this.zip = new ZipRepository(db);
     this.dav = new DavRepository(db);
+    this.stars = new StarRepository(db);
+    this.recent = new RecentRepository(db);
   }
 
   /**

@@ -20,3 +20,11 @@ export function outsideFolders(parentColumn: RawBuilder<unknown>, folderIds: str
   if (folderIds.length === 0) return sql<SqlBool>`1 = 1`;
   return sql<SqlBool>`(${parentColumn} is null or ${parentColumn} not in (${foldersBelow(sql`id in (${sql.join(folderIds)})`)}))`;
 }
+
+/**
+ * True for an item of `items` that a list of one user's own marks (stars, recent files) shows: one
+ * they may see, which today means their own, not in the trash and not inside `closedFolderIds`.
+ */
+export function listedFor(userId: string, closedFolderIds: string[]): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(items.owner_id = ${userId} and items.trashed_at is null and ${outsideFolders(sql.ref('items.parent_id'), closedFolderIds)})`;
+}

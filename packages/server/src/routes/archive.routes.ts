@@ -47,6 +47,7 @@ export function archiveRoutes(ctx: RouteContext) {
         const auth = currentAuth(request);
         const { offset, limit } = request.query;
         const { entries, total } = await ctx.archives.list(auth.user, request.params.id, { offset, limit });
+        ctx.recent.opened(auth.user, request.params.id);
         return {
           entries: entries.map(presentEntry),
           total,

@@ -9,8 +9,10 @@ import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { LockService } from '../services/lock.service.js';
 import type { MediaService } from '../services/media.service.js';
+import type { RecentService } from '../services/recent.service.js';
 import type { SearchService } from '../services/search.service.js';
 import type { ShareService } from '../services/share.service.js';
+import type { StarService } from '../services/star.service.js';
 import type { TagService } from '../services/tag.service.js';
 import type { UploadService } from '../services/upload.service.js';
 import type { UserService } from '../services/user.service.js';
@@ -33,6 +35,8 @@ export interface RouteContext {
   media: MediaService;
   shares: ShareService;
   tags: TagService;
+  stars: StarService;
+  recent: RecentService;
   search: SearchService;
   zips: ZipService;
   /** Bounds the zip plans made at once (see there why HEAD is not simply answered without one). */

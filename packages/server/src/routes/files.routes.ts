@@ -22,7 +22,10 @@ export function fileRoutes(ctx: RouteContext) {
       config: { locks: { 'params.id': 'contents' } },
       schema: { tags, params: idParams, querystring: contentQuery },
       handler: async (request, reply) => {
-        const file = await ctx.files.open(currentUser(request), request.params.id);
+        const user = currentUser(request);
+        const file = await ctx.files.open(user, request.params.id);
+        // Noted, not waited for; a HEAD (a download manager's first question) reads nothing.
+        if (request.method === 'GET') ctx.recent.opened(user, file.item.id);
         return sendContent(request, reply, ctx.files, file, request.query.disposition);
       },
     });
@@ -37,8 +40,9 @@ export function fileRoutes(ctx: RouteContext) {
         const user = currentUser(request);
         const file = await ctx.files.open(user, request.params.id);
         const { path } = await ctx.items.details(user, file.item.id);
+        const starred = await ctx.stars.among(user, [file.item]);
         return {
-          ...presentDetails(file.item, path, file.version.sha256),
+          ...presentDetails(file.item, path, file.version.sha256, undefined, starred),
           tags: (await ctx.tags.tagsOfItem(file.item.id)).map(presentTagSummary),
           storage: await ctx.files.storageInfo(file.version),
           media: await ctx.media.info(file.version.id),

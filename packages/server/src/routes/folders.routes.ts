@@ -15,17 +15,24 @@ import type { UserRow } from '../db/schema.js';
 import { currentUser, requirePermission } from '../http/auth.js';
 import { acceptFileBatches, filesOf } from '../http/multipart.js';
 import { declaredLength } from '../http/raw-body.js';
-import { presentBatchResults, presentDetails, presentItem } from '../http/presenters.js';
+import { presentBatchResults, presentDetails, presentItem, presentUserItem } from '../http/presenters.js';
 import { resolveMimeType } from '../lib/mime.js';
 import type { FolderListing } from '../services/item.service.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['folders'];
 
-function presentListing(result: FolderListing, offset: number, limit: number, locked: ReadonlySet<string>) {
+/** `locked` and `starred` hold the ids of locked folders and of what the user starred, among the rows. */
+function presentListing(
+  result: FolderListing,
+  offset: number,
+  limit: number,
+  locked: ReadonlySet<string>,
+  starred: ReadonlySet<string>,
+) {
   return {
-    folder: presentDetails(result.folder, result.path, null, locked),
-    items: result.items.map((row) => presentItem(row, locked)),
+    folder: presentDetails(result.folder, result.path, null, locked, starred),
+    items: result.items.map((row) => presentUserItem(row, locked, starred)),
     total: result.total,
     offset,
     limit,
@@ -43,7 +50,8 @@ export function folderRoutes(ctx: RouteContext) {
         const user = currentUser(request);
         const result = await ctx.items.list(user, user.root_folder_id, request.query);
         const locked = await ctx.locks.lockedAmong(result.items);
-        return presentListing(result, request.query.offset, request.query.limit, locked);
+        const starred = await ctx.stars.among(user, result.items);
+        return presentListing(result, request.query.offset, request.query.limit, locked, starred);
       },
     );
 
@@ -54,9 +62,11 @@ export function folderRoutes(ctx: RouteContext) {
         schema: { tags, params: idParams, querystring: listQuery, response: { 200: listing } },
       },
       async (request) => {
-        const result = await ctx.items.list(currentUser(request), request.params.id, request.query);
+        const user = currentUser(request);
+        const result = await ctx.items.list(user, request.params.id, request.query);
         const locked = await ctx.locks.lockedAmong([result.folder, ...result.items]);
-        return presentListing(result, request.query.offset, request.query.limit, locked);
+        const starred = await ctx.stars.among(user, [result.folder, ...result.items]);
+        return presentListing(result, request.query.offset, request.query.limit, locked, starred);
       },
     );
 

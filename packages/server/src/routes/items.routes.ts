@@ -28,9 +28,15 @@ export function itemRoutes(ctx: RouteContext) {
         schema: { tags, params: idParams, response: { 200: itemDetails } },
       },
       async (request) => {
-        const { item: row, path } = await ctx.items.details(currentUser(request), request.params.id);
+        const user = currentUser(request);
+        const { item: row, path } = await ctx.items.details(user, request.params.id);
+        const [sha256, locked, starred] = await Promise.all([
+          ctx.files.sha256Of(row),
+          ctx.locks.lockedAmong([row]),
+          ctx.stars.among(user, [row]),
+        ]);
         return {
-          ...presentDetails(row, path, await ctx.files.sha256Of(row), await ctx.locks.lockedAmong([row])),
+          ...presentDetails(row, path, sha256, locked, starred),
           tags: (await ctx.tags.tagsOfItem(row.id)).map(presentTagSummary),
         };
       },

@@ -28,7 +28,9 @@ export function mediaRoutes(ctx: RouteContext) {
       '/files/:id/preview',
       { config: { locks: { 'params.id': 'contents' } }, schema: { tags, params: idParams } },
       async (request, reply) => {
-        const preview = await ctx.media.preview(currentUser(request), request.params.id);
+        const user = currentUser(request);
+        const preview = await ctx.media.preview(user, request.params.id);
+        ctx.recent.opened(user, preview.item.id);
         return sendContent(request, reply, ctx.files, preview, 'inline');
       },
     );

@@ -22,9 +22,13 @@ export function searchRoutes(ctx: RouteContext) {
         // locked folders' contents are simply not found.
         const closed = await ctx.locks.closedFolders(auth);
         const { hits, total } = await ctx.search.search(auth.user, query, closed);
-        const locked = await ctx.locks.lockedAmong(hits.map((h) => h.item));
+        const rows = hits.map((h) => h.item);
+        const [locked, starred] = await Promise.all([
+          ctx.locks.lockedAmong(rows),
+          ctx.stars.among(auth.user, rows),
+        ]);
         return {
-          items: hits.map((hit) => presentSearchHit(hit, locked)),
+          items: hits.map((hit) => presentSearchHit(hit, locked, starred)),
           total,
           offset: query.offset,
           limit: query.limit,

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { idsBody, itemList, trashListing, trashQuery } from '@idrive/shared';
+import { idsBody, itemList, pageQuery, trashListing } from '@idrive/shared';
 import { z } from 'zod';
 import { currentAuth, currentUser } from '../http/auth.js';
 import { presentItem } from '../http/presenters.js';
@@ -15,7 +15,7 @@ export function trashRoutes(ctx: RouteContext) {
 
     app.get(
       '/trash',
-      { schema: { tags, querystring: trashQuery, response: { 200: trashListing } } },
+      { schema: { tags, querystring: pageQuery, response: { 200: trashListing } } },
       async (request) => {
         const { items, total } = await ctx.items.listTrash(
           currentUser(request),

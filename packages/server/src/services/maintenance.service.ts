@@ -5,6 +5,7 @@ import type { StoreRegistry } from '../storage/store-registry.js';
 import type { FileService } from './file.service.js';
 import type { ItemService } from './item.service.js';
 import type { PackService } from './pack.service.js';
+import type { RecentService } from './recent.service.js';
 import type { UploadService } from './upload.service.js';
 import type { VersionService } from './version.service.js';
 
@@ -22,6 +23,8 @@ export interface MaintenanceReport {
   chunkDeletesFailed: number;
   /** Stored objects that no chunk record knows (left by a crash), deleted by the daily sweep. */
   orphansDeleted: number;
+  /** Recent entries past each user's newest ones. */
+  recentPruned: number;
 }
 
 const SWEEP_INTERVAL_MS = 24 * HOUR_MS;
@@ -42,6 +45,7 @@ export class MaintenanceService {
     private readonly uploads: UploadService,
     private readonly packs: PackService,
     private readonly versions: VersionService,
+    private readonly recent: RecentService,
     private readonly stores: StoreRegistry,
     private readonly uploadExpiryHours: number,
     private readonly log: FastifyBaseLogger,
@@ -58,6 +62,7 @@ export class MaintenanceService {
     const packsCompacted = await this.packs.compact(now);
     const { deleted, failed } = await this.collectGarbage(now);
     const orphansDeleted = await this.dailySweep(now);
+    const recentPruned = await this.recent.prune();
     return {
       trashPurged,
       uploadsExpired,
@@ -67,6 +72,7 @@ export class MaintenanceService {
       chunksDeleted: deleted,
       chunkDeletesFailed: failed,
       orphansDeleted,
+      recentPruned,
     };
   }
 

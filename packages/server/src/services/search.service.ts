@@ -47,15 +47,17 @@ export class SearchService {
       excludedFolderIds: [...excludedFolderIds],
     };
     const { rows, total } = await this.repos.search.find(filters, query);
+    return { hits: await this.describe(rows), total };
+  }
+
+  /** Items (none of them a root folder) with where they are and their tags, as results list them. */
+  async describe<T extends ItemRow>(rows: T[]): Promise<Array<SearchHit & { item: T }>> {
     const paths = await this.repos.search.folderPaths([...new Set(rows.map((r) => r.parent_id!))]);
     const tags = await this.tags.tagsOf(rows.map((r) => r.id));
-    return {
-      hits: rows.map((item) => ({
-        item,
-        parentPath: paths.get(item.parent_id!) ?? [],
-        tags: tags.get(item.id) ?? [],
-      })),
-      total,
-    };
+    return rows.map((item) => ({
+      item,
+      parentPath: paths.get(item.parent_id!) ?? [],
+      tags: tags.get(item.id) ?? [],
+    }));
   }
 }

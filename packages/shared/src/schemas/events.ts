@@ -75,6 +75,17 @@ export const itemCopiedEvent = z.object({
   sourceId: id,
 });
 
+/**
+ * The user starred or unstarred these items (in another tab, say). Stars are each user's own, so
+ * only that user's sockets hear of it, never a share link's visitor.
+ */
+export const itemStarredEvent = z.object({
+  type: z.literal('item.starred'),
+  ...envelope,
+  itemIds: z.array(id),
+  starred: z.boolean(),
+});
+
 /** A resumable upload is receiving bytes; a few of these a second at most, then `item.created`. */
 export const uploadProgressEvent = z.object({
   type: z.literal('upload.progress'),
@@ -125,6 +136,7 @@ export type ItemEvent = z.infer<typeof itemEvent>;
 
 export const driveEvent = z.discriminatedUnion('type', [
   ...itemEvent.options,
+  itemStarredEvent,
   uploadProgressEvent,
   storageHealthEvent,
   sessionEndedEvent,

@@ -21,13 +21,22 @@ export const item = z.object({
   trashedAt: timestamp.nullable(),
   /** Present (true) on a folder that carries a password lock, in listings and details. */
   locked: z.literal(true).optional(),
+  /**
+   * Whether the signed-in user starred it. Answers about what one user sees (folder listings, details,
+   * search, Starred, Recent) always say; answers others may see too (live events, share links) leave it out.
+   */
+  starred: z.boolean().optional(),
 });
 export type Item = z.infer<typeof item>;
+
+/** An item as the signed-in user sees it, with their own star. */
+export const userItem = item.extend({ starred: z.boolean() });
+export type UserItem = z.infer<typeof userItem>;
 
 export const pathEntry = z.object({ id, name: z.string() });
 export type PathEntry = z.infer<typeof pathEntry>;
 
-export const itemDetails = item.extend({
+export const itemDetails = userItem.extend({
   /** From the root down to the item itself. */
   path: z.array(pathEntry),
   /** SHA-256 (hex) of a file's content; null for folders. */
@@ -52,7 +61,7 @@ export type ListQuery = z.infer<typeof listQuery>;
 /** Folders come first whatever the sort, as in every file manager. */
 export const listing = z.object({
   folder: itemDetails,
-  items: z.array(item),
+  items: z.array(userItem),
   total: z.number().int(),
   offset: z.number().int(),
   limit: z.number().int(),
@@ -84,10 +93,12 @@ export type CopyBody = z.infer<typeof copyBody>;
 export const itemList = z.object({ items: z.array(item) });
 export type ItemList = z.infer<typeof itemList>;
 
-export const trashQuery = z.object({
+/** A page of a list that has one order of its own (the trash, Starred, Recent). */
+export const pageQuery = z.object({
   offset: z.coerce.number().int().min(0).default(0),
   limit: z.coerce.number().int().min(1).max(LIST_LIMIT_MAX).default(LIST_LIMIT_DEFAULT),
 });
+export type PageQuery = z.infer<typeof pageQuery>;
 export const trashListing = z.object({ items: z.array(item), total: z.number().int() });
 export type TrashListing = z.infer<typeof trashListing>;
 

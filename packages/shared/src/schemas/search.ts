@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { fileKinds } from '../file-kind.js';
 import { id } from './common.js';
-import { item, itemType, pathEntry } from './items.js';
+import { itemType, pathEntry, userItem } from './items.js';
 import { tagSummary } from './tags.js';
 
 export const SEARCH_LIMIT_MAX = 1_000;
@@ -81,7 +81,7 @@ export const searchQuery = z
   });
 export type SearchQuery = z.infer<typeof searchQuery>;
 
-export const searchResult = item.extend({
+export const searchResult = userItem.extend({
   /** From the root down to the folder the item is in, for "open the containing folder". */
   parentPath: z.array(pathEntry),
   tags: z.array(tagSummary),
