@@ -170,6 +170,8 @@ describeEachDb('authorisation on every route', (dialect) => {
       ['POST', '/api/v1/items/copy', { ids: [owner.fileId], parentId: owner.folderId }],
       ['POST', '/api/v1/trash/restore', { ids: [owner.fileId] }],
       ['POST', '/api/v1/trash/delete', { ids: [owner.fileId] }],
+      ['POST', '/api/v1/items/star', { ids: [owner.fileId] }],
+      ['POST', '/api/v1/items/unstar', { ids: [owner.fileId] }],
     ];
     const mine = (
       await t.drive.app.inject({ method: 'GET', url: '/api/v1/folders/root', headers: bearer(stranger) })
@@ -323,6 +325,28 @@ describeEachDb('authorisation on every route', (dialect) => {
         failures.push(`${route.method} ${url.pathname}${url.search} → ${res.statusCode} ${res.body}`);
     }
     expect(failures).toEqual([]);
+  });
+
+  it('finding 10: Starred and Recent leave out what lies inside a closed locked folder', async () => {
+    // The session that locked the vault still has it open: it stars and reads what is inside.
+    const opener = bearer(owner.token);
+    const send = (method: 'GET' | 'POST', url: string, headers: Record<string, string>, payload?: object) =>
+      t.drive.app.inject({ method, url: `/api/v1${url}`, headers, ...(payload ? { payload } : {}) });
+    expect(
+      (await send('POST', '/items/star', opener, { ids: [locked.vaultId, locked.fileId] })).statusCode,
+    ).toBe(200);
+    expect((await send('GET', `/files/${locked.fileId}/content`, opener)).statusCode).toBe(200);
+    const ids = async (url: string, headers: Record<string, string>) =>
+      (await send('GET', url, headers)).json<{ items: { id: string }[] }>().items.map((i) => i.id);
+    expect((await ids('/starred', opener)).sort()).toEqual([locked.fileId, locked.vaultId].sort());
+    expect(await ids('/recent', opener)).toContain(locked.fileId);
+    // A session that has not unlocked it sees the vault's own entry, and nothing from inside.
+    const closed = bearer(locked.token);
+    expect(await ids('/starred', closed)).toEqual([locked.vaultId]);
+    expect(await ids('/recent', closed)).not.toContain(locked.fileId);
+    for (const url of ['/starred', '/recent']) {
+      expect((await send('GET', url, closed)).body, url).not.toContain('inside.txt');
+    }
   });
 
   // WebDAV: one route pair (/dav and /dav/*) per method, signed in with Basic only.
