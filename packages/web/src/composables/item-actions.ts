@@ -5,6 +5,7 @@ import { useRoute, useRouter } from 'vue-router';
 import { createEmptyFile, createFolder } from '../api/folders';
 import { errorMessage } from '../api/http';
 import { copyItems, moveItem, renameItem, trashItems } from '../api/items';
+import { starItems, unstarItems } from '../api/starred-recent';
 import { restoreItems } from '../api/trash';
 import { useDialogsStore, type LockMode } from '../stores/dialogs';
 import { useDownloadsStore } from '../stores/downloads';
@@ -128,6 +129,27 @@ export function createItemActions() {
     }
   }
 
+  /** Stars them all, or takes the stars off when every one has one (as `s` and the menu do). */
+  async function toggleStar(items: Item[]): Promise<void> {
+    if (items.length === 0) return;
+    const ids = items.map((item) => item.id);
+    const starred = !items.every((item) => item.starred);
+    try {
+      await (starred ? starItems(ids) : unstarItems(ids));
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    folder.setStarred(ids, starred);
+    notice.value = {
+      text: t(
+        starred ? 'browser.notices.starred' : 'browser.notices.unstarred',
+        { n: ids.length },
+        ids.length,
+      ),
+    };
+  }
+
   async function lock(item: Item, mode?: LockMode): Promise<void> {
     await dialogs.open({ kind: 'lock', folder: item, mode });
   }
@@ -161,6 +183,7 @@ export function createItemActions() {
     moveInto,
     copyInto,
     trash,
+    toggleStar,
     lock,
     share,
     newFolder,

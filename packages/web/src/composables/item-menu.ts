@@ -47,6 +47,11 @@ export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[
           label: t('browser.actions.removeLock'),
           run: () => void actions.lock(single, 'remove'),
         },
+      {
+        id: 'star',
+        label: t(items.every((item) => item.starred) ? 'browser.actions.unstar' : 'browser.actions.star'),
+        run: () => void actions.toggleStar(items),
+      },
       { id: 'tags', label: t('browser.actions.tags'), run: show('tags') },
       single?.type === 'file' && {
         id: 'versions',

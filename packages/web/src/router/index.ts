@@ -16,6 +16,8 @@ declare module 'vue-router' {
 export const routes: RouteRecordRaw[] = [
   { path: '/', name: 'home', component: () => import('../views/FolderView.vue') },
   { path: '/folders/:id', name: 'folder', component: () => import('../views/FolderView.vue') },
+  { path: '/starred', name: 'starred', component: () => import('../views/StarredView.vue') },
+  { path: '/recent', name: 'recent', component: () => import('../views/RecentView.vue') },
   { path: '/trash', name: 'trash', component: () => import('../views/TrashView.vue') },
   {
     path: '/admin/storage',

@@ -1,4 +1,4 @@
-import type { Item, ListQuery, Listing } from '@idrive/shared';
+import type { ListQuery, Listing, UserItem } from '@idrive/shared';
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { getListing } from '../api/folders';
@@ -7,7 +7,7 @@ import { preloadFolder, useFolderStore } from './folder';
 
 vi.mock('../api/folders', () => ({ getListing: vi.fn() }));
 
-function file(n: number, extra: Partial<Item> = {}): Item {
+function file(n: number, extra: Partial<UserItem> = {}): UserItem {
   return {
     id: `f${n}`,
     type: 'file',
@@ -18,6 +18,7 @@ function file(n: number, extra: Partial<Item> = {}): Item {
     createdAt: '2025-01-01T00:00:00.000Z',
     updatedAt: '2025-01-01T00:00:00.000Z',
     trashedAt: null,
+    starred: n % 10 === 0,
     ...extra,
   };
 }
@@ -31,6 +32,7 @@ const folder = {
   parentId: 'root',
   path: [],
   sha256: null,
+  starred: true,
 };
 
 // `localStorage` for the remembered sort order.
@@ -165,6 +167,23 @@ describe('the folder store', () => {
     store.upsert({ ...all[1]!, parentId: 'elsewhere' });
     expect(store.items.some((item) => item.id === 'f1')).toBe(false);
     expect(store.total).toBe(25_000);
+  });
+
+  it('keeps what it knows of stars when a live event brings an item without them, and changes them', async () => {
+    const store = useFolderStore();
+    await store.load('folder');
+    expect(store.items[0]!.starred).toBe(true);
+    const { starred: _, ...renamed } = { ...all[0]!, name: 'file-00000a.txt' };
+    store.upsert(renamed);
+    expect(store.items[0]).toMatchObject({ name: 'file-00000a.txt', starred: true });
+    store.upsert({ ...file(30_000, { id: 'new', name: 'file-00000b.txt' }), starred: undefined });
+    expect(store.items[1]).toMatchObject({ id: 'new', starred: false });
+
+    store.setStarred(['f0', 'f1', 'folder'], false);
+    expect(store.items.slice(0, 3).map((item) => item.starred)).toEqual([false, false, false]);
+    expect(store.folder?.starred).toBe(false);
+    store.setStarred(['f2'], true);
+    expect(store.items.find((item) => item.id === 'f2')?.starred).toBe(true);
   });
 
   it('asks the server for the remembered sort order', async () => {

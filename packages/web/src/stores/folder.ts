@@ -128,16 +128,18 @@ export const useFolderStore = defineStore('folder', () => {
 
   /**
    * A change seen elsewhere (a finished upload, a live event): an item now in the current folder is
-   * put at its sorted place or replaced; one that left it (moved, trashed) is dropped.
+   * put at its sorted place or replaced; one that left it (moved, trashed) is dropped. An item that
+   * does not say whether it is starred (live events are not one user's view) keeps what was known.
    */
-  function upsert(item: Item): void {
+  function upsert(changed: Item): void {
     if (!folder.value) return;
-    if (item.id === folder.value.id) {
-      folder.value = { ...folder.value, ...item };
+    if (changed.id === folder.value.id) {
+      folder.value = { ...folder.value, ...changed, starred: changed.starred ?? folder.value.starred };
       return;
     }
-    const belongs = item.parentId === folder.value.id && item.trashedAt === null;
-    const index = items.value.findIndex((entry) => entry.id === item.id);
+    const belongs = changed.parentId === folder.value.id && changed.trashedAt === null;
+    const index = items.value.findIndex((entry) => entry.id === changed.id);
+    const item = { ...changed, starred: changed.starred ?? items.value[index]?.starred ?? false };
     if (!belongs) {
       if (index !== -1) remove([item.id]);
       return;
@@ -151,6 +153,15 @@ export const useFolderStore = defineStore('folder', () => {
       items.value = without.toSpliced(at, 0, item);
     }
     if (index === -1) total.value++;
+  }
+
+  /** Stars put on or taken off here or in another tab. */
+  function setStarred(ids: readonly string[], starred: boolean): void {
+    const changed = new Set(ids);
+    if (folder.value && changed.has(folder.value.id)) folder.value = { ...folder.value, starred };
+    if (items.value.some((entry) => changed.has(entry.id) && entry.starred !== starred)) {
+      items.value = items.value.map((entry) => (changed.has(entry.id) ? { ...entry, starred } : entry));
+    }
   }
 
   function remove(ids: readonly string[]): void {
@@ -170,5 +181,19 @@ export const useFolderStore = defineStore('folder', () => {
     pageError.value = '';
   }
 
-  return { folder, items, total, complete, pageError, sort, order, load, reload, upsert, remove, clear };
+  return {
+    folder,
+    items,
+    total,
+    complete,
+    pageError,
+    sort,
+    order,
+    load,
+    reload,
+    upsert,
+    setStarred,
+    remove,
+    clear,
+  };
 });

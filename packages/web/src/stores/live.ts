@@ -46,6 +46,9 @@ export const useLiveStore = defineStore('live', () => {
       case 'item.deleted':
         folder.remove([event.item.id]);
         break;
+      case 'item.starred':
+        folder.setStarred(event.itemIds, event.starred);
+        break;
       case 'resync':
         if (folder.folder) folder.reload().catch(() => undefined);
         break;
