@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   DriveEvent,
   FileInfo,
+  FileVersionList,
   Item,
   RecentListing,
   SearchResponse,
@@ -226,6 +227,16 @@ describeEachDb('starred and recent', (dialect) => {
       // Read again at once (a video seeking, say): the entry keeps its place and time.
       await open(u, read.id);
       expect(await recent(u)).toEqual(list);
+
+      // Reading an earlier version opens the file too (the save before it was a change).
+      const saved = await u.request('PUT', `/files/${headed.id}/content`, Buffer.from('head 2'));
+      expect(saved.statusCode, saved.body).toBe(200);
+      expect((await recent(u)).items[0]).toMatchObject({ name: 'headed.txt', action: 'changed' });
+      const earlier = (await u.request('GET', `/files/${headed.id}/versions`)).json<FileVersionList>()
+        .versions[1]!;
+      const old = await u.request('GET', `/files/${headed.id}/versions/${earlier.id}/content`);
+      expect(old.body).toBe('head');
+      expect((await recent(u)).items[0]).toMatchObject({ name: 'headed.txt', action: 'opened' });
     });
 
     it('records changes: uploads, saves, renames and moves, one entry per file, newest first', async () => {

@@ -43,7 +43,10 @@ export function versionRoutes(ctx: RouteContext) {
       schema: { tags, params: versionParams, querystring: versionContentQuery },
       handler: async (request, reply) => {
         const { id, versionId } = request.params;
-        const version = await ctx.versions.open(currentUser(request), id, versionId);
+        const user = currentUser(request);
+        const version = await ctx.versions.open(user, id, versionId);
+        // Reading an earlier version is opening the file, for Recent.
+        if (request.method === 'GET') ctx.recent.opened(user, id);
         return sendContent(request, reply, ctx.files, version, request.query.disposition);
       },
     });
