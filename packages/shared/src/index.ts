@@ -20,4 +20,5 @@ export * from './schemas/tags.js';
 export * from './schemas/search.js';
 export * from './schemas/zip.js';
 export * from './schemas/versions.js';
+export * from './schemas/downloads.js';
 export * from './usernames.js';

@@ -49,6 +49,7 @@ export function shareView(
       case 'item.versions':
       case 'session.ended':
       case 'storage.health':
+      case 'download.progress':
         return null;
     }
   };

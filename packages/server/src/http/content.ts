@@ -5,10 +5,24 @@ import type { FileVersionRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
 import { contentTypeHeader } from '../lib/mime.js';
 import { written } from '../lib/written.js';
+import type { DownloadError, ResponseEnd } from '../services/download.service.js';
 import type { FileService, OpenFile } from '../services/file.service.js';
 import type { ZipDownload } from '../services/zip.service.js';
+import { errorAnswer } from './errors.js';
 
 export type Disposition = 'inline' | 'attachment';
+
+/** Someone following a response as it goes out (a page showing a download's progress). */
+export interface ResponseWatch {
+  /** Aborted to cut the response short. */
+  readonly signal: AbortSignal;
+  /** The body goes out from byte `start`. */
+  sending(start: number): void;
+  /** The socket has taken `bytes` more. */
+  sent(bytes: number): void;
+  /** `failed` comes with what the client was told, when it could still be told. */
+  ended(how: ResponseEnd, error?: DownloadError): void;
+}
 
 /**
  * For bytes a user stored: never sniffed into another type, and a user's HTML or SVG opened inline
@@ -71,8 +85,9 @@ export async function sendContent(
   files: FileService,
   file: OpenFile,
   disposition: Disposition,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
-  return sendRanged(request, reply, contentBody(files, file, disposition));
+  return sendRanged(request, reply, contentBody(files, file, disposition), watch);
 }
 
 /**
@@ -116,11 +131,15 @@ export interface RangedBody {
   release(piece: Buffer): void;
 }
 
-/** Answers GET or HEAD for a body with Range, If-Range and If-None-Match. */
+/**
+ * Answers GET or HEAD for a body with Range, If-Range and If-None-Match. An answer without a body
+ * (HEAD, 304, an empty range) goes out through Fastify, whose hooks see it end.
+ */
 export async function sendRanged(
   request: FastifyRequest,
   reply: FastifyReply,
   body: RangedBody,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
   const { size, etag, lastModified } = body;
   const headers = {
@@ -147,8 +166,15 @@ export async function sendRanged(
       .headers({ ...headers, ...lengths })
       .send();
 
-  return sendPieces(request, reply, status, { ...headers, ...lengths }, body.read(start, end), (piece) =>
-    body.release(piece),
+  watch?.sending(start);
+  return sendPieces(
+    request,
+    reply,
+    status,
+    { ...headers, ...lengths },
+    body.read(start, end),
+    (piece) => body.release(piece),
+    watch,
   );
 }
 
@@ -156,7 +182,8 @@ export async function sendRanged(
  * Sends a body produced piece by piece. The first piece is read before any header goes out, so a
  * damaged start is a clean error response with a message; damage found later can only cut the
  * response short. The body is written here rather than through a stream, so that each piece can go
- * back to its buffer pool (`release`) as soon as the socket has taken it.
+ * back to its buffer pool (`release`) as soon as the socket has taken it. A `watch` hears each piece
+ * taken and how the response ended, and aborting its signal cuts the response.
  */
 export async function sendPieces(
   request: FastifyRequest,
@@ -165,26 +192,38 @@ export async function sendPieces(
   headers: Record<string, string>,
   pieces: AsyncGenerator<Buffer>,
   release: (piece: Buffer) => void,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
   const first = await pieces.next();
   reply.hijack();
   const res = reply.raw;
+  const cut = () => res.destroy();
+  watch?.signal.addEventListener('abort', cut, { once: true });
   // The piece not yet handed back to its pool, whatever ends the response: a header Node refuses, a
   // read that fails part way, a client that goes away.
   let held: Buffer | undefined = first.done ? undefined : first.value;
   try {
-    res.writeHead(status, headers);
+    // Cancelled while it was prepared: it never starts.
+    if (watch?.signal.aborted) res.destroy();
+    else res.writeHead(status, headers);
     for (let next = first; !next.done; next = await pieces.next()) {
       held = next.value;
-      if (!(await written(res, held))) return reply;
+      if (!(await written(res, held))) {
+        watch?.ended('cut');
+        return reply;
+      }
+      watch?.sent(held.length);
       release(held);
       held = undefined;
     }
     res.end();
+    watch?.ended('whole');
   } catch (err) {
     request.log.error({ err }, 'a response failed after it had started');
     res.destroy(err as Error);
+    watch?.ended('failed', errorAnswer(err as Error).body.error);
   } finally {
+    watch?.signal.removeEventListener('abort', cut);
     if (held) release(held);
     await pieces.return(undefined);
   }
@@ -196,8 +235,9 @@ export function sendZip(
   request: FastifyRequest,
   reply: FastifyReply,
   zip: ZipDownload,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
-  return sendRanged(request, reply, zipBody(zip));
+  return sendRanged(request, reply, zipBody(zip), watch);
 }
 
 /** A zip download as a ranged body. */
