@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { contentDisposition } from '../lib/content-disposition.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -208,11 +209,10 @@ export async function sendPieces(
     else res.writeHead(status, headers);
     for (let next = first; !next.done; next = await pieces.next()) {
       held = next.value;
-      if (!(await written(res, held))) {
+      if (!(await writeOut(res, held, watch))) {
         watch?.ended('cut');
         return reply;
       }
-      watch?.sent(held.length);
       release(held);
       held = undefined;
     }
@@ -228,6 +228,23 @@ export async function sendPieces(
     await pieces.return(undefined);
   }
   return reply;
+}
+
+/**
+ * A watched response goes out in slices of this size, each counted once the socket has taken it:
+ * a chunk is 8 MiB, which on a slow line would move a progress bar once every few seconds.
+ */
+const WATCHED_SLICE_BYTES = 512 * 1024;
+
+/** Writes a piece (a watched response's in slices); false if the client went away. */
+async function writeOut(res: ServerResponse, piece: Buffer, watch?: ResponseWatch): Promise<boolean> {
+  if (!watch) return written(res, piece);
+  for (let at = 0; at < piece.length; at += WATCHED_SLICE_BYTES) {
+    const slice = piece.subarray(at, at + WATCHED_SLICE_BYTES);
+    if (!(await written(res, slice))) return false;
+    watch.sent(slice.length);
+  }
+  return true;
 }
 
 /** An archive with Range and If-Range, so that a dropped download resumes with the same bytes. */
