@@ -21,7 +21,7 @@ export interface ResponseWatch {
   sending(start: number): void;
   /** The socket has taken `bytes` more. */
   sent(bytes: number): void;
-  /** `failed` comes with what the client was told, when it could still be told. */
+  /** `failed` comes with the error the client was told, or past the headers would have been. */
   ended(how: ResponseEnd, error?: DownloadError): void;
 }
 
