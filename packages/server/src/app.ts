@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { RedisLink } from './cluster/redis-link.js';
+import { RedisDownloadRegistry } from './cluster/redis-download-registry.js';
 import { RedisLock } from './cluster/redis-lock.js';
 import { RedisLoginThrottle } from './cluster/redis-login-throttle.js';
 import type { Config } from './config.js';
@@ -40,6 +41,7 @@ import { appPasswordRoutes } from './routes/app-passwords.routes.js';
 import { archiveRoutes } from './routes/archive.routes.js';
 import { authRoutes } from './routes/auth.routes.js';
 import { deviceSignInRoutes } from './routes/device-sign-in.routes.js';
+import { downloadRoutes } from './routes/downloads.routes.js';
 import type { RouteContext } from './routes/context.js';
 import { eventRoutes } from './routes/events.routes.js';
 import { fileRoutes } from './routes/files.routes.js';
@@ -65,6 +67,8 @@ import { AuthService } from './services/auth.service.js';
 import { BatchUploadService } from './services/batch-upload.service.js';
 import { DeviceSignInService } from './services/device-sign-in.service.js';
 import { DiscordService } from './services/discord.service.js';
+import { MemoryDownloadRegistry } from './services/download-registry.js';
+import { DownloadService } from './services/download.service.js';
 import { FileService } from './services/file.service.js';
 import { ItemService } from './services/item.service.js';
 import { LockService } from './services/lock.service.js';
@@ -248,6 +252,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   // Recent changes come from committed item events, on the instance that made the change.
   const recent = new RecentService(repos, (err) => log.warn({ err }, 'recent files could not be recorded'));
   const itemEvents = new ItemEvents(bus, [recent]);
+  // A cancel must reach the response wherever it is sent from.
+  const downloadRegistry = redis
+    ? await RedisDownloadRegistry.start(redis, {
+        onError: (err) => log.warn({ err }, 'a download could not be recorded in Redis'),
+      })
+    : new MemoryDownloadRegistry();
   const users = new UserService(repos, hasher);
   const auth = new AuthService(repos, hasher, attemptThrottle(), config, bus);
   const appPasswords = new AppPasswordService(repos, auth, attemptThrottle(), config, bus);
@@ -386,6 +396,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     zips,
     zipPlanning: new ZipPlanning({ ...ZIP_PLANNING_LIMITS, ...overrides.zipPlanning }),
     archives,
+    downloads: new DownloadService(bus, downloadRegistry),
   };
   registerSerialization(app);
   await app.register(fastifyCookie);
@@ -451,6 +462,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(versionRoutes(context));
       await api.register(archiveRoutes(context));
       await api.register(zipRoutes(context));
+      await api.register(downloadRoutes(context));
       await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
       await api.register(adminStorageRoutes(discord));
@@ -487,6 +499,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await recent.flush();
     discord.close();
     await redisBus?.close();
+    await downloadRegistry.close();
     schedule.stop();
     await maintenanceWorker.stop();
     await jobWorker.stop();

@@ -21,4 +21,5 @@ export * from './schemas/search.js';
 export * from './schemas/starred-recent.js';
 export * from './schemas/zip.js';
 export * from './schemas/versions.js';
+export * from './schemas/downloads.js';
 export * from './usernames.js';

@@ -5,7 +5,7 @@ import type { Authenticated } from '../services/auth.service.js';
 import { hasPermission } from '../services/user.service.js';
 import { EventClient, type ClientAccess } from './event-client.js';
 import type { EventBus } from './event-bus.js';
-import { ADMINS_TOPIC, userTopic } from './topics.js';
+import { ADMINS_TOPIC, sessionTopic, userTopic } from './topics.js';
 
 export interface EventSocketsOptions {
   /** How often sockets are pinged; one that has not answered the previous ping by then is dropped. */
@@ -57,12 +57,16 @@ export class EventSockets {
     },
   ) {}
 
-  /** A signed-in user's socket: their items' events (and, for admins, instance news). */
+  /** A signed-in user's socket: their items' events, its session's own (and, for admins, instance news). */
   serve(socket: WebSocket, auth: Authenticated, since?: number): Promise<void> {
     return this.serveViewer(
       socket,
       {
-        topics: [userTopic(auth.user.id), ...(hasPermission(auth.user, 'admin') ? [ADMINS_TOPIC] : [])],
+        topics: [
+          userTopic(auth.user.id),
+          sessionTopic(auth.session.id),
+          ...(hasPermission(auth.user, 'admin') ? [ADMINS_TOPIC] : []),
+        ],
         access: { sessionId: auth.session.id, closedFolders: () => this.locks.closedFolders(auth) },
         stillAllowed: () => this.sessions.stillSignedIn(auth),
       },

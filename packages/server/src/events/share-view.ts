@@ -50,6 +50,7 @@ export function shareView(
       case 'session.ended':
       case 'storage.health':
       case 'item.starred':
+      case 'download.progress':
         return null;
     }
   };

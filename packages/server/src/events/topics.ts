@@ -5,5 +5,7 @@
  */
 export const userTopic = (userId: string) => `user:${userId}`;
 export const folderTopic = (folderId: string) => `folder:${folderId}`;
+/** What concerns one session's sockets alone (the downloads it follows). */
+export const sessionTopic = (sessionId: string) => `session:${sessionId}`;
 /** Instance-wide news for accounts with the admin permission (storage health). */
 export const ADMINS_TOPIC = 'admins';

@@ -1,13 +1,11 @@
 import type { EventPlace } from '@idrive/shared';
 import type { UploadRow } from '../db/schema.js';
+import { Pacer } from '../lib/pacer.js';
 import type { EventBus } from './event-bus.js';
 import { folderTopic, userTopic } from './topics.js';
 
 interface Tracked {
-  upload: UploadRow;
-  received: number;
-  sentAt: number;
-  timer: NodeJS.Timeout | null;
+  pacer: Pacer<number>;
   /** Read once per upload: the target folder does not move often enough to look it up every time. */
   place: Promise<EventPlace>;
 }
@@ -31,42 +29,26 @@ export class UploadProgress {
   report(upload: UploadRow, receivedBytes: number): void {
     let tracked = this.tracked.get(upload.id);
     if (!tracked) {
-      tracked = {
-        upload,
-        received: 0,
-        sentAt: -Infinity,
-        timer: null,
-        place: this.placeOf(upload.parent_id),
-      };
+      const place = this.placeOf(upload.parent_id);
       // A lookup that fails (the folder was just purged) costs only the progress events.
-      tracked.place.catch(() => undefined);
+      place.catch(() => undefined);
+      const created: Tracked = {
+        place,
+        pacer: new Pacer((received) => this.send(upload, created, received), this.intervalMs, this.now),
+      };
+      tracked = created;
       this.tracked.set(upload.id, tracked);
     }
-    tracked.received = receivedBytes;
-    if (tracked.timer) return;
-    const wait = tracked.sentAt + this.intervalMs - this.now();
-    if (wait <= 0) {
-      this.send(tracked);
-      return;
-    }
-    const waiting = tracked;
-    tracked.timer = setTimeout(() => {
-      waiting.timer = null;
-      this.send(waiting);
-    }, wait);
-    tracked.timer.unref();
+    tracked.pacer.update(receivedBytes);
   }
 
   /** The upload completed or was dropped: nothing more is said about it (`item.created` follows a completion). */
   end(uploadId: string): void {
-    const tracked = this.tracked.get(uploadId);
-    if (tracked?.timer) clearTimeout(tracked.timer);
+    this.tracked.get(uploadId)?.pacer.stop();
     this.tracked.delete(uploadId);
   }
 
-  private send(tracked: Tracked): void {
-    tracked.sentAt = this.now();
-    const { upload, received } = tracked;
+  private send(upload: UploadRow, tracked: Tracked, received: number): void {
     void tracked.place.then(
       (place) => {
         if (this.tracked.get(upload.id) !== tracked) return;

@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { contentDisposition } from '../lib/content-disposition.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import parseRange from 'range-parser';
@@ -5,10 +6,24 @@ import type { FileVersionRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
 import { contentTypeHeader } from '../lib/mime.js';
 import { written } from '../lib/written.js';
+import type { DownloadError, ResponseEnd } from '../services/download.service.js';
 import type { FileService, OpenFile } from '../services/file.service.js';
 import type { ZipDownload } from '../services/zip.service.js';
+import { errorAnswer } from './errors.js';
 
 export type Disposition = 'inline' | 'attachment';
+
+/** Someone following a response as it goes out (a page showing a download's progress). */
+export interface ResponseWatch {
+  /** Aborted to cut the response short. */
+  readonly signal: AbortSignal;
+  /** The body goes out from byte `start`. */
+  sending(start: number): void;
+  /** The socket has taken `bytes` more. */
+  sent(bytes: number): void;
+  /** `failed` comes with the error the client was told, or past the headers would have been. */
+  ended(how: ResponseEnd, error?: DownloadError): void;
+}
 
 /**
  * For bytes a user stored: never sniffed into another type, and a user's HTML or SVG opened inline
@@ -71,8 +86,9 @@ export async function sendContent(
   files: FileService,
   file: OpenFile,
   disposition: Disposition,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
-  return sendRanged(request, reply, contentBody(files, file, disposition));
+  return sendRanged(request, reply, contentBody(files, file, disposition), watch);
 }
 
 /**
@@ -116,11 +132,15 @@ export interface RangedBody {
   release(piece: Buffer): void;
 }
 
-/** Answers GET or HEAD for a body with Range, If-Range and If-None-Match. */
+/**
+ * Answers GET or HEAD for a body with Range, If-Range and If-None-Match. An answer without a body
+ * (HEAD, 304, an empty range) goes out through Fastify, whose hooks see it end.
+ */
 export async function sendRanged(
   request: FastifyRequest,
   reply: FastifyReply,
   body: RangedBody,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
   const { size, etag, lastModified } = body;
   const headers = {
@@ -147,8 +167,15 @@ export async function sendRanged(
       .headers({ ...headers, ...lengths })
       .send();
 
-  return sendPieces(request, reply, status, { ...headers, ...lengths }, body.read(start, end), (piece) =>
-    body.release(piece),
+  watch?.sending(start);
+  return sendPieces(
+    request,
+    reply,
+    status,
+    { ...headers, ...lengths },
+    body.read(start, end),
+    (piece) => body.release(piece),
+    watch,
   );
 }
 
@@ -156,7 +183,8 @@ export async function sendRanged(
  * Sends a body produced piece by piece. The first piece is read before any header goes out, so a
  * damaged start is a clean error response with a message; damage found later can only cut the
  * response short. The body is written here rather than through a stream, so that each piece can go
- * back to its buffer pool (`release`) as soon as the socket has taken it.
+ * back to its buffer pool (`release`) as soon as the socket has taken it. A `watch` hears each piece
+ * taken and how the response ended, and aborting its signal cuts the response.
  */
 export async function sendPieces(
   request: FastifyRequest,
@@ -165,30 +193,58 @@ export async function sendPieces(
   headers: Record<string, string>,
   pieces: AsyncGenerator<Buffer>,
   release: (piece: Buffer) => void,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
   const first = await pieces.next();
   reply.hijack();
   const res = reply.raw;
+  const cut = () => res.destroy();
+  watch?.signal.addEventListener('abort', cut, { once: true });
   // The piece not yet handed back to its pool, whatever ends the response: a header Node refuses, a
   // read that fails part way, a client that goes away.
   let held: Buffer | undefined = first.done ? undefined : first.value;
   try {
-    res.writeHead(status, headers);
+    // Cancelled while it was prepared: it never starts.
+    if (watch?.signal.aborted) res.destroy();
+    else res.writeHead(status, headers);
     for (let next = first; !next.done; next = await pieces.next()) {
       held = next.value;
-      if (!(await written(res, held))) return reply;
+      if (!(await writeOut(res, held, watch))) {
+        watch?.ended('cut');
+        return reply;
+      }
       release(held);
       held = undefined;
     }
     res.end();
+    watch?.ended('whole');
   } catch (err) {
     request.log.error({ err }, 'a response failed after it had started');
     res.destroy(err as Error);
+    watch?.ended('failed', errorAnswer(err as Error).body.error);
   } finally {
+    watch?.signal.removeEventListener('abort', cut);
     if (held) release(held);
     await pieces.return(undefined);
   }
   return reply;
+}
+
+/**
+ * A watched response goes out in slices of this size, each counted once the socket has taken it:
+ * a chunk is 8 MiB, which on a slow line would move a progress bar once every few seconds.
+ */
+const WATCHED_SLICE_BYTES = 512 * 1024;
+
+/** Writes a piece (a watched response's in slices); false if the client went away. */
+async function writeOut(res: ServerResponse, piece: Buffer, watch?: ResponseWatch): Promise<boolean> {
+  if (!watch) return written(res, piece);
+  for (let at = 0; at < piece.length; at += WATCHED_SLICE_BYTES) {
+    const slice = piece.subarray(at, at + WATCHED_SLICE_BYTES);
+    if (!(await written(res, slice))) return false;
+    watch.sent(slice.length);
+  }
+  return true;
 }
 
 /** An archive with Range and If-Range, so that a dropped download resumes with the same bytes. */
@@ -196,8 +252,9 @@ export function sendZip(
   request: FastifyRequest,
   reply: FastifyReply,
   zip: ZipDownload,
+  watch?: ResponseWatch,
 ): Promise<FastifyReply> {
-  return sendRanged(request, reply, zipBody(zip));
+  return sendRanged(request, reply, zipBody(zip), watch);
 }
 
 /** A zip download as a ranged body. */

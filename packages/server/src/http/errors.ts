@@ -21,32 +21,52 @@ const STATUS_CODES: Record<number, ErrorCode> = {
   429: 'too_many_requests',
 };
 
-/** Every error leaves the API in one envelope: `{ error: { code, message, details? } }`. */
+/** What a caller is told of an error; `log` says why it is worth a line in the log, when it is. */
+export interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: ErrorEnvelope;
+  log?: string;
+}
+
+/** The answer an error gets, in the one envelope: `{ error: { code, message, details? } }`. */
+export function errorAnswer(err: Error): ErrorAnswer {
+  if (err instanceof AppError) {
+    return { status: err.status, headers: err.headers, body: envelope(err.code, err.message, err.details) };
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const issues = err.validation.map((v) => ({
+      field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+      message: v.message ?? 'is invalid',
+    }));
+    const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+    return { status: 400, headers: {}, body: envelope('validation_failed', message, { issues }) };
+  }
+  if (err instanceof IntegrityError || err instanceof ChunkMissingError) {
+    return {
+      status: 500,
+      headers: {},
+      body: envelope('integrity_failed', err.message),
+      log: 'stored data failed to read back',
+    };
+  }
+  const status = (err as FastifyError).statusCode ?? 500;
+  const code = STATUS_CODES[status];
+  if (code && status < 500) return { status, headers: {}, body: envelope(code, err.message) };
+  return {
+    status: 500,
+    headers: {},
+    body: envelope('internal', 'Internal server error'),
+    log: 'unhandled error',
+  };
+}
+
+/** Every error leaves the API in one envelope. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err instanceof AppError) {
-      return reply
-        .code(err.status)
-        .headers(err.headers)
-        .send(envelope(err.code, err.message, err.details));
-    }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const issues = err.validation.map((v) => ({
-        field: [err.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.'),
-        message: v.message ?? 'is invalid',
-      }));
-      const message = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
-      return reply.code(400).send(envelope('validation_failed', message, { issues }));
-    }
-    if (err instanceof IntegrityError || err instanceof ChunkMissingError) {
-      request.log.error({ err }, 'stored data failed to read back');
-      return reply.code(500).send(envelope('integrity_failed', err.message));
-    }
-    const status = err.statusCode ?? 500;
-    const code = STATUS_CODES[status];
-    if (code && status < 500) return reply.code(status).send(envelope(code, err.message));
-    request.log.error({ err }, 'unhandled error');
-    return reply.code(500).send(envelope('internal', 'Internal server error'));
+    const answer = errorAnswer(err);
+    if (answer.log) request.log.error({ err }, answer.log);
+    return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 
   app.setNotFoundHandler((request, reply) => {

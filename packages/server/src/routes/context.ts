@@ -5,6 +5,7 @@ import type { ArchiveService } from '../services/archive.service.js';
 import type { AuthService } from '../services/auth.service.js';
 import type { BatchUploadService } from '../services/batch-upload.service.js';
 import type { DeviceSignInService } from '../services/device-sign-in.service.js';
+import type { DownloadService } from '../services/download.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { LockService } from '../services/lock.service.js';
@@ -42,4 +43,6 @@ export interface RouteContext {
   /** Bounds the zip plans made at once (see there why HEAD is not simply answered without one). */
   zipPlanning: ZipPlanning;
   archives: ArchiveService;
+  /** Downloads a page follows (`?download=<id>`): their progress, and cancelling them. */
+  downloads: DownloadService;
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { contentQuery, fileInfo, idParams, item, replaceContentQuery } from '@idrive/shared';
+import { fileContentQuery, fileInfo, idParams, item, replaceContentQuery } from '@idrive/shared';
 import { currentUser, requirePermission } from '../http/auth.js';
 import { matchesEtag, sendContent, versionEtag } from '../http/content.js';
+import { FollowedDownloads } from '../http/followed-downloads.js';
 import { declaredLength } from '../http/raw-body.js';
 import { presentDetails, presentItem } from '../http/presenters.js';
 import { presentTagSummary } from '../http/search-presenters.js';
@@ -13,20 +14,24 @@ const tags = ['files'];
 export function fileRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const followed = new FollowedDownloads(ctx.downloads, 'file');
 
-    // GET and HEAD share the handler; it reads no chunk for HEAD.
+    // GET and HEAD share the handler; it reads no chunk for HEAD. `?download=<id>` follows it.
     app.route({
       method: ['GET', 'HEAD'],
       url: '/files/:id/content',
       exposeHeadRoute: false,
       config: { locks: { 'params.id': 'contents' } },
-      schema: { tags, params: idParams, querystring: contentQuery },
+      schema: { tags, params: idParams, querystring: fileContentQuery },
+      onSend: followed.onSend,
       handler: async (request, reply) => {
+        const download = await followed.begin(request);
         const user = currentUser(request);
         const file = await ctx.files.open(user, request.params.id);
         // Noted, not waited for; a HEAD (a download manager's first question) reads nothing.
         if (request.method === 'GET') ctx.recent.opened(user, file.item.id);
-        return sendContent(request, reply, ctx.files, file, request.query.disposition);
+        download?.describe({ name: file.item.name, totalBytes: file.version.size });
+        return sendContent(request, reply, ctx.files, file, request.query.disposition, download);
       },
     });
 

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { idParams, zipQuery } from '@idrive/shared';
+import { downloadQuery, idParams, zipDownloadQuery } from '@idrive/shared';
 import { currentAuth } from '../http/auth.js';
 import { sendZip } from '../http/content.js';
+import { FollowedDownloads } from '../http/followed-downloads.js';
+import type { ZipDownload } from '../services/zip.service.js';
 import type { RouteContext } from './context.js';
 
 const tags = ['zip'];
@@ -10,6 +12,25 @@ const tags = ['zip'];
 export function zipRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
+    const followed = new FollowedDownloads(ctx.downloads, 'zip');
+
+    /** Plans the archive and sends it; a followed download is `preparing` while it is planned. */
+    async function plannedZip(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      plan: (skip: ReadonlySet<string>, userId: string) => Promise<ZipDownload>,
+    ) {
+      const auth = currentAuth(request);
+      const download = await followed.begin(request);
+      const skip = await ctx.locks.closedFolders(auth);
+      const zip = await ctx.zipPlanning.run(request.ip, () => plan(skip, auth.user.id));
+      download?.describe({
+        name: zip.name,
+        totalBytes: zip.size,
+        entries: { total: zip.entries, before: zip.entriesBefore },
+      });
+      return sendZip(request, reply, zip, download);
+    }
 
     // Locked folders that this session has not opened are left out, wherever they are in the tree.
     app.route({
@@ -17,15 +38,10 @@ export function zipRoutes(ctx: RouteContext) {
       url: '/folders/:id/zip',
       config: { locks: { 'params.id': 'contents' } },
       exposeHeadRoute: false,
-      schema: { tags, params: idParams },
-      handler: async (request, reply) => {
-        const auth = currentAuth(request);
-        const skip = await ctx.locks.closedFolders(auth);
-        const zip = await ctx.zipPlanning.run(request.ip, () =>
-          ctx.zips.ofFolder(auth.user.id, request.params.id, skip),
-        );
-        return sendZip(request, reply, zip);
-      },
+      schema: { tags, params: idParams, querystring: downloadQuery },
+      onSend: followed.onSend,
+      handler: (request, reply) =>
+        plannedZip(request, reply, (skip, userId) => ctx.zips.ofFolder(userId, request.params.id, skip)),
     });
 
     app.route({
@@ -33,15 +49,10 @@ export function zipRoutes(ctx: RouteContext) {
       url: '/zip',
       config: { locks: { 'query.ids': 'contents' } },
       exposeHeadRoute: false,
-      schema: { tags, querystring: zipQuery },
-      handler: async (request, reply) => {
-        const auth = currentAuth(request);
-        const skip = await ctx.locks.closedFolders(auth);
-        const zip = await ctx.zipPlanning.run(request.ip, () =>
-          ctx.zips.ofSelection(auth.user.id, request.query.ids, skip),
-        );
-        return sendZip(request, reply, zip);
-      },
+      schema: { tags, querystring: zipDownloadQuery },
+      onSend: followed.onSend,
+      handler: (request, reply) =>
+        plannedZip(request, reply, (skip, userId) => ctx.zips.ofSelection(userId, request.query.ids, skip)),
     });
   };
 }

@@ -15,6 +15,8 @@ export interface ZipDownload {
   /** Strong: the same tree gives the same bytes and the same ETag. */
   etag: string;
   entries: number;
+  /** How many entries lie wholly before byte `offset`. */
+  entriesBefore(offset: number): number;
   /** Bytes [start, end); each piece should go back through `release` once written. */
   read(start: number, end: number): AsyncGenerator<Buffer>;
   release(piece: Buffer): void;
@@ -100,6 +102,7 @@ export class ZipService {
       size: layout.size,
       etag: zipEtag(plan.entries),
       entries: plan.entries.length,
+      entriesBefore: (offset) => layout.entriesBefore(offset),
       release: source.release,
       async *read(start, end) {
         try {

@@ -87,6 +87,14 @@ export class ZipLayout {
     return lastAtOrBefore(this.entries, offset, (e) => e.localOffset);
   }
 
+  /** How many entries lie wholly (header, data, descriptor) before `offset`. */
+  entriesBefore(offset: number): number {
+    if (offset >= this.central.offset) return this.entries.length;
+    const i = this.entryAt(offset);
+    const entry = this.entries[i]!;
+    return offset >= entry.descriptorOffset + entry.descriptorSize ? i + 1 : i;
+  }
+
   /** The entry whose central directory record holds `offset`. */
   centralAt(offset: number): number {
     return lastAtOrBefore(this.entries, offset, (e) => e.centralOffset);

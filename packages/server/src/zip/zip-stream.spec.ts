@@ -152,6 +152,22 @@ describe('zip writer', () => {
     expect(() => new ZipLayout([{ ...specs[1]!, path: 'x'.repeat(70_000) }])).toThrow(RangeError);
   });
 
+  it('counts the entries wholly before any byte, as a download reports them', () => {
+    const layout = new ZipLayout(specs);
+    const [dir, small, big] = layout.entries;
+    const endOf = (e: typeof dir) => e!.descriptorOffset + e!.descriptorSize;
+    expect(layout.entriesBefore(0)).toBe(0);
+    expect(layout.entriesBefore(endOf(dir) - 1)).toBe(0);
+    expect(layout.entriesBefore(endOf(dir))).toBe(1);
+    expect(layout.entriesBefore(small!.dataOffset + 3)).toBe(1);
+    expect(layout.entriesBefore(endOf(small))).toBe(2);
+    expect(layout.entriesBefore(big!.dataOffset + 1000)).toBe(2);
+    expect(layout.entriesBefore(layout.central.offset - 1)).toBe(specs.length - 1);
+    expect(layout.entriesBefore(layout.central.offset)).toBe(specs.length);
+    expect(layout.entriesBefore(layout.size)).toBe(specs.length);
+    expect(new ZipLayout([]).entriesBefore(0)).toBe(0);
+  });
+
   it('switches to zip64 end records above 65,534 entries', async () => {
     const many: ZipEntrySpec[] = Array.from({ length: 70_000 }, (_, i) => ({
       path: `f/${i}.txt`,

@@ -1,3 +1,5 @@
+import http from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Item, Listing, Permission } from '@idrive/shared';
 import type { RouteInfo } from '../../src/app.js';
@@ -28,6 +30,8 @@ describeEachDb('authorisation on every route', (dialect) => {
   let stranger: string;
   let apiRoutes: RouteInfo[];
   let base: string;
+  /** The owner's download, in flight while the walk runs: nobody else's cancel may end it. */
+  let inFlight: { bytes: number; resume(): Promise<{ bytes: number; complete: boolean }> };
 
   beforeAll(async () => {
     t = await startTestApp({ dialect });
@@ -36,8 +40,40 @@ describeEachDb('authorisation on every route', (dialect) => {
     stranger = (await t.createUser(['upload', 'delete', 'share'])).token;
     apiRoutes = t.drive.routes.filter((r) => r.url.startsWith('/api/v1/'));
     base = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
+    inFlight = await startHeldDownload(`${base}/api/v1`, owner);
   });
   afterAll(() => t.close());
+
+  /**
+   * A download larger than the socket buffers, read up to its first piece and then left waiting, so
+   * the server keeps it in flight (and cancellable) until `resume`.
+   */
+  async function startHeldDownload(api: string, of: OwnerFixture) {
+    const big = await t.drive.app.inject({
+      method: 'PUT',
+      url: `/api/v1/folders/${of.rootId}/files/big.bin`,
+      headers: bearer(of.token),
+      payload: randomBytes(16 * 1024 * 1024),
+    });
+    const url = `${api}/files/${big.json<Item>().id}/content?download=${of.downloadId}`;
+    return new Promise<typeof inFlight>((resolve, reject) => {
+      http
+        .get(url, { headers: bearer(of.token) }, (res) => {
+          let bytes = 0;
+          res.once('data', (piece: Buffer) => {
+            bytes += piece.length;
+            res.pause();
+            const ended = new Promise<{ bytes: number; complete: boolean }>((done) => {
+              res.on('data', (more: Buffer) => (bytes += more.length));
+              res.on('error', () => undefined);
+              res.on('close', () => done({ bytes, complete: res.complete }));
+            });
+            resolve({ bytes, resume: () => (res.resume(), ended) });
+          });
+        })
+        .on('error', reject);
+    });
+  }
 
   const VALID_BODY = { name: 'x', password: 'long-enough-1', newPassword: 'long-enough-2' };
 
@@ -469,5 +505,15 @@ describeEachDb('authorisation on every route', (dialect) => {
       headers: bearer(owner.token),
     });
     expect(content.body).toBe('inside.txt');
+  });
+
+  it("finding 1: no one else's cancel, by any route or spelling, ended the owner's download", async () => {
+    const cancel = await t.drive.app.inject({
+      method: 'POST',
+      url: `/api/v1/downloads/${owner.downloadId}/cancel`,
+      headers: bearer(stranger),
+    });
+    expect(cancel.statusCode).toBe(404);
+    expect(await inFlight.resume()).toEqual({ bytes: 16 * 1024 * 1024, complete: true });
   });
 });

@@ -20,6 +20,8 @@ export interface DownloadOptions {
   /** Write the body to this file instead of memory (appending when `append`). */
   toFile?: string;
   append?: boolean;
+  /** Stop reading after the first piece until this settles: a client slow to take the body. */
+  pauseUntil?: Promise<unknown>;
 }
 
 /** A GET over a real connection, streaming the body; with `cutAfter` it is cut short on purpose. */
@@ -53,6 +55,10 @@ export function download(
       };
       if (options.toFile) file = createWriteStream(options.toFile, { flags: options.append ? 'a' : 'w' });
       res.on('data', (piece: Buffer) => {
+        if (options.pauseUntil && bytes === 0) {
+          res.pause();
+          void options.pauseUntil.finally(() => res.resume());
+        }
         const cut = options.cutAfter;
         const keep = cut !== undefined && bytes + piece.length > cut ? piece.subarray(0, cut - bytes) : piece;
         bytes += keep.length;

@@ -17,6 +17,8 @@ export interface OwnerFixture {
   shareId: string;
   tagId: string;
   appPasswordId: string;
+  /** A download of the owner's, followed by the page while it is sent. */
+  downloadId: string;
 }
 
 export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
@@ -68,6 +70,7 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
     shareId: share.json<{ id: string }>().id,
     tagId: tag.json<{ id: string }>().id,
     appPasswordId: appPassword.json<{ appPassword: { id: string } }>().appPassword.id,
+    downloadId: 'owner-download-0001',
   };
 }
 
@@ -94,6 +97,7 @@ export function ownerIdFor(url: string, owner: OwnerFixture): string {
   if (url.startsWith('/api/v1/shares/')) return owner.shareId;
   if (url.startsWith('/api/v1/tags/')) return owner.tagId;
   if (url.startsWith('/api/v1/account/app-passwords/')) return owner.appPasswordId;
+  if (url.startsWith('/api/v1/downloads/')) return owner.downloadId;
   // Admin routes: the permission check comes first, any well-formed id will do.
   if (url.startsWith('/api/v1/admin/')) return '123456789012345678';
   throw new Error(`No owner id known for ${url}: add it to the route walk`);

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { errorCodes } from '../errors.js';
 import { id, timestamp } from './common.js';
+import { downloadId, downloadKinds, downloadStates } from './downloads.js';
 import { item } from './items.js';
 import { storageStatus } from './storage.js';
 
@@ -97,6 +99,34 @@ export const uploadProgressEvent = z.object({
   totalBytes: z.number().int().nonnegative(),
 });
 
+/**
+ * How a download the page follows (`?download=<id>`) is going, sent to the sockets of the session that
+ * asked for it: at once when it begins, then a few times a second at most, and once when it ends.
+ * `sentBytes` is how far into the file or archive the response has got (a resumed download starts
+ * past 0). A zip's name, total and entries are null until it is planned.
+ */
+export const downloadProgressEvent = z.object({
+  type: z.literal('download.progress'),
+  ...envelope,
+  downloadId,
+  kind: z.enum(downloadKinds),
+  name: z.string().nullable(),
+  state: z.enum(downloadStates),
+  sentBytes: z.number().int().nonnegative(),
+  totalBytes: z.number().int().nonnegative().nullable(),
+  /** A zip's entries (files and folders) wholly sent, and how many it has. */
+  entriesDone: z.number().int().nonnegative().nullable(),
+  entriesTotal: z.number().int().nonnegative().nullable(),
+  /**
+   * Why it `failed`: the API error the browser was answered with, or `disconnected` when the
+   * connection closed before the end (the browser's own cancel, a network drop).
+   */
+  error: z
+    .object({ code: z.union([z.enum(errorCodes), z.literal('disconnected')]), message: z.string() })
+    .nullable(),
+});
+export type DownloadProgressEvent = z.infer<typeof downloadProgressEvent>;
+
 /** A storage credential's health changed (sent to admins): the same status as GET /admin/storage. */
 export const storageHealthEvent = z.object({
   type: z.literal('storage.health'),
@@ -138,6 +168,7 @@ export const driveEvent = z.discriminatedUnion('type', [
   ...itemEvent.options,
   itemStarredEvent,
   uploadProgressEvent,
+  downloadProgressEvent,
   storageHealthEvent,
   sessionEndedEvent,
   readyEvent,

@@ -14,7 +14,7 @@ const BACKOFF_MAX_MS = 30_000;
 /**
  * The signed-in user's live events: one websocket, reconnected quietly with growing pauses and
  * `?since=` so nothing is missed. Item events are applied to the open folder here; other areas
- * (uploads, the trash view) `subscribe` for what they need.
+ * (uploads, downloads, the trash view) `subscribe` for what they need.
  */
 export const useLiveStore = defineStore('live', () => {
   const connected = shallowRef(false);
@@ -58,6 +58,7 @@ export const useLiveStore = defineStore('live', () => {
         break;
       case 'item.versions':
       case 'upload.progress':
+      case 'download.progress':
       case 'storage.health':
       case 'session.ended':
         break;

@@ -161,19 +161,4 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     ]);
     await page.context().close();
   });
-
-  it('says that a download started', async () => {
-    const page = await (await browser.newContext({ acceptDownloads: true })).newPage();
-    await signIn(page, baseUrl, PASSWORD);
-    await page.getByRole('button', { name: 'More actions for notes.txt' }).click();
-    const [download] = await Promise.all([
-      page.waitForEvent('download'),
-      page.getByRole('menuitem', { name: 'Download' }).click(),
-    ]);
-    expect(download.suggestedFilename()).toBe('notes.txt');
-    await expect
-      .poll(() => page.getByRole('status').filter({ hasText: 'Download of notes.txt started' }).count())
-      .toBe(1);
-    await page.context().close();
-  });
 });
