@@ -13,6 +13,11 @@ export interface ChunkStoreLimits {
    * (Discord sends several chunks per message), each costing two chunk buffers of memory.
    */
   chunksInFlight?: number;
+  /**
+   * How many of a writer's chunks in flight may still hold their buffer (not yet `written`); the rest
+   * only wait for the store to make them durable. All of them when not given.
+   */
+  chunksHeld?: number;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import { describe, expect, it } from 'vitest';
-import type { ByteRange, ChunkStore } from './chunk-store.js';
+import type { ByteRange, ChunkStore, ChunkStoreLimits } from './chunk-store.js';
 import { BufferPool } from './buffer-pool.js';
 import { ChunkWriter, type ChunkWriterOptions, type StoredChunk } from './chunk-writer.js';
 import { ChunkMissingError } from './errors.js';
@@ -13,7 +13,7 @@ const CHUNK = 4 * SEGMENT_SIZE;
 /** A store in memory whose puts can be held open, to watch concurrency and back-pressure. */
 class MemoryStore implements ChunkStore {
   readonly name = 'memory';
-  readonly limits = { maxChunkBytes: 64 * 1024 * 1024 };
+  limits: ChunkStoreLimits = { maxChunkBytes: 64 * 1024 * 1024 };
   readonly chunks = new Map<string, Buffer>();
   inFlight = 0;
   maxInFlight = 0;
@@ -246,6 +246,25 @@ describe('ChunkWriter', () => {
       cipher.openSegments(c.index * 4, store.chunks.get(c.locator)!, 4, c.index === 5, CHUNK, c.index),
     );
     expect(Buffer.concat(opened).equals(plain)).toBe(true);
+  });
+
+  it('keeps no more than chunksHeld of its chunks in flight unwritten, and more once written', async () => {
+    for (const copyAtOnce of [false, true]) {
+      const store = new MemoryStore();
+      store.limits = { maxChunkBytes: 64 * 1024 * 1024, chunksInFlight: 4, chunksHeld: 2 };
+      store.copyAtOnce = copyAtOnce;
+      store.hold = true;
+      const { writer } = setup({ store, totalSize: 8 * CHUNK });
+      const writing = (async () => {
+        for (let i = 0; i < 8; i++) await writer.write(randomBytes(CHUNK));
+      })();
+      await tick();
+      expect(store.inFlight, `written at once: ${copyAtOnce}`).toBe(copyAtOnce ? 4 : 2);
+      store.release();
+      await writing;
+      await writer.finish();
+      expect(store.puts).toBe(8);
+    }
   });
 
   it('without a total size, holds back a full chunk until more data or finish', async () => {

@@ -82,6 +82,9 @@ export class ChunkWriter {
   private filled = 0;
   private readonly buffers: BufferPool;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Chunks in flight whose buffer the store has not written yet, at most `heldLimit`; each settles once it has. */
+  private readonly held = new Set<Promise<void>>();
+  private readonly heldLimit: number;
   /** Chunks handed to the cipher and not sealed yet; more than two would only hold plaintext longer. */
   private readonly sealing = new Set<Promise<void>>();
   /** The store's notice that the chunk being filled will follow (see ChunkStore.incoming). */
@@ -118,6 +121,7 @@ export class ChunkWriter {
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
     this.share = options.share ?? new WriterShare(concurrency);
+    this.heldLimit = options.store.limits.chunksHeld ?? Infinity;
     this.segmentsPerChunk = chunkSize / SEGMENT_SIZE;
     this.firstChunkIndex = firstChunkIndex;
     this.beforePut = options.beforePut;
@@ -275,8 +279,12 @@ export class ChunkWriter {
   private async dispatchAndWait(): Promise<void> {
     this.throwIfFailed();
     this.dispatch(false);
-    while (this.inFlight.size >= this.share.perWriter || this.sealing.size >= SEALING_AHEAD)
-      await Promise.race([...this.inFlight, ...this.sealing]);
+    while (
+      this.inFlight.size >= this.share.perWriter ||
+      this.held.size >= this.heldLimit ||
+      this.sealing.size >= SEALING_AHEAD
+    )
+      await Promise.race([...this.inFlight, ...this.sealing, ...this.held]);
     this.throwIfFailed();
   }
 
@@ -297,6 +305,11 @@ export class ChunkWriter {
     // This chunk keeps the previous one's promise; a chunk that is not the last promises the next.
     const promised = this.coming;
     this.coming = final ? undefined : this.store.incoming?.();
+    let letGo: () => void = () => undefined;
+    const held: Promise<void> = new Promise<void>((resolve) => (letGo = resolve)).then(
+      () => void this.held.delete(held),
+    );
+    this.held.add(held);
     const task = (async () => {
       let stored: Promise<string>;
       let sealed: Buffer;
@@ -319,6 +332,7 @@ export class ChunkWriter {
         free = () => {
           if (freed) return;
           freed = true;
+          letGo();
           this.buffers.release(bytes);
         };
         stored = this.store.put(key, sealed, free);
@@ -333,7 +347,10 @@ export class ChunkWriter {
       .catch((error: unknown) => {
         this.failure ??= { error };
       })
-      .finally(() => this.inFlight.delete(tracked));
+      .finally(() => {
+        letGo();
+        this.inFlight.delete(tracked);
+      });
     this.inFlight.add(tracked);
   }
 

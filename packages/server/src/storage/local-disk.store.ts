@@ -24,8 +24,9 @@ export class LocalDiskStore implements ChunkStore {
   ) {
     // Most of a put is the wait for its fsync, which holds no chunk memory (see `written`): four at once
     // keep a virtual disk's queue busy where two left it idle between them (an upload ran about 1.7×
-    // faster), and the libuv pool has four threads.
-    this.limits = { maxChunkBytes, chunksInFlight: 4 };
+    // faster), and the libuv pool has four threads. Two buffers being sealed or written keep the
+    // memory of the two-at-once writer this replaced.
+    this.limits = { maxChunkBytes, chunksInFlight: 4, chunksHeld: 2 };
   }
 
   /** Writes to a temporary name, fsyncs, then renames into place, so a crash never leaves half a chunk under its real name. */
