@@ -14,6 +14,7 @@ import { clusterWork } from './migrations/0011-cluster-work.js';
 import { discordQuarantine } from './migrations/0012-discord-quarantine.js';
 import { webdav } from './migrations/0013-webdav.js';
 import { appPasswords } from './migrations/0014-app-passwords.js';
+import { driveIdentity } from './migrations/0020-drive-identity.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 /** Keys some migrations need to seal what they move out of the clear. */
@@ -38,6 +39,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0012-discord-quarantine': discordQuarantine,
     '0013-webdav': webdav,
     '0014-app-passwords': appPasswords,
+    '0020-drive-identity': driveIdentity,
   };
 }
 

@@ -2,6 +2,7 @@ import type { Db, DbHandle, Tx } from '../db/database.js';
 import { AppPasswordRepository } from './app-password.repository.js';
 import { DavRepository } from './dav.repository.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
+import { DriveRepository } from './drive.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
 import { LockRepository } from './lock.repository.js';
@@ -39,6 +40,7 @@ export class Repositories {
   readonly tags: TagRepository;
   readonly search: SearchRepository;
   readonly dav: DavRepository;
+  readonly drive: DriveRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -67,6 +69,7 @@ export class Repositories {
     this.search = new SearchRepository(db, dialect);
     this.zip = new ZipRepository(db);
     this.dav = new DavRepository(db);
+    this.drive = new DriveRepository(db);
   }
 
   /**

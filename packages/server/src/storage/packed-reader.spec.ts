@@ -35,8 +35,10 @@ function pack(locator: string, sizes: number[]) {
     const cipher = new SegmentCipher(randomBytes(32), randomUUID());
     const bytes = cipher.sealSegments(0, plain, true);
     const file: PackedRead = {
-      chunk: { index: 0, store: 'memory', locator, plainSize: size, offset },
+      chunk: { index: 0, store: 'memory', locator, plainSize: size, offset, packed: true },
       cipher,
+      chunkSize: 65536,
+      sha256: null,
     };
     sealed.push(bytes);
     offset += bytes.length;
