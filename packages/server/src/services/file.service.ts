@@ -126,7 +126,7 @@ export class FileService {
     return { versionId: row.id, cipher };
   }
 
-  /** A version row (not yet inserted) and its cipher: every version has its own random data key, in the format written now. */
+  /** A version row (not yet inserted) and its cipher: every version has its own random data key. */
   newVersion(ownerId: string): {
     row: Insertable<FileVersionsTable> & { id: string };
     cipher: SegmentCipher;
@@ -477,7 +477,7 @@ export class FileService {
     if (bytes === 0) return session;
     try {
       // The session hashes what it opens; the bytes themselves are not needed.
-      await this.readStored(versionId, bytes, session, () => undefined, bytes < size);
+      await this.readStored(versionId, bytes, bytes, session, () => undefined, bytes < size);
     } catch (err) {
       session.drop();
       throw err;
@@ -490,13 +490,8 @@ export class FileService {
     const session = this.pool.session(false);
     const parts: Buffer[] = [];
     try {
-      await this.readStored(
-        versionId,
-        size,
-        session,
-        (piece) => parts.push(Buffer.from(piece)),
-        false,
-        bytes,
+      await this.readStored(versionId, size, Math.min(size, bytes), session, (piece) =>
+        parts.push(Buffer.from(piece)),
       );
     } finally {
       session.drop();
@@ -505,21 +500,20 @@ export class FileService {
   }
 
   /**
-   * Plaintext [0, min(size, end)) of a version whose row may not know its size yet (an upload before
-   * commit; `unfinished` while its last chunks are still to come), each piece shown to `each` and
-   * then given back.
+   * Plaintext [0, end) of a version whose row may not know its size yet (an upload before commit;
+   * `unfinished` while its last chunks are still to come), each piece shown to `each` and then given back.
    */
   private async readStored(
     versionId: string,
     size: number,
+    end: number,
     session: CipherSession,
     each: (piece: Buffer) => void,
-    unfinished: boolean,
-    end = size,
+    unfinished = false,
   ): Promise<void> {
     const file = await this.openVersion(versionId);
     const stored = { ...file, version: { ...file.version, size } };
-    for await (const piece of this.readWith(stored, 0, Math.min(size, end), session, unfinished)) {
+    for await (const piece of this.readWith(stored, 0, end, session, unfinished)) {
       each(piece);
       this.release(piece);
     }
