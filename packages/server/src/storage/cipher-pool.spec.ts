@@ -4,6 +4,9 @@ import { SEGMENT_SIZE } from '@idrive/shared';
 import { BufferPool } from './buffer-pool.js';
 import { CipherPool } from './cipher-pool.js';
 import { IntegrityError } from './errors.js';
+import { CHUNK_TRAILER_SIZE, chunkBufferSize } from './chunk-format.js';
+import { DriveKeys } from './drive-keys.js';
+import { MasterKey } from './master-key.js';
 import { SegmentCipher, sealedSize } from './segment-cipher.js';
 
 const CHUNK = 4 * SEGMENT_SIZE;
@@ -112,6 +115,36 @@ for (const threads of [0, 1]) {
       expect(chunk.subarray(0, CHUNK).equals(plain)).toBe(true);
       buffers.release(opened);
       expect(buffers.acquire(sealedSize(CHUNK)).buffer).toBe(chunk.buffer);
+      reading.drop();
+    });
+
+    it('seals and opens a format-2 chunk in place in shared memory, its trailer in the same buffer', async () => {
+      const keys = new DriveKeys(new MasterKey(randomBytes(32)), randomUUID());
+      const { cipher } = keys.create(randomUUID());
+      const buffers = new BufferPool(chunkBufferSize(CHUNK), 2);
+      const session = pool.session(true);
+      const plain = randomBytes(CHUNK);
+      const chunk = buffers.acquire(chunkBufferSize(CHUNK));
+      expect(chunk.length).toBe(sealedSize(CHUNK) + CHUNK_TRAILER_SIZE);
+      plain.copy(chunk);
+      const { sealed } = await session.seal(cipher, chunk.subarray(0, CHUNK), at(0, true));
+      expect(sealed.buffer).toBe(chunk.buffer);
+      expect(sealed.byteOffset).toBe(0);
+      expect(sealed.length).toBe(chunk.length);
+      expect(chunk.subarray(0, sealedSize(CHUNK)).equals(cipher.sealSegments(0, plain, true))).toBe(true);
+      const sha = createHash('sha256').update(plain).digest('hex');
+      expect(await session.digest()).toBe(sha);
+
+      const reading = pool.session(false);
+      const trailer = {
+        index: 0,
+        chunkSize: CHUNK,
+        plainSize: CHUNK,
+        final: { chunks: 1, fileSize: CHUNK, sha256: sha },
+      };
+      const opened = await reading.open(cipher, sealed, { ...plan(0, 4, true, CHUNK, 0), trailer });
+      expect(opened.buffer).toBe(chunk.buffer);
+      expect(opened.equals(plain)).toBe(true);
       reading.drop();
     });
   });
