@@ -91,6 +91,7 @@ import { ZipService } from './services/zip.service.js';
 import type { ChunkStore } from './storage/chunk-store.js';
 import { CipherPool } from './storage/cipher-pool.js';
 import { LocalDiskStore } from './storage/local-disk.store.js';
+import { DriveKeys } from './storage/drive-keys.js';
 import { loadOrCreateMasterKey } from './storage/master-key.js';
 import { preparePrivateDir } from './storage/private-files.js';
 import { StoreRegistry } from './storage/store-registry.js';
@@ -213,6 +214,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const shareTokens = new SecretBox(masterKey.deriveKey('idrive/share-tokens/v1'));
   await migrateToLatest(db, { shareTokens });
   const repos = new Repositories(db);
+  const keys = new DriveKeys(masterKey, await repos.drive.id());
   // Cluster mode: what instances must agree on goes through this Redis.
   const redis = config.redisUrl
     ? await RedisLink.connect(config.redisUrl, config.redisPrefix, {
@@ -278,7 +280,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     repos,
     items,
     stores,
-    masterKey,
+    keys,
     config.chunkSize,
     pool,
     itemEvents,
@@ -313,7 +315,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     { imageMaxPixels: config.imageMaxPixels, photoMaxBytes: config.rawHeicMaxBytes },
   );
   const jobWorker = new JobWorker(jobQueue, { [MEDIA_JOB]: media }, log);
-  const packs = new PackService(repos, files, stores, config.chunkSize);
+  const packs = new PackService(repos, files, stores, keys, config.chunkSize);
   const batches = new BatchUploadService(items, files, packs);
   const zips = new ZipService(repos, files);
   const archives = new ArchiveService(files);
@@ -339,6 +341,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const discord = new DiscordService(
     repos,
     stores,
+    keys.driveId,
     new SecretBox(masterKey.deriveKey('idrive/discord-tokens/v1')),
     { apiBase: config.discordApiBase, cdnBase: config.discordCdnBase, timeScale: config.discordTimeScale },
     config.chunkSize,

@@ -17,6 +17,7 @@ import { appPasswords } from './migrations/0014-app-passwords.js';
 import { versionHistory } from './migrations/0016-version-history.js';
 import { deviceSignIn } from './migrations/0018-device-sign-in.js';
 import { starsRecent } from './migrations/0019-stars-recent.js';
+import { driveIdentity } from './migrations/0020-drive-identity.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 /** Keys some migrations need to seal what they move out of the clear. */
@@ -44,6 +45,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0016-version-history': versionHistory,
     '0018-device-sign-in': deviceSignIn,
     '0019-stars-recent': starsRecent,
+    '0020-drive-identity': driveIdentity,
   };
 }
 

@@ -101,8 +101,10 @@ export interface FileVersionsTable {
   status: 'uploading' | 'committed';
   size: number;
   sha256: string | null;
-  /** The version's data key wrapped by the master key (base64). */
+  /** The version's data key wrapped by the master key (base64), as its format wraps it. */
   wrapped_key: string;
+  /** The storage format its chunks were written in (docs/storage-format.md): 1 before drive ids, else 2. */
+  format: number;
   chunk_size: number;
   segment_size: number;
   created_at: number;
@@ -362,7 +364,14 @@ export interface RecentItemsTable {
   at: number;
 }
 
+/** The drive itself: one row, made by migration 0020. */
+export interface DriveTable {
+  /** Format-2 chunks carry it and are bound to it; a chunk of another drive does not read here. */
+  id: string;
+}
+
 export interface Database {
+  drive: DriveTable;
   users: UsersTable;
   sessions: SessionsTable;
   app_passwords: AppPasswordsTable;

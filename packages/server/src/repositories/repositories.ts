@@ -4,6 +4,7 @@ import { DavRepository } from './dav.repository.js';
 import { DevicePairingRepository } from './device-pairing.repository.js';
 import { DiscordCredentialRepository } from './discord-credential.repository.js';
 import { HistoryRepository } from './history.repository.js';
+import { DriveRepository } from './drive.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
 import { LockRepository } from './lock.repository.js';
@@ -47,6 +48,7 @@ export class Repositories {
   readonly dav: DavRepository;
   readonly stars: StarRepository;
   readonly recent: RecentRepository;
+  readonly drive: DriveRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -79,6 +81,7 @@ export class Repositories {
     this.dav = new DavRepository(db);
     this.stars = new StarRepository(db);
     this.recent = new RecentRepository(db);
+    this.drive = new DriveRepository(db);
   }
 
   /**

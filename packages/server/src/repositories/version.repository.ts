@@ -316,18 +316,26 @@ export class VersionRepository {
 
   /**
    * Packs created before `before` whose live chunks fill less than `maxLivePercent` % of them, with
-   * their live bytes (0 once every chunk in them is gone).
+   * their live bytes and chunks (0 once every chunk in them is gone).
    */
   async sparsePacks(
     before: number,
     maxLivePercent: number,
     limit: number,
-  ): Promise<(PackRow & { live: number })[]> {
+  ): Promise<(PackRow & { live: number; liveChunks: number })[]> {
     const live = sql<number>`coalesce(sum(chunks.sealed_size), 0)`;
+    const liveChunks = sql<number>`count(chunks.version_id)`;
     const rows = await this.db
       .selectFrom('packs')
       .leftJoin('chunks', 'chunks.pack_id', 'packs.id')
-      .select(['packs.id', 'packs.store', 'packs.size', 'packs.created_at', live.as('live')])
+      .select([
+        'packs.id',
+        'packs.store',
+        'packs.size',
+        'packs.created_at',
+        live.as('live'),
+        liveChunks.as('liveChunks'),
+      ])
       .where('packs.created_at', '<', before)
       .groupBy(['packs.id', 'packs.store', 'packs.size', 'packs.created_at'])
       .having(
@@ -338,7 +346,12 @@ export class VersionRepository {
       .orderBy('packs.created_at')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ ...r, size: Number(r.size), live: Number(r.live) }));
+    return rows.map((r) => ({
+      ...r,
+      size: Number(r.size),
+      live: Number(r.live),
+      liveChunks: Number(r.liveChunks),
+    }));
   }
 
   /** The chunks still in a pack. */

@@ -56,9 +56,11 @@ describe('connecting Discord', { timeout: 60_000 }, () => {
       })
     ).rawPayload;
 
-  it('starts on local disk', async () => {
+  it('starts on local disk, and names the drive by the id its chunks carry', async () => {
     const res = await t.drive.app.inject({ method: 'GET', url: '/api/v1/admin/storage', headers: admin() });
-    expect(res.json<StorageStatus>()).toEqual({ writeTo: 'local', discord: null });
+    const driveId = await t.drive.repos.drive.id();
+    expect(driveId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(res.json<StorageStatus>()).toEqual({ driveId, writeTo: 'local', discord: null });
   });
 
   it('refuses a bad token with a message saying what to check, and changes nothing', async () => {

@@ -1,9 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listing } from '@idrive/shared';
 import { bearer, errorCode, startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
+import { identifyStored } from '../storage/identify.js';
+import { loadOrCreateMasterKey } from '../storage/master-key.js';
 
 const CHUNK = 4 * 65536;
 const TUS = { 'tus-resumable': '1.0.0' };
@@ -256,8 +260,24 @@ describe('tus uploads over a real connection', () => {
       expect(Number((await again.head(location)).headers['upload-offset'])).toBe(offset);
       const done = await again.patch(location, offset, body.subarray(offset));
       expect(done.statusCode).toBe(204);
-      const got = await again.download(done.headers['x-idrive-file-id'] as string);
+      const fileId = done.headers['x-idrive-file-id'] as string;
+      const got = await again.download(fileId);
       expect(got.rawPayload.equals(body)).toBe(true);
+      // The running hash died with the first process: what was stored was read back and hashed
+      // before the final chunk was sealed, so its trailer still names the whole file.
+      const versionId = (await restarted.drive.repos.items.findById(fileId))!.version_id!;
+      const last = (await restarted.drive.repos.versions.chunks(versionId)).at(-1)!;
+      const { key } = await loadOrCreateMasterKey({
+        keyFile: path.join(t.dataDir, 'master.key'),
+        log: () => {},
+      });
+      const stored = await readFile(path.join(t.dataDir, 'chunks', last.locator!.slice(0, 2), last.locator!));
+      expect(await identifyStored(key, stored, { verify: true })).toMatchObject({
+        kind: 'chunk',
+        versionId,
+        index: 3,
+        final: { chunks: 4, fileSize: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+      });
     } finally {
       await restarted.drive.close();
     }

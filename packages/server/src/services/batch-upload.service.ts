@@ -4,7 +4,7 @@ import { AppError, badRequest } from '../lib/app-error.js';
 import { refineByContent, resolveMimeType, SNIFF_BYTES } from '../lib/mime.js';
 import type { FileService } from './file.service.js';
 import type { ItemService } from './item.service.js';
-import { PACKED_FILE_MAX, type PackedFile, type PackService } from './pack.service.js';
+import { PACKED_FILE_MAX, packFootprint, type PackedFile, type PackService } from './pack.service.js';
 
 /** One file of a batch: its path below the target folder ('/'-separated) and its bytes. */
 export interface BatchFile {
@@ -136,9 +136,10 @@ export class BatchUploadService {
         const bytes = Buffer.concat(head, headBytes);
         target.mimeType = await refineByContent(target.mimeType, bytes.subarray(0, SNIFF_BYTES));
         const file = this.packs.seal(user, target, bytes);
-        if (pendingBytes + file.sealed.length > capacity) await flush();
+        const footprint = packFootprint(file.sealed.length);
+        if (pendingBytes + footprint > capacity) await flush();
         pending.push({ file, index, path: part.path });
-        pendingBytes += file.sealed.length;
+        pendingBytes += footprint;
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         results[index] = { path: part.path, error: err };

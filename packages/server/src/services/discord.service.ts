@@ -38,6 +38,8 @@ export class DiscordService {
   constructor(
     private readonly repos: Repositories,
     private readonly stores: StoreRegistry,
+    /** Shown with the storage status: what the drive's stored chunks are bound to. */
+    private readonly driveId: string,
     private readonly box: SecretBox,
     private readonly endpoints: DiscordEndpoints,
     private readonly chunkSize: number,
@@ -108,6 +110,7 @@ export class DiscordService {
   status(): StorageStatus {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
+      driveId: this.driveId,
       writeTo: this.stores.current().name,
       discord: this.parts && {
         guildId: this.parts.guildId,

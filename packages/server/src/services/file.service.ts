@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { nameKey, SEGMENT_SIZE, type ConflictPolicy } from '@idrive/shared';
 import type { Insertable } from 'kysely';
 import type { ChunkRow, FileVersionRow, FileVersionsTable, ItemRow, UserRow } from '../db/schema.js';
@@ -13,11 +13,12 @@ import { containerOf, type ChunkStore } from '../storage/chunk-store.js';
 import type { CipherPool, CipherSession, Digests } from '../storage/cipher-pool.js';
 import { ChunkWriter, chunksInFlight } from '../storage/chunk-writer.js';
 import { WriterShare } from '../storage/writer-share.js';
-import { readPlaintext, type StoredChunkRef } from '../storage/chunk-reader.js';
+import { chunkBufferSize } from '../storage/chunk-format.js';
+import { readPlaintext, storedChunkBytes, type StoredChunkRef } from '../storage/chunk-reader.js';
+import { READABLE_FORMATS, type DriveKeys } from '../storage/drive-keys.js';
 import { IntegrityError } from '../storage/errors.js';
-import type { MasterKey } from '../storage/master-key.js';
 import { PACK_RUN_BYTES, readPackedFiles } from '../storage/packed-reader.js';
-import { SegmentCipher, sealedSize } from '../storage/segment-cipher.js';
+import type { SegmentCipher } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import { newItemRow, type ItemService } from './item.service.js';
 
@@ -74,7 +75,7 @@ export class FileService {
     private readonly repos: Repositories,
     private readonly items: ItemService,
     private readonly stores: StoreRegistry,
-    private readonly masterKey: MasterKey,
+    private readonly keys: DriveKeys,
     private readonly chunkSize: number,
     private readonly pool: CipherPool,
     private readonly events: ItemEvents,
@@ -84,8 +85,8 @@ export class FileService {
     /** Chunk memory all downloads together may hold; a download past it waits for a buffer. */
     downloadMemoryBytes = 256 * 1024 * 1024,
   ) {
-    this.uploadBuffers = new BufferPool(sealedSize(chunkSize), 8);
-    this.readBuffers = ChunkBudget.ofBytes(sealedSize(chunkSize), downloadMemoryBytes);
+    this.uploadBuffers = new BufferPool(chunkBufferSize(chunkSize), 8);
+    this.readBuffers = ChunkBudget.ofBytes(chunkBufferSize(chunkSize), downloadMemoryBytes);
   }
 
   /** 413 for a file larger than the drive accepts (checked on the declared size and on the bytes read). */
@@ -131,19 +132,20 @@ export class FileService {
     cipher: SegmentCipher;
   } {
     const id = randomUUID();
-    const dataKey = randomBytes(32);
+    const { format, wrappedKey, cipher } = this.keys.create(id);
     const row = {
       id,
       owner_id: ownerId,
       status: 'uploading' as const,
       size: 0,
       sha256: null,
-      wrapped_key: this.masterKey.wrap(dataKey, id).toString('base64'),
+      wrapped_key: wrappedKey.toString('base64'),
+      format,
       chunk_size: this.chunkSize,
       segment_size: SEGMENT_SIZE,
       created_at: Date.now(),
     };
-    return { row, cipher: new SegmentCipher(dataKey, id) };
+    return { row, cipher };
   }
 
   /** A session on the cipher threads for one file; with `hash`, it keeps the file's SHA-256. */
@@ -405,10 +407,11 @@ export class FileService {
         `This file was stored with ${version.segment_size}-byte segments, which this server cannot read`,
       );
     }
+    if (!READABLE_FORMATS.includes(version.format)) {
+      throw conflict(`This file was stored in format ${version.format}, which this server cannot read`);
+    }
     // A restored version shares the chunks (and so the key) of the one it was restored from.
-    const sealedAs = version.sealed_as ?? version.id;
-    const dataKey = this.masterKey.unwrap(Buffer.from(version.wrapped_key, 'base64'), sealedAs);
-    return { version, chunks, cipher: new SegmentCipher(dataKey, sealedAs) };
+    return { version, chunks, cipher: this.keys.open({ ...version, id: version.sealed_as ?? version.id }) };
   }
 
   /**
@@ -443,13 +446,19 @@ export class FileService {
       const { size, chunk_size: chunkSize } = file.version;
       const one = file.chunks.length === 1 && size <= chunkSize && chunk!.idx === 0;
       if (!one || chunk!.locator === null || chunk!.plain_size !== size) return [];
-      if (sealedSize(size) > PACK_RUN_BYTES) return [];
-      return [{ i, file, chunk: chunkRef(chunk!) }];
+      const ref = chunkRef(chunk!);
+      if (storedChunkBytes(ref, file.cipher) > PACK_RUN_BYTES) return [];
+      return [{ i, file, chunk: ref }];
     });
     const read = readPackedFiles(
       (name) => this.stores.get(name),
       this.pool,
-      packable.map(({ file, chunk }) => ({ chunk, cipher: file.cipher })),
+      packable.map(({ file, chunk }) => ({
+        chunk,
+        cipher: file.cipher,
+        chunkSize: file.version.chunk_size,
+        sha256: file.version.sha256,
+      })),
     );
     const results: (Promise<Buffer> | undefined)[] = files.map(() => undefined);
     packable.forEach(({ i, file }, k) => {
@@ -461,12 +470,21 @@ export class FileService {
     return results;
   }
 
-  /** SHA-256 of a stored version, read back from its chunks (an upload resumed after a restart needs it). */
-  async hashStored(versionId: string, size: number): Promise<string> {
-    const session = this.pool.session(true, { hashApart: true });
-    // The session hashes what it opens; the bytes themselves are not needed.
-    await this.readStored(versionId, size, size, session, () => undefined);
-    return session.digest();
+  /**
+   * A session that has hashed the first `bytes` stored of a version of `size` bytes, read back from
+   * its chunks: an upload continued after a restart, or on another instance, seals the rest in it.
+   */
+  async hashedSession(versionId: string, bytes: number, size: number): Promise<CipherSession> {
+    const session = this.pool.session(true);
+    if (bytes === 0) return session;
+    try {
+      // The session hashes what it opens; the bytes themselves are not needed.
+      await this.readStored(versionId, bytes, bytes, session, () => undefined, bytes < size);
+    } catch (err) {
+      session.drop();
+      throw err;
+    }
+    return session;
   }
 
   /** The first plaintext bytes of a stored version that may not be committed yet (for sniffing its type). */
@@ -484,8 +502,8 @@ export class FileService {
   }
 
   /**
-   * Plaintext [0, end) of a version whose row may not know its size yet (an upload before commit),
-   * each piece shown to `each` and then given back.
+   * Plaintext [0, end) of a version whose row may not know its size yet (an upload before commit;
+   * `unfinished` while its last chunks are still to come), each piece shown to `each` and then given back.
    */
   private async readStored(
     versionId: string,
@@ -493,14 +511,11 @@ export class FileService {
     end: number,
     session: CipherSession,
     each: (piece: Buffer) => void,
+    unfinished = false,
   ): Promise<void> {
     const file = await this.openVersion(versionId);
-    for await (const piece of this.readWith(
-      { ...file, version: { ...file.version, size } },
-      0,
-      end,
-      session,
-    )) {
+    const stored = { ...file, version: { ...file.version, size } };
+    for await (const piece of this.readWith(stored, 0, end, session, unfinished)) {
       each(piece);
       this.release(piece);
     }
@@ -519,6 +534,7 @@ export class FileService {
     start: number,
     end: number,
     session: CipherSession,
+    unfinished = false,
   ): AsyncGenerator<Buffer> {
     return readPlaintext({
       stores: (name) => this.stores.get(name),
@@ -528,6 +544,8 @@ export class FileService {
       chunkSize: file.version.chunk_size,
       size: file.version.size,
       chunks: file.chunks.map(chunkRef),
+      sha256: file.version.sha256,
+      unfinished,
       start,
       end,
       // Two chunks in flight keep the disk, the cipher thread and the socket busy at once.
@@ -552,6 +570,7 @@ function chunkRef(c: ChunkRow): StoredChunkRef {
     locator: c.locator,
     plainSize: c.plain_size,
     offset: c.pack_offset ?? 0,
+    packed: c.pack_id !== null,
   };
 }
 

@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { ChunkRow, ItemRow, UserRow } from '../db/schema.js';
+import type { ChunkRow, FileVersionRow, ItemRow, UserRow } from '../db/schema.js';
 import { AppError } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
 import { containerOf, type ChunkStore } from '../storage/chunk-store.js';
+import type { DriveKeys } from '../storage/drive-keys.js';
+import { PACK_ENTRY_SIZE, PACK_TRAILER_BASE, type PackEntry } from '../storage/pack-trailer.js';
 import { sealedSize } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import type { FileService, UploadTarget } from './file.service.js';
@@ -23,10 +25,16 @@ export interface PackedFile {
   sealed: Buffer;
 }
 
+/** What a packed file takes of its pack: its sealed bytes and its entry in the pack's trailer. */
+export function packFootprint(sealedBytes: number): number {
+  return sealedBytes + PACK_ENTRY_SIZE;
+}
+
 /**
  * Small files share stored objects ("packs"): on Discord, a message per file would spend the
  * per-channel message budget on a few bytes each. Each file is still sealed under its own data key
  * as a one-chunk file, so a packed chunk reads exactly like any other, at an offset in the pack.
+ * A pack ends with a trailer listing its files (docs/storage-format.md), so it describes itself.
  * Packs never change once stored; deleting a file leaves a hole that compaction reclaims by copying
  * the live chunks (sealed, so without decrypting) into a new pack.
  */
@@ -35,12 +43,13 @@ export class PackService {
     private readonly repos: Repositories,
     private readonly files: FileService,
     private readonly stores: StoreRegistry,
+    private readonly keys: DriveKeys,
     private readonly chunkSize: number,
   ) {}
 
-  /** The most sealed bytes a pack in the current store holds. */
+  /** The footprints (packFootprint) a pack in the current store holds, besides its trailer's own bytes. */
   capacity(): number {
-    return Math.min(sealedSize(this.chunkSize), this.stores.current().limits.maxChunkBytes);
+    return this.capacityOf(this.stores.current());
   }
 
   /** Seals a small file (a whole one-chunk file, under a fresh key) for a pack. */
@@ -85,9 +94,13 @@ export class PackService {
       await r.versions.insertVersions(files.map((f) => f.version));
       await r.versions.insertChunks(chunks);
     });
+    const entries = files.map((file, k) =>
+      entryOf(file.version, { ...chunks[k]!, pack_offset: chunks[k]!.pack_offset! }, file.sha256),
+    );
     let locator: string;
     try {
-      locator = await store.put(pack.id, Buffer.concat(files.map((f) => f.sealed)));
+      const trailer = this.keys.packTrailer(pack.id, entries);
+      locator = await store.put(pack.id, Buffer.concat([...files.map((f) => f.sealed), trailer]));
     } catch (err) {
       await this.repos.transaction((r) =>
         r.versions.deleteVersions(
@@ -134,19 +147,20 @@ export class PackService {
     }
     for (const [name, packs] of byStore) {
       const store = this.stores.get(name);
-      const capacity = Math.min(sealedSize(this.chunkSize), store.limits.maxChunkBytes);
+      const capacity = this.capacityOf(store);
       // Several sparse packs merge into one, as long as their live chunks fit.
       let group: typeof sparse = [];
       let live = 0;
       for (const pack of packs) {
-        if (group.length > 0 && live + pack.live > capacity) {
+        const footprint = pack.live + pack.liveChunks * PACK_ENTRY_SIZE;
+        if (group.length > 0 && live + footprint > capacity) {
           await this.rewrite(store, group, now);
           done += group.length;
           group = [];
           live = 0;
         }
         group.push(pack);
-        live += pack.live;
+        live += footprint;
       }
       if (group.length > 0) {
         await this.rewrite(store, group, now);
@@ -156,39 +170,55 @@ export class PackService {
     return done;
   }
 
+  /**
+   * Copies the live chunks of `packs` into new packs (as many as they need: a pack written before
+   * trailers may hold more small files than one with a trailer can list) and queues the old objects.
+   */
   private async rewrite(store: ChunkStore, packs: { id: string }[], now: number): Promise<void> {
     const chunks = (await Promise.all(packs.map((p) => this.repos.versions.packedChunks(p.id)))).flat();
-    // A chunk still waiting for its locator belongs to a batch that never finished: maintenance
-    // discards its version first.
-    if (chunks.some((c) => c.locator === null)) return;
+    const versions = new Map(
+      (await this.repos.versions.findMany(chunks.map((c) => c.version_id))).map((v) => [v.id, v]),
+    );
+    // A chunk still waiting for its locator, or of a version not committed, belongs to a batch that
+    // never finished: maintenance discards its version first.
+    if (chunks.some((c) => c.locator === null || !versions.get(c.version_id)?.sha256)) return;
     // A restored version's chunk records repeat its source's: the bytes they share are copied once.
-    const copies = new Map<string, { chunk: ChunkRow; offset: number }>();
-    let size = 0;
     const placeOf = (chunk: ChunkRow) => `${chunk.pack_id}\n${chunk.pack_offset}`;
-    for (const chunk of chunks) {
-      if (copies.has(placeOf(chunk))) continue;
-      copies.set(placeOf(chunk), { chunk, offset: size });
-      size += chunk.sealed_size;
+    const unique = [...new Map(chunks.map((c) => [placeOf(c), c])).values()];
+    const copies = new Map<string, { packId: string; offset: number }>();
+    const written: { packId: string; locator: string }[] = [];
+    for (const group of fill(unique, this.capacityOf(store))) {
+      const size = group.reduce((sum, c) => sum + c.sealed_size, 0);
+      const data = Buffer.alloc(size + PACK_TRAILER_BASE + group.length * PACK_ENTRY_SIZE);
+      const pack = { id: randomUUID(), store: store.name, size, created_at: now };
+      const entries: PackEntry[] = [];
+      let offset = 0;
+      for (const chunk of group) {
+        const start = chunk.pack_offset!;
+        const into = data.subarray(offset, offset + chunk.sealed_size);
+        const bytes = await store.get(chunk.locator!, { start, end: start + chunk.sealed_size }, into);
+        if (bytes !== into) bytes.copy(into);
+        copies.set(placeOf(chunk), { packId: pack.id, offset });
+        const version = versions.get(chunk.version_id)!;
+        // Listed under the id its segments are sealed with.
+        const sealedAs = { ...version, id: version.sealed_as ?? version.id };
+        entries.push(entryOf(sealedAs, { ...chunk, pack_offset: offset }, version.sha256!));
+        offset += chunk.sealed_size;
+      }
+      this.keys.packTrailer(pack.id, entries).copy(data, size);
+      // Recorded first, so the sweep knows the new object even if we die before the chunks move.
+      await this.repos.versions.insertPack(pack);
+      written.push({ packId: pack.id, locator: await store.put(pack.id, data) });
     }
-    const data = Buffer.alloc(size);
-    for (const { chunk, offset } of copies.values()) {
-      const start = chunk.pack_offset!;
-      const into = data.subarray(offset, offset + chunk.sealed_size);
-      const bytes = await store.get(chunk.locator!, { start, end: start + chunk.sealed_size }, into);
-      if (bytes !== into) bytes.copy(into);
-    }
-    const moves = chunks.map((chunk) => ({ chunk, offset: copies.get(placeOf(chunk))!.offset }));
-    const pack = { id: randomUUID(), store: store.name, size, created_at: now };
-    // Recorded first, so the sweep knows the new object even if we die before the chunks move.
-    await this.repos.versions.insertPack(pack);
-    const locator = await store.put(pack.id, data);
+    const locators = new Map(written.map((w) => [w.packId, w.locator]));
     await this.repos.transaction(async (r) => {
-      const target = { pack_id: pack.id, locator, container: containerOf(store, locator) };
-      for (const { chunk, offset: at } of moves) {
+      for (const chunk of chunks) {
+        const { packId, offset } = copies.get(placeOf(chunk))!;
+        const locator = locators.get(packId)!;
         // A chunk deleted meanwhile stays deleted: its bytes in the new pack are a hole.
         await r.versions.moveChunk(
           { version_id: chunk.version_id, idx: chunk.idx, from: chunk.pack_id! },
-          { ...target, pack_offset: at },
+          { pack_id: packId, locator, container: containerOf(store, locator), pack_offset: offset },
         );
       }
       const oldLocators = new Set(chunks.map((c) => c.locator!));
@@ -196,4 +226,42 @@ export class PackService {
       await r.versions.deletePacks(packs.map((p) => p.id));
     });
   }
+
+  /** The footprints a pack in `store` holds: what a stored chunk may take, less its trailer's own bytes. */
+  private capacityOf(store: ChunkStore): number {
+    return Math.min(sealedSize(this.chunkSize), store.limits.maxChunkBytes) - PACK_TRAILER_BASE;
+  }
+}
+
+/** Chunks in runs whose footprints fit a pack each, in the order given. */
+function fill(chunks: ChunkRow[], capacity: number): ChunkRow[][] {
+  const groups: ChunkRow[][] = [];
+  let used = Infinity;
+  for (const chunk of chunks) {
+    const footprint = packFootprint(chunk.sealed_size);
+    if (used + footprint > capacity) {
+      groups.push([]);
+      used = 0;
+    }
+    groups.at(-1)!.push(chunk);
+    used += footprint;
+  }
+  return groups;
+}
+
+/** A packed chunk's entry in its pack's trailer. */
+function entryOf(
+  version: Pick<FileVersionRow, 'id' | 'format' | 'wrapped_key'>,
+  chunk: Pick<ChunkRow, 'sealed_size' | 'plain_size'> & { pack_offset: number },
+  sha256: string,
+): PackEntry {
+  return {
+    versionId: version.id,
+    format: version.format === 1 ? 1 : 2,
+    offset: chunk.pack_offset,
+    sealedSize: chunk.sealed_size,
+    plainSize: chunk.plain_size,
+    wrappedKey: Buffer.from(version.wrapped_key, 'base64'),
+    sha256,
+  };
 }

@@ -160,10 +160,16 @@ export class UploadService {
     const { base, firstChunkIndex, pending } = state;
     const current = base + pending.length;
     const version = await this.files.openVersion(upload.version_id);
+    // Without the running SHA-256 (`hashing`), what is stored is read back and hashed once the last
+    // bytes are in, and the rest is sealed in that session.
+    let rehashed: CipherSession | undefined;
+    const rehash = async (bytes: number) =>
+      (rehashed = await this.files.hashedSession(upload.version_id, bytes, upload.size));
     const writer = this.files.writer(upload.version_id, version.cipher, session, {
       totalSize: upload.size,
       firstChunkIndex,
       pending,
+      ...(hashing ? {} : { rehash }),
     });
 
     let received = 0;
@@ -192,11 +198,17 @@ export class UploadService {
     }
 
     if (!dropped && current + received === upload.size) {
-      const { size } = await writer.finish();
-      stillHeld();
+      let size: number;
+      try {
+        ({ size } = await writer.finish());
+        stillHeld();
+      } catch (err) {
+        rehashed?.drop();
+        throw err;
+      }
       this.sessions.delete(id);
       this.progress.end(id);
-      const sha256 = hashing ? await session.digest() : await this.files.hashStored(upload.version_id, size);
+      const sha256 = await (rehashed ?? session).digest();
       const target = await this.typed(targetOf(upload), upload.version_id, size);
       const item = await this.repos.transaction(async (r) => {
         const committed = await this.files.commit(user, target, upload.version_id, size, sha256, r);

@@ -1,4 +1,5 @@
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
+import { CHUNK_TRAILER_SIZE, type OpenPlan } from './chunk-format.js';
 import type { ChunkStore } from './chunk-store.js';
 import { IntegrityError } from './errors.js';
 import type { ChunkBudget } from './chunk-budget.js';
@@ -15,6 +16,18 @@ export interface StoredChunkRef {
   plainSize: number;
   /** Where the chunk starts within its stored object (a pack holds many chunks); 0 when alone. */
   offset?: number;
+  /** In a pack: then it has no trailer of its own, whatever its format (the pack has one). */
+  packed?: boolean;
+}
+
+/** Whether a chunk ends with a trailer of its own: format 2, stored alone. */
+export function hasTrailer(ref: StoredChunkRef, cipher: SegmentCipher): boolean {
+  return cipher.binding !== undefined && ref.packed !== true;
+}
+
+/** The bytes of a chunk read whole: its sealed segments, and its trailer when it has one. */
+export function storedChunkBytes(ref: StoredChunkRef, cipher: SegmentCipher): number {
+  return sealedSize(ref.plainSize) + (hasTrailer(ref, cipher) ? CHUNK_TRAILER_SIZE : 0);
 }
 
 export interface ReadOptions {
@@ -33,6 +46,13 @@ export interface ReadOptions {
   size: number;
   /** Every chunk of the file, sorted by index. */
   chunks: StoredChunkRef[];
+  /** The SHA-256 its record gives, which the final chunk's trailer must carry too (format 2). */
+  sha256?: string | null;
+  /**
+   * The chunks are what is stored so far of a file still being written (`size` is their bytes), so
+   * none of them holds the final segment.
+   */
+  unfinished?: boolean;
   /** First plaintext byte wanted (inclusive). */
   start: number;
   /** End of the wanted bytes (exclusive); start <= end <= size. */
@@ -44,16 +64,11 @@ export interface ReadOptions {
 /** What to fetch from one chunk and which part of its opened segments to hand out. */
 interface ChunkPlan {
   ref: StoredChunkRef;
-  /** Global index of the first segment fetched. */
-  firstSegment: number;
-  /** Segments fetched, and the plaintext they open to. */
-  segments: number;
-  plainBytes: number;
+  /** The segments fetched, and the trailer when the whole chunk is. */
+  open: OpenPlan;
   /** Sealed byte range within the chunk. */
   sealedStart: number;
   sealedEnd: number;
-  /** Whether the fetched segments include the file's final one. */
-  holdsLast: boolean;
   /** The wanted bytes within the opened plaintext. */
   sliceStart: number;
   sliceEnd: number;
@@ -82,9 +97,8 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
 
   const first = Math.floor(start / chunkSize);
   const last = Math.floor((end - 1) / chunkSize);
-  const lastChunk = chunks.length - 1;
   const plans: ChunkPlan[] = [];
-  for (let k = first; k <= last; k++) plans.push(plan(chunks[k]!, k === lastChunk, chunkSize, start, end));
+  for (let k = first; k <= last; k++) plans.push(plan(chunks[k]!, opts, start, end));
 
   const session = opts.session ?? INLINE.session(false);
   // Each entry fetches a chunk's bytes and opens them, so the next chunks are fetched and decrypted
@@ -104,12 +118,10 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
       const fetched = fetchSealed(opts.stores, p, into, opts.buffers);
       const turn = Promise.all([fetched, handedOver]);
       const opened = turn.then(([sealed]) =>
-        session
-          .open(cipher, p.firstSegment, sealed, p.segments, p.holdsLast, p.plainBytes, p.ref.index)
-          .catch((err: unknown) => {
-            opts.buffers?.release(sealed);
-            throw err;
-          }),
+        session.open(cipher, sealed, p.open).catch((err: unknown) => {
+          opts.buffers?.release(sealed);
+          throw err;
+        }),
       );
       handedOver = turn;
       // A chunk fetched while an earlier one failed is never opened: its buffer goes back here.
@@ -160,13 +172,13 @@ function checkChunkList(chunks: StoredChunkRef[], size: number, chunkSize: numbe
   });
 }
 
-function plan(
-  ref: StoredChunkRef,
-  isLastChunk: boolean,
-  chunkSize: number,
-  start: number,
-  end: number,
-): ChunkPlan {
+/**
+ * The segments of one chunk that [start, end) covers. A chunk read whole (format 2, stored alone)
+ * is fetched with its trailer, which must then name the chunk its record expects.
+ */
+function plan(ref: StoredChunkRef, opts: ReadOptions, start: number, end: number): ChunkPlan {
+  const { chunkSize, size, chunks, cipher } = opts;
+  const isLastChunk = opts.unfinished !== true && ref.index === chunks.length - 1;
   const chunkStart = ref.index * chunkSize;
   const localStart = Math.max(start, chunkStart) - chunkStart;
   const localEnd = Math.min(end, chunkStart + ref.plainSize) - chunkStart;
@@ -174,14 +186,23 @@ function plan(
   const j0 = Math.floor(localStart / SEGMENT_SIZE);
   const j1 = Math.min(segmentsInChunk, Math.ceil(localEnd / SEGMENT_SIZE));
   const plainBytes = Math.min(j1 * SEGMENT_SIZE, ref.plainSize) - j0 * SEGMENT_SIZE;
-  return {
-    ref,
+  const whole = j0 === 0 && j1 === segmentsInChunk && hasTrailer(ref, cipher);
+  const final = isLastChunk ? { chunks: chunks.length, fileSize: size, sha256: opts.sha256 ?? null } : null;
+  const open: OpenPlan = {
     firstSegment: ref.index * (chunkSize / SEGMENT_SIZE) + j0,
     segments: j1 - j0,
     plainBytes,
-    sealedStart: j0 * SEALED_SEGMENT,
-    sealedEnd: Math.min(j1 * SEALED_SEGMENT, sealedSize(ref.plainSize)),
     holdsLast: isLastChunk && j1 === segmentsInChunk,
+    chunkIndex: ref.index,
+    ...(whole ? { trailer: { index: ref.index, chunkSize, plainSize: ref.plainSize, final } } : {}),
+  };
+  return {
+    ref,
+    open,
+    sealedStart: j0 * SEALED_SEGMENT,
+    sealedEnd: whole
+      ? storedChunkBytes(ref, cipher)
+      : Math.min(j1 * SEALED_SEGMENT, sealedSize(ref.plainSize)),
     sliceStart: localStart - j0 * SEGMENT_SIZE,
     sliceEnd: localEnd - j0 * SEGMENT_SIZE,
   };

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import { describe, expect, it } from 'vitest';
 import type { ByteRange, ChunkStore, ChunkStoreLimits } from './chunk-store.js';
@@ -6,6 +6,9 @@ import { BufferPool } from './buffer-pool.js';
 import { ChunkWriter, type ChunkWriterOptions, type StoredChunk } from './chunk-writer.js';
 import { ChunkMissingError } from './errors.js';
 import { WriterShare } from './writer-share.js';
+import { chunkBufferSize, openChunk } from './chunk-format.js';
+import { DriveKeys } from './drive-keys.js';
+import { MasterKey } from './master-key.js';
 import { SegmentCipher, sealedSize } from './segment-cipher.js';
 
 const CHUNK = 4 * SEGMENT_SIZE;
@@ -82,9 +85,32 @@ class MemoryStore implements ChunkStore {
   }
 }
 
+/** A cipher writing format 1 (no drive), or format 2 (a drive's, with trailers). */
+function cipherOf(format: 1 | 2): SegmentCipher {
+  if (format === 1) return new SegmentCipher(randomBytes(32), randomUUID());
+  return new DriveKeys(new MasterKey(randomBytes(32)), randomUUID()).create(randomUUID()).cipher;
+}
+
+/** Opens chunk `index` of `file` (whole chunks only) as the writer stored it, checking its trailer in format 2. */
+function openStored(cipher: SegmentCipher, bytes: Buffer, index: number, file: Buffer): Buffer {
+  const chunks = file.length / CHUNK;
+  const last = index === chunks - 1;
+  const sha256 = createHash('sha256').update(file).digest('hex');
+  const final = last ? { chunks, fileSize: file.length, sha256 } : null;
+  const trailer = cipher.binding && { index, chunkSize: CHUNK, plainSize: CHUNK, final };
+  const plan = {
+    firstSegment: index * 4,
+    segments: 4,
+    holdsLast: last,
+    plainBytes: CHUNK,
+    chunkIndex: index,
+  };
+  return openChunk(cipher, bytes, { ...plan, trailer }, false);
+}
+
 function setup(options: Partial<ChunkWriterOptions> & { store?: MemoryStore } = {}) {
   const store = options.store ?? new MemoryStore();
-  const cipher = new SegmentCipher(randomBytes(32), randomUUID());
+  const cipher = options.cipher ?? cipherOf(1);
   const events: string[] = [];
   const stored: StoredChunk[] = [];
   const writer = new ChunkWriter({
@@ -188,65 +214,65 @@ describe('ChunkWriter', () => {
     expect(share.perWriter).toBe(4);
   });
 
-  it('seals each chunk in its own pooled buffer: concurrency + 1 buffers for the whole file', async () => {
-    const made = new Set<ArrayBufferLike>();
-    const pool = new (class extends BufferPool {
-      override acquire(size: number): Buffer {
-        const buffer = super.acquire(size);
-        made.add(buffer.buffer);
-        return buffer;
-      }
-    })(sealedSize(CHUNK), 8);
-    const plain = randomBytes(10 * CHUNK);
-    const { writer, store, stored, cipher } = setup({
-      concurrency: 2,
-      buffers: pool,
-      totalSize: plain.length,
+  for (const format of [1, 2] as const) {
+    it(`seals each chunk in its own pooled buffer, trailer and all: concurrency + 1 buffers for the whole file (format ${format})`, async () => {
+      const made = new Set<ArrayBufferLike>();
+      const pool = new (class extends BufferPool {
+        override acquire(size: number): Buffer {
+          const buffer = super.acquire(size);
+          made.add(buffer.buffer);
+          return buffer;
+        }
+      })(chunkBufferSize(CHUNK), 8);
+      const plain = randomBytes(10 * CHUNK);
+      const { writer, store, stored, cipher } = setup({
+        cipher: cipherOf(format),
+        concurrency: 2,
+        buffers: pool,
+        totalSize: plain.length,
+      });
+      for (let at = 0; at < plain.length; at += 100_000) await writer.write(plain.subarray(at, at + 100_000));
+      await writer.finish();
+      expect(made.size).toBeLessThanOrEqual(3);
+      stored.sort((a, b) => a.index - b.index);
+      const opened = stored.map((c) => openStored(cipher, store.chunks.get(c.locator)!, c.index, plain));
+      expect(Buffer.concat(opened).equals(plain)).toBe(true);
     });
-    for (let at = 0; at < plain.length; at += 100_000) await writer.write(plain.subarray(at, at + 100_000));
-    await writer.finish();
-    expect(made.size).toBeLessThanOrEqual(3);
-    stored.sort((a, b) => a.index - b.index);
-    const opened = stored.map((c) =>
-      cipher.openSegments(c.index * 4, store.chunks.get(c.locator)!, 4, c.index === 9, CHUNK, c.index),
-    );
-    expect(Buffer.concat(opened).equals(plain)).toBe(true);
-  });
 
-  it('reuses a chunk buffer as soon as the store has written it, before the put is durable', async () => {
-    const made = new Set<ArrayBufferLike>();
-    const pool = new (class extends BufferPool {
-      override acquire(size: number): Buffer {
-        const buffer = super.acquire(size);
-        made.add(buffer.buffer);
-        return buffer;
-      }
-    })(sealedSize(CHUNK), 8);
-    const plain = randomBytes(6 * CHUNK);
-    const { writer, store, stored, cipher } = setup({
-      concurrency: 4,
-      buffers: pool,
-      totalSize: plain.length,
+    it(`reuses a chunk buffer as soon as the store has written it, before the put is durable (format ${format})`, async () => {
+      const made = new Set<ArrayBufferLike>();
+      const pool = new (class extends BufferPool {
+        override acquire(size: number): Buffer {
+          const buffer = super.acquire(size);
+          made.add(buffer.buffer);
+          return buffer;
+        }
+      })(chunkBufferSize(CHUNK), 8);
+      const plain = randomBytes(6 * CHUNK);
+      const { writer, store, stored, cipher } = setup({
+        cipher: cipherOf(format),
+        concurrency: 4,
+        buffers: pool,
+        totalSize: plain.length,
+      });
+      store.copyAtOnce = true;
+      store.hold = true;
+      const writing = (async () => {
+        for (let at = 0; at < plain.length; at += CHUNK) await writer.write(plain.subarray(at, at + CHUNK));
+      })();
+      await tick();
+      // Four puts wait for the disk, yet they hold none of the writer's buffers.
+      expect(store.inFlight).toBe(4);
+      expect(made.size).toBeLessThanOrEqual(3);
+      store.release();
+      await writing;
+      await writer.finish();
+      expect(made.size).toBeLessThanOrEqual(3);
+      stored.sort((a, b) => a.index - b.index);
+      const opened = stored.map((c) => openStored(cipher, store.chunks.get(c.locator)!, c.index, plain));
+      expect(Buffer.concat(opened).equals(plain)).toBe(true);
     });
-    store.copyAtOnce = true;
-    store.hold = true;
-    const writing = (async () => {
-      for (let at = 0; at < plain.length; at += CHUNK) await writer.write(plain.subarray(at, at + CHUNK));
-    })();
-    await tick();
-    // Four puts wait for the disk, yet they hold none of the writer's buffers.
-    expect(store.inFlight).toBe(4);
-    expect(made.size).toBeLessThanOrEqual(3);
-    store.release();
-    await writing;
-    await writer.finish();
-    expect(made.size).toBeLessThanOrEqual(3);
-    stored.sort((a, b) => a.index - b.index);
-    const opened = stored.map((c) =>
-      cipher.openSegments(c.index * 4, store.chunks.get(c.locator)!, 4, c.index === 5, CHUNK, c.index),
-    );
-    expect(Buffer.concat(opened).equals(plain)).toBe(true);
-  });
+  }
 
   it('keeps no more than chunksHeld of its chunks in flight unwritten, and more once written', async () => {
     for (const copyAtOnce of [false, true]) {

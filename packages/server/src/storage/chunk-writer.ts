@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import type { ChunkStore } from './chunk-store.js';
 import { BufferPool } from './buffer-pool.js';
+import { chunkBufferSize, trailerSize } from './chunk-format.js';
 import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, type SegmentCipher } from './segment-cipher.js';
 import { WriterShare } from './writer-share.js';
@@ -16,17 +17,26 @@ export interface PendingChunk {
 export interface StoredChunk extends PendingChunk {
   locator: string;
   plainSize: number;
+  /** Bytes stored: its sealed segments and, in format 2, its trailer. */
   sealedSize: number;
 }
 
 export interface ChunkWriterOptions {
   store: ChunkStore;
+  /** Its format is the format written: a version keeps the format it was started in. */
   cipher: SegmentCipher;
-  /** Where sealing runs (and the file's SHA-256 is kept); inline on this thread, unhashed, when not given. */
+  /** Where sealing runs (and the file's SHA-256 is kept); inline on this thread when not given. */
   session?: CipherSession;
   /**
+   * Set when `session` has not hashed the file from its first byte (an upload continued after a
+   * restart, or on another instance). At finish, once every chunk before it is stored, it is asked
+   * for a session that has hashed the `bytes` stored so far, and the rest is sealed in that one:
+   * a format-2 final chunk carries the file's SHA-256, which that session then gives.
+   */
+  rehash?: (bytes: number) => Promise<CipherSession>;
+  /**
    * Where whole-chunk buffers come from, shared with other uploads: each holds a chunk's plaintext
-   * and then, sealed in place, its sealed bytes, so it is `sealedSize(chunkSize)` long.
+   * and then, sealed in place, its sealed bytes and trailer, so it is `chunkBufferSize(chunkSize)` long.
    */
   buffers?: BufferPool;
   /** Plaintext bytes per chunk; a multiple of SEGMENT_SIZE. */
@@ -61,13 +71,13 @@ export interface ChunkWriterOptions {
 export class ChunkWriter {
   private readonly store: ChunkStore;
   private readonly cipher: SegmentCipher;
-  private readonly session: CipherSession;
+  private session: CipherSession;
+  private readonly rehash: ChunkWriterOptions['rehash'];
   private readonly chunkSize: number;
   private readonly totalSize: number | undefined;
   private readonly share: WriterShare;
   /** Counts this writer out of the share (in from its first chunk on, out once finished, paused or aborted). */
   private leave: (() => void) | undefined;
-  private readonly segmentsPerChunk: number;
   private readonly firstChunkIndex: number;
   private readonly beforePut: ChunkWriterOptions['beforePut'];
   private readonly afterPut: ChunkWriterOptions['afterPut'];
@@ -99,9 +109,10 @@ export class ChunkWriter {
     if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % SEGMENT_SIZE !== 0) {
       throw new RangeError(`The chunk size must be a positive multiple of ${SEGMENT_SIZE}, not ${chunkSize}`);
     }
-    if (sealedSize(chunkSize) > options.store.limits.maxChunkBytes) {
+    const stored = sealedSize(chunkSize) + trailerSize(options.cipher);
+    if (stored > options.store.limits.maxChunkBytes) {
       throw new RangeError(
-        `A ${chunkSize}-byte chunk seals to ${sealedSize(chunkSize)} bytes, more than the "${options.store.name}" ` +
+        `A ${chunkSize}-byte chunk is stored as ${stored} bytes, more than the "${options.store.name}" ` +
           `store takes (${options.store.limits.maxChunkBytes})`,
       );
     }
@@ -116,13 +127,13 @@ export class ChunkWriter {
     const pending = options.pending ?? Buffer.alloc(0);
     this.store = options.store;
     this.cipher = options.cipher;
-    this.session = options.session ?? INLINE.session(false);
-    this.buffers = options.buffers ?? new BufferPool(sealedSize(chunkSize), 0);
+    this.session = options.session ?? INLINE.session(true);
+    this.rehash = options.rehash;
+    this.buffers = options.buffers ?? new BufferPool(chunkBufferSize(chunkSize), 0);
     this.chunkSize = chunkSize;
     this.totalSize = totalSize;
     this.share = options.share ?? new WriterShare(concurrency);
     this.heldLimit = options.store.limits.chunksHeld ?? Infinity;
-    this.segmentsPerChunk = chunkSize / SEGMENT_SIZE;
     this.firstChunkIndex = firstChunkIndex;
     this.beforePut = options.beforePut;
     this.afterPut = options.afterPut;
@@ -170,6 +181,11 @@ export class ChunkWriter {
       }
       const alreadyComplete =
         this.totalSize !== undefined && this.firstChunkIndex === chunkCount(this.totalSize, this.chunkSize);
+      if (this.rehash) {
+        await this.drain();
+        this.throwIfFailed();
+        this.session = await this.rehash(this.chunkStart);
+      }
       if (!alreadyComplete) {
         if (this.filled === 0 && this.nextIndex > 0) {
           // Only reachable when a resumed writer without totalSize gets no bytes: chunk nextIndex-1 was
@@ -270,8 +286,8 @@ export class ChunkWriter {
         ? this.chunkSize
         : Math.min(this.chunkSize, this.totalSize - this.chunkStart);
     if (this.buffer.length >= want) return;
-    // Room for the tags after the plaintext, so that the chunk can be sealed where it is.
-    const grown = this.buffers.acquire(sealedSize(want)).subarray(0, want);
+    // Room for the tags and a trailer after the plaintext, so that the chunk can be sealed where it is.
+    const grown = this.buffers.acquire(chunkBufferSize(want)).subarray(0, want);
     this.buffer.copy(grown, 0, 0, this.filled);
     this.buffer = grown;
   }
@@ -293,7 +309,7 @@ export class ChunkWriter {
     this.leave ??= this.share.join();
     const index = this.nextIndex;
     const plain = this.buffer.subarray(0, this.filled);
-    const firstSegment = index * this.segmentsPerChunk;
+    const place = { index, chunkSize: this.chunkSize, final };
     // The buffer may be moved to a worker thread, so the next chunk gets its own.
     this.buffer = Buffer.alloc(0);
     this.nextIndex++;
@@ -315,7 +331,7 @@ export class ChunkWriter {
       let sealed: Buffer;
       let free: (() => void) | undefined;
       try {
-        const sealing = this.session.seal(this.cipher, firstSegment, plain, final);
+        const sealing = this.session.seal(this.cipher, plain, place);
         const tracked: Promise<void> = sealing.then(
           () => void this.sealing.delete(tracked),
           () => void this.sealing.delete(tracked),

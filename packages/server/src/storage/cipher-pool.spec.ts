@@ -4,9 +4,26 @@ import { SEGMENT_SIZE } from '@idrive/shared';
 import { BufferPool } from './buffer-pool.js';
 import { CipherPool } from './cipher-pool.js';
 import { IntegrityError } from './errors.js';
+import { CHUNK_TRAILER_SIZE, chunkBufferSize } from './chunk-format.js';
+import { DriveKeys } from './drive-keys.js';
+import { MasterKey } from './master-key.js';
 import { SegmentCipher, sealedSize } from './segment-cipher.js';
 
 const CHUNK = 4 * SEGMENT_SIZE;
+const at = (index: number, final: boolean) => ({ index, chunkSize: CHUNK, final });
+const plan = (
+  firstSegment: number,
+  segments: number,
+  holdsLast: boolean,
+  plainBytes: number,
+  chunkIndex: number,
+) => ({
+  firstSegment,
+  segments,
+  holdsLast,
+  plainBytes,
+  chunkIndex,
+});
 
 for (const threads of [0, 1]) {
   describe(`CipherPool with ${threads} worker thread(s)`, () => {
@@ -23,9 +40,7 @@ for (const threads of [0, 1]) {
       // Sealing may move the pieces to the worker thread: their sizes are read now.
       const sizes = pieces.map((piece) => piece.length);
       // Posted back to back without waiting: the session must still hash them in file order.
-      const sealed = await Promise.all(
-        pieces.map((piece, k) => writing.seal(cipher, k * (CHUNK / SEGMENT_SIZE), piece, k === 3)),
-      );
+      const sealed = await Promise.all(pieces.map((piece, k) => writing.seal(cipher, piece, at(k, k === 3))));
       expect(writing.hashedBytes).toBe(plain.length);
       expect(await writing.digest()).toBe(expected);
 
@@ -34,7 +49,11 @@ for (const threads of [0, 1]) {
       for (const [k, { sealed: bytes }] of sealed.entries()) {
         const segments = Math.ceil(sizes[k]! / SEGMENT_SIZE);
         opened.push(
-          await reading.open(cipher, k * (CHUNK / SEGMENT_SIZE), bytes, segments, k === 3, sizes[k]!, k),
+          await reading.open(
+            cipher,
+            bytes,
+            plan(k * (CHUNK / SEGMENT_SIZE), segments, k === 3, sizes[k]!, k),
+          ),
         );
       }
       expect(Buffer.concat(opened).equals(plain)).toBe(true);
@@ -48,7 +67,7 @@ for (const threads of [0, 1]) {
       const sealAll = async (checksums: boolean) => {
         const session = pool.session(true, { checksums });
         const pieces = [0, 1, 2].map((k) => Buffer.from(plain.subarray(k * CHUNK, (k + 1) * CHUNK)));
-        await Promise.all(pieces.map((p, k) => session.seal(cipher, k * (CHUNK / SEGMENT_SIZE), p, k === 2)));
+        await Promise.all(pieces.map((p, k) => session.seal(cipher, p, at(k, k === 2))));
         return session.digests();
       };
       expect(await sealAll(true)).toEqual({
@@ -62,10 +81,12 @@ for (const threads of [0, 1]) {
     it('rejects a damaged chunk with an IntegrityError naming the chunk and segment', async () => {
       const cipher = new SegmentCipher(randomBytes(32), randomUUID());
       const session = pool.session(false);
-      const { sealed } = await session.seal(cipher, 0, randomBytes(CHUNK), true);
+      const { sealed } = await session.seal(cipher, randomBytes(CHUNK), at(0, true));
       const damaged = Buffer.from(sealed);
       damaged[SEGMENT_SIZE + 16 + 5] = damaged[SEGMENT_SIZE + 16 + 5]! ^ 1;
-      const failure = await session.open(cipher, 0, damaged, 4, true, CHUNK, 7).catch((err: unknown) => err);
+      const failure = await session
+        .open(cipher, damaged, plan(0, 4, true, CHUNK, 7))
+        .catch((err: unknown) => err);
       expect(failure).toBeInstanceOf(IntegrityError);
       expect((failure as IntegrityError).chunk).toBe(7);
       expect((failure as IntegrityError).segment).toBe(1);
@@ -80,7 +101,7 @@ for (const threads of [0, 1]) {
       const plain = randomBytes(CHUNK);
       const chunk = buffers.acquire(sealedSize(CHUNK));
       plain.copy(chunk);
-      const { sealed, plain: returned } = await session.seal(cipher, 0, chunk.subarray(0, CHUNK), true);
+      const { sealed, plain: returned } = await session.seal(cipher, chunk.subarray(0, CHUNK), at(0, true));
       // Across threads a shared buffer arrives as a new object over the same memory, so the checks
       // look at the memory: the sealed bytes are where the plaintext was, as one sealed elsewhere.
       expect(sealed.buffer).toBe(chunk.buffer);
@@ -89,11 +110,41 @@ for (const threads of [0, 1]) {
       expect(await session.digest()).toBe(createHash('sha256').update(plain).digest('hex'));
 
       const reading = pool.session(false);
-      const opened = await reading.open(cipher, 0, sealed, 4, true, CHUNK, 0);
+      const opened = await reading.open(cipher, sealed, plan(0, 4, true, CHUNK, 0));
       expect(opened.equals(plain)).toBe(true);
       expect(chunk.subarray(0, CHUNK).equals(plain)).toBe(true);
       buffers.release(opened);
       expect(buffers.acquire(sealedSize(CHUNK)).buffer).toBe(chunk.buffer);
+      reading.drop();
+    });
+
+    it('seals and opens a format-2 chunk in place in shared memory, its trailer in the same buffer', async () => {
+      const keys = new DriveKeys(new MasterKey(randomBytes(32)), randomUUID());
+      const { cipher } = keys.create(randomUUID());
+      const buffers = new BufferPool(chunkBufferSize(CHUNK), 2);
+      const session = pool.session(true);
+      const plain = randomBytes(CHUNK);
+      const chunk = buffers.acquire(chunkBufferSize(CHUNK));
+      expect(chunk.length).toBe(sealedSize(CHUNK) + CHUNK_TRAILER_SIZE);
+      plain.copy(chunk);
+      const { sealed } = await session.seal(cipher, chunk.subarray(0, CHUNK), at(0, true));
+      expect(sealed.buffer).toBe(chunk.buffer);
+      expect(sealed.byteOffset).toBe(0);
+      expect(sealed.length).toBe(chunk.length);
+      expect(chunk.subarray(0, sealedSize(CHUNK)).equals(cipher.sealSegments(0, plain, true))).toBe(true);
+      const sha = createHash('sha256').update(plain).digest('hex');
+      expect(await session.digest()).toBe(sha);
+
+      const reading = pool.session(false);
+      const trailer = {
+        index: 0,
+        chunkSize: CHUNK,
+        plainSize: CHUNK,
+        final: { chunks: 1, fileSize: CHUNK, sha256: sha },
+      };
+      const opened = await reading.open(cipher, sealed, { ...plan(0, 4, true, CHUNK, 0), trailer });
+      expect(opened.buffer).toBe(chunk.buffer);
+      expect(opened.equals(plain)).toBe(true);
       reading.drop();
     });
   });
@@ -126,7 +177,7 @@ describe('CipherPool hashing a read apart', () => {
         const sealed: Buffer[] = [];
         for (let k = 0; k < 3; k++) {
           const piece = Buffer.from(plain.subarray(k * CHUNK, (k + 1) * CHUNK));
-          sealed.push((await writing.seal(cipher, k * (CHUNK / SEGMENT_SIZE), piece, k === 2)).sealed);
+          sealed.push((await writing.seal(cipher, piece, at(k, k === 2))).sealed);
         }
         writing.drop();
 
@@ -146,7 +197,7 @@ describe('CipherPool hashing a read apart', () => {
           inputs.map((bytes, k) => {
             const size = Math.min(CHUNK, plain.length - k * CHUNK);
             const segments = Math.ceil(size / SEGMENT_SIZE);
-            return reading.open(cipher, k * (CHUNK / SEGMENT_SIZE), bytes, segments, k === 2, size, k);
+            return reading.open(cipher, bytes, plan(k * (CHUNK / SEGMENT_SIZE), segments, k === 2, size, k));
           }),
         );
         expect(Buffer.concat(opened).equals(plain)).toBe(true);
@@ -163,15 +214,17 @@ describe('CipherPool hashing a read apart', () => {
       const cipher = new SegmentCipher(randomBytes(32), randomUUID());
       const plain = randomBytes(CHUNK);
       const writing = pool.session(false);
-      const { sealed } = await writing.seal(cipher, 0, Buffer.from(plain), true);
+      const { sealed } = await writing.seal(cipher, Buffer.from(plain), at(0, true));
       writing.drop();
       const damaged = Buffer.from(sealed);
       damaged[100] = damaged[100]! ^ 1;
       const broken = pool.session(true, { hashApart: true });
-      await expect(broken.open(cipher, 0, damaged, 4, true, CHUNK, 0)).rejects.toBeInstanceOf(IntegrityError);
+      await expect(broken.open(cipher, damaged, plan(0, 4, true, CHUNK, 0))).rejects.toBeInstanceOf(
+        IntegrityError,
+      );
       broken.drop();
       const reading = pool.session(true, { hashApart: true });
-      await reading.open(cipher, 0, Buffer.from(sealed), 4, true, CHUNK, 0);
+      await reading.open(cipher, Buffer.from(sealed), plan(0, 4, true, CHUNK, 0));
       expect(await reading.digest()).toBe(createHash('sha256').update(plain).digest('hex'));
     } finally {
       await pool.close();
@@ -187,7 +240,7 @@ describe('CipherPool threads', () => {
       const cipher = new SegmentCipher(randomBytes(32), randomUUID());
       const first = pool.session(true);
       expect(pool.threads).toBe(1);
-      await first.seal(cipher, 0, randomBytes(CHUNK), true);
+      await first.seal(cipher, randomBytes(CHUNK), at(0, true));
       await first.digest();
       // The first worker is free again: a later file reuses it.
       const second = pool.session(false);

@@ -1,8 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { fromThreadError, type ThreadError } from './errors.js';
+import {
+  checkHashedBefore,
+  openChunk,
+  sealChunk,
+  trailerSize,
+  type ChunkPlace,
+  type OpenPlan,
+} from './chunk-format.js';
 import { openPackedSlices, type PackedOutcome, type PackedSlice } from './packed-open.js';
-import { canSealInPlace, type SegmentCipher } from './segment-cipher.js';
+import { canSealInPlace, type DriveBinding, type SegmentCipher } from './segment-cipher.js';
 
 interface CipherJobBase {
   id: number;
@@ -13,22 +21,19 @@ interface CipherJobBase {
   checksums: boolean;
   dataKey: Uint8Array;
   versionId: string;
-  firstSegment: number;
+  binding: DriveBinding | undefined;
   input: Uint8Array;
 }
 export type WorkerJob =
   | (CipherJobBase & {
       op: 'seal';
-      final: boolean;
-      /** The input is shared memory with room for the tags: seal it where it is. */
+      place: ChunkPlace;
+      /** The input is shared memory with room for the tags and trailer: seal it where it is. */
       inPlace: boolean;
     })
   | (CipherJobBase & {
       op: 'open';
-      segments: number;
-      holdsLast: boolean;
-      plainBytes: number;
-      chunkIndex: number;
+      plan: OpenPlan;
       /** The input is shared memory: open it where it is. */
       inPlace: boolean;
     })
@@ -41,7 +46,7 @@ export type WorkerJob =
       input: Uint8Array;
       /** The slices' data keys, 32 bytes each, in one buffer: one small buffer per key costs more to send. */
       keys: Uint8Array;
-      slices: (PackedSlice & { versionId: string })[];
+      slices: (PackedSlice & { versionId: string; binding: DriveBinding | undefined })[];
     }
   | { op: 'digest'; id: number; session: number }
   | { op: 'drop'; id: number; session: number };
@@ -110,7 +115,11 @@ export class CipherPool {
       id: this.nextId++,
       input: sealed,
       keys,
-      slices: slices.map(({ cipher, ...slice }) => ({ ...slice, versionId: cipher.versionId })),
+      slices: slices.map(({ cipher, ...slice }) => ({
+        ...slice,
+        versionId: cipher.versionId,
+        binding: cipher.binding,
+      })),
     };
     const result = await post(this.pick()!, job);
     if ('error' in result) throw fromThreadError(result.error);
@@ -173,24 +182,18 @@ export interface CipherSession {
   /** Plaintext bytes hashed so far (everything sealed or opened through this session). */
   readonly hashedBytes: number;
   /**
-   * Seals a chunk's plaintext (see SegmentCipher.sealSegments). Plaintext in shared memory with room
-   * for the tags (canSealInPlace) is sealed in place: `sealed` is then the same memory. Any other may
-   * travel to another thread: use the buffers returned, never the one passed.
+   * Seals a chunk's plaintext, with its trailer in format 2 (see sealChunk). Plaintext in shared
+   * memory with room for the tags and trailer (canSealInPlace) is sealed in place: `sealed` is then
+   * the same memory. Any other may travel to another thread: use the buffers returned, never the one
+   * passed. A format-2 final chunk needs a session that hashed the whole file before it.
    */
-  seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed>;
+  seal(cipher: SegmentCipher, plain: Buffer, place: ChunkPlace): Promise<Sealed>;
   /**
-   * Opens sealed segments (see SegmentCipher.openSegments); rejects with IntegrityError on damage. A
-   * buffer in shared memory (BufferPool) is opened in place; any other may travel to another thread.
+   * Opens sealed segments, checking the chunk's trailer when the plan has one (see openChunk);
+   * rejects with IntegrityError on damage. A buffer in shared memory (BufferPool) is opened in
+   * place; any other may travel to another thread.
    */
-  open(
-    cipher: SegmentCipher,
-    firstSegment: number,
-    sealed: Buffer,
-    segments: number,
-    holdsLast: boolean,
-    plainBytes: number,
-    chunkIndex: number,
-  ): Promise<Buffer>;
+  open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan): Promise<Buffer>;
   /** SHA-256 (hex) of everything hashed; ends the session. */
   digest(): Promise<string>;
   /** The same, with SHA-1 and MD5 when the session was opened with `checksums`; ends the session. */
@@ -214,27 +217,17 @@ class InlineSession implements CipherSession {
     this.hashes = hash ? newHashes(checksums) : [];
   }
 
-  async seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed> {
+  async seal(cipher: SegmentCipher, plain: Buffer, place: ChunkPlace): Promise<Sealed> {
+    checkHashedBefore(cipher, place, this.hashes.length > 0, this.hashedBytes);
     // Hashed first: sealing in place overwrites the plaintext.
     this.update(plain);
-    return { sealed: cipher.sealSegments(firstSegment, plain, final, canSealInPlace(plain)), plain };
+    const inPlace = canSealInPlace(plain, trailerSize(cipher));
+    const sha256 = () => this.hashes[0]!.copy().digest('hex');
+    return { sealed: sealChunk(cipher, plain, place, inPlace, sha256), plain };
   }
 
-  open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
-    const [cipher, firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex] = args;
-    return attempt(() =>
-      this.update(
-        cipher.openSegments(
-          firstSegment,
-          sealed,
-          segments,
-          holdsLast,
-          plainBytes,
-          chunkIndex,
-          isShared(sealed),
-        ),
-      ),
-    );
+  open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan): Promise<Buffer> {
+    return attempt(() => this.update(openChunk(cipher, sealed, plan, isShared(sealed))));
   }
 
   async digest(): Promise<string> {
@@ -269,27 +262,24 @@ class WorkerSession implements CipherSession {
     if (hasher) hasher.sessions++;
   }
 
-  async seal(cipher: SegmentCipher, firstSegment: number, plain: Buffer, final: boolean): Promise<Sealed> {
+  async seal(cipher: SegmentCipher, plain: Buffer, place: ChunkPlace): Promise<Sealed> {
+    checkHashedBefore(cipher, place, this.hashing.hash, this.hashedBytes);
     this.hashedBytes += plain.length;
-    const inPlace = canSealInPlace(plain);
-    const job = { op: 'seal' as const, ...this.base(cipher, firstSegment, plain), final, inPlace };
+    const inPlace = canSealInPlace(plain, trailerSize(cipher));
+    const job = { op: 'seal' as const, ...this.base(cipher, plain), place, inPlace };
     const result = await this.post(this.target, job);
     const sealed = sameMemory(this.output(result), plain);
     const back = 'input' in result && result.input ? result.input : plain;
     return { sealed, plain: sameMemory(Buffer.from(back.buffer, back.byteOffset, back.byteLength), plain) };
   }
 
-  async open(...args: Parameters<CipherSession['open']>): Promise<Buffer> {
-    const [cipher, firstSegment, sealed, segments, holdsLast, plainBytes, chunkIndex] = args;
-    this.hashedBytes += plainBytes;
+  async open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan): Promise<Buffer> {
+    this.hashedBytes += plan.plainBytes;
     const job = {
       op: 'open' as const,
-      ...this.base(cipher, firstSegment, sealed),
-      segments,
-      holdsLast,
+      ...this.base(cipher, sealed),
+      plan,
       inPlace: isShared(sealed),
-      plainBytes,
-      chunkIndex,
       hash: this.hashing.hash && !this.hasher,
     };
     const plain = sameMemory(this.output(await this.post(this.target, job)), sealed);
@@ -331,10 +321,10 @@ class WorkerSession implements CipherSession {
     if (this.hasher) this.hasher.sessions--;
   }
 
-  private base(cipher: SegmentCipher, firstSegment: number, input: Buffer) {
-    const { dataKey, versionId } = cipher;
+  private base(cipher: SegmentCipher, input: Buffer) {
+    const { dataKey, versionId, binding } = cipher;
     const { hash, checksums } = this.hashing;
-    return { id: this.jobId(), session: this.id, hash, checksums, dataKey, versionId, firstSegment, input };
+    return { id: this.jobId(), session: this.id, hash, checksums, dataKey, versionId, binding, input };
   }
 
   private post(to: PooledWorker, job: WorkerJob): Promise<WorkerResult> {

@@ -3,6 +3,7 @@ import { open, readFile, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureDir, isErrnoCode, syncDir } from './durable-fs.js';
 import { IntegrityError } from './errors.js';
+import { uuidBytes } from './uuid-bytes.js';
 
 const KEY_SIZE = 32;
 const NONCE_SIZE = 12;
@@ -29,27 +30,31 @@ export class MasterKey {
   /**
    * Encrypts a version's data key: AES-256-GCM, random 12-byte nonce (random is safe here: the birthday
    * bound for 96-bit nonces is far beyond the number of versions one instance creates), AAD binding the
-   * version id so a wrapped key cannot be copied onto another version. Returns nonce ‖ ciphertext ‖ tag (60 bytes).
+   * version id so a wrapped key cannot be copied onto another version, and for format 2 (`driveId`
+   * given) the drive too. Returns nonce ‖ ciphertext ‖ tag (60 bytes).
    */
-  wrap(dataKey: Buffer, versionId: string): Buffer {
+  wrap(dataKey: Buffer, versionId: string, driveId?: string): Buffer {
     if (dataKey.length !== KEY_SIZE)
       throw new RangeError(`A data key is ${KEY_SIZE} bytes, not ${dataKey.length}`);
     const nonce = randomBytes(NONCE_SIZE);
     const cipher = createCipheriv('aes-256-gcm', this.key, nonce, { authTagLength: TAG_SIZE });
-    cipher.setAAD(wrapAad(versionId));
+    cipher.setAAD(wrapAad(versionId, driveId));
     const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);
     return Buffer.concat([nonce, body, cipher.getAuthTag()]);
   }
 
-  /** Recovers a data key wrapped for `versionId`; throws IntegrityError if the master key or the record is wrong. */
-  unwrap(wrapped: Buffer, versionId: string): Buffer {
+  /**
+   * Recovers a data key wrapped for `versionId` (and `driveId`, for format 2); throws IntegrityError
+   * if the master key or the record is wrong.
+   */
+  unwrap(wrapped: Buffer, versionId: string, driveId?: string): Buffer {
     const failure = () =>
       new IntegrityError("The file's key could not be unwrapped: wrong master key or damaged record");
     if (wrapped.length !== WRAPPED_KEY_SIZE) throw failure();
     const decipher = createDecipheriv('aes-256-gcm', this.key, wrapped.subarray(0, NONCE_SIZE), {
       authTagLength: TAG_SIZE,
     });
-    decipher.setAAD(wrapAad(versionId));
+    decipher.setAAD(wrapAad(versionId, driveId));
     decipher.setAuthTag(wrapped.subarray(NONCE_SIZE + KEY_SIZE));
     const plain = decipher.update(wrapped.subarray(NONCE_SIZE, NONCE_SIZE + KEY_SIZE));
     try {
@@ -76,8 +81,10 @@ export class MasterKey {
   }
 }
 
-function wrapAad(versionId: string): Buffer {
-  return Buffer.from(`idrive/key/v1:${versionId}`, 'utf8');
+/** Format 1: the labelled version id (50 bytes); format 2: drive id ‖ version id (32 bytes). */
+function wrapAad(versionId: string, driveId: string | undefined): Buffer {
+  if (driveId === undefined) return Buffer.from(`idrive/key/v1:${versionId}`, 'utf8');
+  return Buffer.concat([uuidBytes(driveId), uuidBytes(versionId)]);
 }
 
 /** Where the master key came from, and whether it was just made. */

@@ -4,7 +4,10 @@ import type { ByteRange, ChunkStore } from './chunk-store.js';
 import { CipherPool } from './cipher-pool.js';
 import { IntegrityError } from './errors.js';
 import { PACK_RUN_BYTES, readPackedFiles, type PackedRead } from './packed-reader.js';
-import { SegmentCipher } from './segment-cipher.js';
+import { CHUNK_TRAILER_SIZE } from './chunk-format.js';
+import { DriveKeys } from './drive-keys.js';
+import { MasterKey } from './master-key.js';
+import { SegmentCipher, sealedSize } from './segment-cipher.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -35,8 +38,10 @@ function pack(locator: string, sizes: number[]) {
     const cipher = new SegmentCipher(randomBytes(32), randomUUID());
     const bytes = cipher.sealSegments(0, plain, true);
     const file: PackedRead = {
-      chunk: { index: 0, store: 'memory', locator, plainSize: size, offset },
+      chunk: { index: 0, store: 'memory', locator, plainSize: size, offset, packed: true },
       cipher,
+      chunkSize: 65536,
+      sha256: null,
     };
     sealed.push(bytes);
     offset += bytes.length;
@@ -120,6 +125,37 @@ for (const threads of [0, 1]) {
       expect(
         (settled[3] as PromiseFulfilledResult<{ plain: Buffer }>).value.plain.equals(files[3]!.plain),
       ).toBe(true);
+    });
+
+    it("reads a small file stored alone in format 2 with its trailer, and refuses another one's in its place", async () => {
+      const keys = new DriveKeys(new MasterKey(randomBytes(32)), randomUUID());
+      const alone = async (locator: string) => {
+        const plain = randomBytes(5000);
+        const { cipher } = keys.create(randomUUID());
+        const place = { index: 0, chunkSize: 65536, final: true };
+        const { sealed } = await new CipherPool(0).session(true).seal(cipher, plain, place);
+        const chunk = { index: 0, store: 'memory', locator, plainSize: plain.length, offset: 0 };
+        return { plain, sealed, file: { chunk, cipher, chunkSize: 65536, sha256: sha256(plain) } };
+      };
+      const [a, b] = [await alone('a'), await alone('b')];
+      const { store, gets } = countingStore(
+        new Map([
+          ['a', a.sealed],
+          ['b', b.sealed],
+        ]),
+      );
+      const [read] = await Promise.all(readPackedFiles(() => store, pool, [a.file]));
+      expect(read!.plain.equals(a.plain)).toBe(true);
+      expect(gets).toEqual([
+        { locator: 'a', range: { start: 0, end: sealedSize(5000) + CHUNK_TRAILER_SIZE } },
+      ]);
+
+      const swapped = countingStore(new Map([['a', b.sealed]]));
+      const [failed] = await Promise.allSettled(readPackedFiles(() => swapped.store, pool, [a.file]));
+      expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(IntegrityError);
+      expect((failed as PromiseRejectedResult).reason.message).toMatch(
+        `Chunk 0 holds chunk 0 of version ${b.file.cipher.versionId}`,
+      );
     });
 
     it('fails the files of a run whose get comes back short, as damaged', async () => {

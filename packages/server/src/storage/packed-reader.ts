@@ -1,9 +1,9 @@
-import type { StoredChunkRef } from './chunk-reader.js';
+import { hasTrailer, storedChunkBytes, type StoredChunkRef } from './chunk-reader.js';
 import type { ChunkStore } from './chunk-store.js';
 import type { CipherPool } from './cipher-pool.js';
 import { fromThreadError, IntegrityError } from './errors.js';
 import type { PackedSlice } from './packed-open.js';
-import { sealedSize, type SegmentCipher } from './segment-cipher.js';
+import type { SegmentCipher } from './segment-cipher.js';
 
 /**
  * The most sealed bytes one ranged get of a pack covers. Well below the ChunkBudget's smallest
@@ -21,6 +21,9 @@ const PACK_RUN_GAP = 64 * 1024;
 export interface PackedRead {
   chunk: StoredChunkRef;
   cipher: SegmentCipher;
+  /** Its version's chunk size and recorded SHA-256, which a trailer (format 2, stored alone) must give. */
+  chunkSize: number;
+  sha256: string | null;
 }
 
 /** A file's plaintext (a view into its run's buffer) and the SHA-256 of it. */
@@ -72,9 +75,10 @@ export function packRuns(files: readonly PackedRead[]): Run[] {
   const runs: Run[] = [];
   let run: Run | undefined;
   for (const i of order) {
-    const { store, locator, plainSize } = files[i]!.chunk;
+    const { chunk, cipher } = files[i]!;
+    const { store, locator } = chunk;
     const start = offset(i);
-    const end = start + sealedSize(plainSize);
+    const end = start + storedChunkBytes(chunk, cipher);
     const joins =
       run !== undefined &&
       run.store === store &&
@@ -107,9 +111,13 @@ async function readRun(
     );
   }
   const slices = run.members.map((i): PackedSlice & { cipher: SegmentCipher } => {
-    const { chunk, cipher } = files[i]!;
+    const { chunk, cipher, chunkSize, sha256 } = files[i]!;
     const at = (chunk.offset ?? 0) - run.start;
-    return { cipher, at, sealedBytes: sealedSize(chunk.plainSize), plainBytes: chunk.plainSize };
+    const { plainSize } = chunk;
+    const slice = { cipher, at, sealedBytes: storedChunkBytes(chunk, cipher), plainBytes: plainSize };
+    if (!hasTrailer(chunk, cipher)) return slice;
+    const final = { chunks: 1, fileSize: plainSize, sha256 };
+    return { ...slice, trailer: { index: 0, chunkSize, plainSize, final } };
   });
   const { opened, outcomes } = await pool.openPacked(sealed, slices);
   return outcomes.map((outcome, k) => {

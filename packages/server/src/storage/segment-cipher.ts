@@ -2,11 +2,11 @@ import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } fro
 // Only the limits: this module also runs on the cipher threads, which need none of the API schemas.
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared/limits';
 import { IntegrityError } from './errors.js';
+import { isUuid, uuidBytes } from './uuid-bytes.js';
 
 const ALGORITHM = 'aes-256-gcm';
 const NONCE_SIZE = 12;
 const TWO_32 = 2 ** 32;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** How many segments `size` plaintext bytes make; an empty file (or chunk) is still one empty segment. */
 export function segmentCount(size: number): number {
@@ -27,27 +27,38 @@ export function sealedSize(plainSize: number): number {
 }
 
 /**
- * Seals and opens the 64 KiB segments of one file version (the rclone-crypt / age STREAM construction).
- *
- * Segment i is AES-256-GCM with nonce = 3 zero bytes ‖ uint64 BE i ‖ last-flag byte, and AAD = the
- * 16 raw bytes of the version id:
- * - the data key is random per file version, so a counter nonce never repeats under one key;
- * - the index in the nonce stops reordering segments, the last flag stops truncating at a segment
- *   boundary (the new final segment was sealed with flag 0 and fails to open with flag 1);
- * - the version id in the AAD stops splicing segments from another version, even under the same key.
- */
-/**
  * Whether `plain` may be sealed where it is: in shared memory (a pool's chunk buffer, which its holder
- * owns whole) with room for the tags after it. Never an ordinary Buffer, which may be a slice of
- * Node's shared pool with other buffers right behind it.
+ * owns whole) with room for the tags after it, and `room` bytes more (a trailer). Never an ordinary
+ * Buffer, which may be a slice of Node's shared pool with other buffers right behind it.
  */
-export function canSealInPlace(plain: Uint8Array): boolean {
+export function canSealInPlace(plain: Uint8Array, room = 0): boolean {
   return (
     plain.buffer instanceof SharedArrayBuffer &&
-    plain.byteOffset + sealedSize(plain.length) <= plain.buffer.byteLength
+    plain.byteOffset + sealedSize(plain.length) + room <= plain.buffer.byteLength
   );
 }
 
+/**
+ * What binds a format-2 version to its drive: the drive id, which its segments' AAD and its chunks'
+ * trailers carry, and its data key as wrapped for format 2, which every trailer carries.
+ */
+export interface DriveBinding {
+  driveId: string;
+  wrappedKey: Buffer;
+}
+
+/**
+ * Seals and opens the 64 KiB segments of one file version (the rclone-crypt / age STREAM construction).
+ *
+ * Segment i is AES-256-GCM with nonce = 3 zero bytes ‖ uint64 BE i ‖ last-flag byte, and AAD = the
+ * 16 raw bytes of the version id (format 1), or of the drive id and then the version id (format 2,
+ * with a `binding`):
+ * - the data key is random per file version, so a counter nonce never repeats under one key;
+ * - the index in the nonce stops reordering segments, the last flag stops truncating at a segment
+ *   boundary (the new final segment was sealed with flag 0 and fails to open with flag 1);
+ * - the version id in the AAD stops splicing segments from another version, even under the same key,
+ *   and the drive id segments of the same version in another drive (a copy of the database).
+ */
 export class SegmentCipher {
   private readonly key: KeyObject;
   private readonly aad: Buffer;
@@ -56,14 +67,26 @@ export class SegmentCipher {
   readonly versionId: string;
   private readonly nonce = Buffer.alloc(NONCE_SIZE);
 
-  constructor(dataKey: Buffer, versionId: string) {
+  constructor(
+    dataKey: Buffer,
+    versionId: string,
+    /** Format 2's; a cipher without one reads and writes format 1. */
+    readonly binding?: DriveBinding,
+  ) {
     if (dataKey.length !== 32) throw new RangeError(`A data key is 32 bytes, not ${dataKey.length}`);
-    if (!UUID.test(versionId)) throw new RangeError(`A version id must be a UUID, not "${versionId}"`);
+    if (!isUuid(versionId)) throw new RangeError(`A version id must be a UUID, not "${versionId}"`);
     // A KeyObject is prepared once; passing a raw Buffer makes every createCipheriv re-import the key (~25% slower).
     this.key = createSecretKey(dataKey);
     this.dataKey = dataKey;
     this.versionId = versionId;
-    this.aad = Buffer.from(versionId.replaceAll('-', ''), 'hex');
+    this.aad = binding
+      ? Buffer.concat([uuidBytes(binding.driveId), uuidBytes(versionId)])
+      : uuidBytes(versionId);
+  }
+
+  /** The storage format this cipher reads and writes. */
+  get format(): 1 | 2 {
+    return this.binding ? 2 : 1;
   }
 
   /** Seals segment `index` (ciphertext ‖ 16-byte tag). `last` marks the file's final segment. */
@@ -120,12 +143,13 @@ export class SegmentCipher {
   /**
    * Seals consecutive segments starting at global segment `firstSegment` (a chunk's worth) into one
    * new buffer, or in place (see canSealInPlace); with `final`, the last of them is sealed as the
-   * file's final segment.
+   * file's final segment. The buffer returned has `room` bytes after the sealed segments, left for
+   * the caller (a chunk's trailer).
    */
-  sealSegments(firstSegment: number, plain: Buffer, final: boolean, inPlace = false): Buffer {
+  sealSegments(firstSegment: number, plain: Buffer, final: boolean, inPlace = false, room = 0): Buffer {
     const segments = segmentCount(plain.length);
-    const size = sealedSize(plain.length);
-    if (inPlace && !canSealInPlace(plain)) throw new RangeError('No room to seal this chunk in place');
+    const size = sealedSize(plain.length) + room;
+    if (inPlace && !canSealInPlace(plain, room)) throw new RangeError('No room to seal this chunk in place');
     // In place, sealed segment j lands at j·(64 KiB + 16), over its own plaintext and the start of
     // segment j+1's. Sealing from the last segment back to the first only ever overwrites plaintext
     // that is already sealed, and spares a second 8 MiB buffer per chunk in flight.

@@ -21,8 +21,12 @@ export const credentialHealth = z.object({
 });
 export type CredentialHealth = z.infer<typeof credentialHealth>;
 
-/** Where new chunks go and, once Discord is connected, the state of every credential (never a token). */
+/**
+ * The drive's id (every chunk it stores carries it: an opaque id, the same on every instance), where
+ * new chunks go and, once Discord is connected, the state of every credential (never a token).
+ */
 export const storageStatus = z.object({
+  driveId: z.uuid(),
   writeTo: z.string(),
   discord: z
     .object({

@@ -42,6 +42,9 @@ describe('the Storage page in Chromium', { timeout: 120_000 }, () => {
     await page.getByRole('link', { name: 'Storage' }).click();
     await page.getByRole('heading', { name: 'Connect Discord' }).waitFor();
     expect(await page.getByText('New uploads go to:').textContent()).toContain('local disk');
+    expect(await page.getByText('Drive id:').textContent()).toMatch(
+      /Drive id: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/,
+    );
 
     await page.getByLabel('Bot token').fill('x'.repeat(40));
     await page.getByLabel('Server id').fill(seed.guild.id);

@@ -32,6 +32,7 @@ describeEachDb('media migration', (dialect) => {
           size: 1,
           sha256: null,
           wrapped_key: 'k',
+          format: 1,
           chunk_size: 65536,
           segment_size: 65536,
           created_at: now,

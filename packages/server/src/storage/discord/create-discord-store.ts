@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { sealedSize } from '../segment-cipher.js';
+import { chunkBufferSize } from '../chunk-format.js';
 import { DiscordHttp } from './discord-http.js';
 import { DiscordScheduler } from './discord-scheduler.js';
 import type { BotCredential, WebhookCredential } from './discord-types.js';
@@ -67,7 +67,7 @@ export function createDiscordStore(options: {
     scheduler,
     urls: new SignedUrlCache(scheduler, options.endpoints.cdnBase, now),
     maxAttachmentBytes: 10 * 1024 * 1024,
-    typicalChunkBytes: sealedSize(options.chunkSize),
+    typicalChunkBytes: chunkBufferSize(options.chunkSize),
     now,
     channels: () => [...new Set(options.webhooks.map((w) => w.channelId))],
     webhookIds: () => options.webhooks.map((w) => w.id),

@@ -30,7 +30,7 @@ export interface DiscordStoreOptions {
   urls: SignedUrlCache;
   /** Largest attachment Discord takes (10 MiB for most servers). */
   maxAttachmentBytes: number;
-  /** The sealed size of a full chunk (what most puts are): sets how many chunks share a message. */
+  /** The stored size of a full chunk (what most puts are): sets how many chunks share a message. */
   typicalChunkBytes: number;
   /** Largest request body Discord takes (25 MiB) and most attachments per message (10). */
   maxRequestBytes?: number;
