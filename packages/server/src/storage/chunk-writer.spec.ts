@@ -129,6 +129,19 @@ function setup(options: Partial<ChunkWriterOptions> & { store?: MemoryStore } = 
   return { store, cipher, writer, events, stored };
 }
 
+/** A chunk-buffer pool that remembers every buffer it handed out. */
+function countingPool() {
+  const made = new Set<ArrayBufferLike>();
+  const pool = new (class extends BufferPool {
+    override acquire(size: number): Buffer {
+      const buffer = super.acquire(size);
+      made.add(buffer.buffer);
+      return buffer;
+    }
+  })(chunkBufferSize(CHUNK), 8);
+  return { pool, made };
+}
+
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 
 describe('ChunkWriter', () => {
@@ -216,14 +229,7 @@ describe('ChunkWriter', () => {
 
   for (const format of [1, 2] as const) {
     it(`seals each chunk in its own pooled buffer, trailer and all: concurrency + 1 buffers for the whole file (format ${format})`, async () => {
-      const made = new Set<ArrayBufferLike>();
-      const pool = new (class extends BufferPool {
-        override acquire(size: number): Buffer {
-          const buffer = super.acquire(size);
-          made.add(buffer.buffer);
-          return buffer;
-        }
-      })(chunkBufferSize(CHUNK), 8);
+      const { pool, made } = countingPool();
       const plain = randomBytes(10 * CHUNK);
       const { writer, store, stored, cipher } = setup({
         cipher: cipherOf(format),
@@ -240,14 +246,7 @@ describe('ChunkWriter', () => {
     });
 
     it(`reuses a chunk buffer as soon as the store has written it, before the put is durable (format ${format})`, async () => {
-      const made = new Set<ArrayBufferLike>();
-      const pool = new (class extends BufferPool {
-        override acquire(size: number): Buffer {
-          const buffer = super.acquire(size);
-          made.add(buffer.buffer);
-          return buffer;
-        }
-      })(chunkBufferSize(CHUNK), 8);
+      const { pool, made } = countingPool();
       const plain = randomBytes(6 * CHUNK);
       const { writer, store, stored, cipher } = setup({
         cipher: cipherOf(format),
