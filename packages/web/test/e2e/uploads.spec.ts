@@ -18,6 +18,13 @@ async function totalProgress(page: Page): Promise<string | null> {
   return page.getByRole('progressbar', { name: 'Total upload progress' }).getAttribute('aria-valuenow');
 }
 
+/** How much of a progress bar is drawn filled, 0 to 1, as the page renders it now. */
+async function barFill(page: Page, name: string): Promise<number> {
+  return page
+    .getByRole('progressbar', { name })
+    .evaluate((bar) => new DOMMatrixReadOnly(getComputedStyle(bar.firstElementChild!).transform).a);
+}
+
 /** Uploads from the desktop (drag and drop, the pickers), conflicts, and what another tab sees. */
 describe('uploads in Chromium', { timeout: 120_000 }, () => {
   let web: WebServer;
@@ -109,6 +116,28 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     const local = await localTree(path.join(disk, 'Album'), 'Album/');
     // A folder pick lists files only, so the empty folder is not part of it.
     expect(stored).toEqual({ ...local, 'Album/': 'folder', 'Album/2024/': 'folder' });
+    await page.context().close();
+  });
+
+  it('draws a finished small upload full at once', async () => {
+    const target = await api.mkdir(api.rootId, 'Small');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    await row(page, 'Small').dblclick();
+    await page.getByRole('heading', { name: 'Small', level: 1 }).waitFor();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      page.getByRole('menuitem', { name: 'Files' }).click(),
+    ]);
+    await chooser.setFiles(path.join(disk, 'notes.txt'));
+    await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
+    // Not wherever the bar's slide had got to when the upload ended (it read a sixth).
+    expect(await barFill(page, 'Upload progress of notes.txt')).toBe(1);
+    expect(await barFill(page, 'Total upload progress')).toBe(1);
+    expect(Object.keys(await (await storedTree(baseUrl, 'admin', PASSWORD)).tree(target.id))).toEqual([
+      'notes.txt',
+    ]);
     await page.context().close();
   });
 
