@@ -1,7 +1,7 @@
 import { computed, type ComputedRef } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { useFolderStore } from '../stores/folder';
-import type { Destination } from '../stores/uploads';
+import type { Destination } from './job';
 
 /** The folder being browsed, as an upload destination; null while none is shown. */
 export function useCurrentDestination(): ComputedRef<Destination | null> {
