@@ -7,10 +7,12 @@ import { errorMessage } from '../api/http';
 import { copyItems, moveItem, renameItem, trashItems } from '../api/items';
 import { starItems, unstarItems } from '../api/starred-recent';
 import { restoreItems } from '../api/trash';
+import type { ListSelection } from '../components/list/types';
 import { useDialogsStore, type LockMode } from '../stores/dialogs';
 import { useDownloadsStore } from '../stores/downloads';
 import { useFolderStore } from '../stores/folder';
 import { useSelectionStore } from '../stores/selection';
+import { locationOf } from '../utils/item-location';
 import { folderPath } from '../utils/location';
 
 /** The browser's own dialogs (sharing and locks go through the app-wide dialog store). */
@@ -36,16 +38,34 @@ export interface Destination {
   name: string;
 }
 
+/** Where actions show what they changed: the open folder, or a list of results. */
+export interface ActionTarget {
+  /** An item changed, arrived or came back (a rename, a move, a copy, a restore). */
+  upsert(item: Item): void;
+  remove(ids: readonly string[]): void;
+  setStarred(ids: readonly string[], starred: boolean): void;
+}
+
+export interface ItemActionsOptions {
+  /** The open folder unless given. */
+  target?: ActionTarget;
+  /** The selection store unless given. */
+  selection?: ListSelection;
+  /** A file opens in the preview over its own folder rather than over this page (results). */
+  openFilesInFolder?: boolean;
+}
+
 /**
  * Everything the browser can do to items, shared by the context menu, the selection bar, the
- * keyboard and drag and drop. Created once by the folder view and injected below it.
+ * keyboard and drag and drop. Created once by a view that lists items and injected below it.
  */
-export function createItemActions() {
+export function createItemActions(options: ItemActionsOptions = {}) {
   const { t } = useI18n();
   const route = useRoute();
   const router = useRouter();
   const folder = useFolderStore();
-  const selection = useSelectionStore();
+  const target = options.target ?? folder;
+  const selection = options.selection ?? useSelectionStore();
   const dialogs = useDialogsStore();
   const downloads = useDownloadsStore();
   const dialog = shallowRef<BrowserDialog | null>(null);
@@ -56,7 +76,10 @@ export function createItemActions() {
   }
 
   function open(item: Item): void {
+    const home = locationOf(item, '');
     if (item.type === 'folder') void router.push(folderPath(item.id));
+    else if (options.openFilesInFolder && home)
+      void router.push({ path: home.to, query: { preview: item.id } });
     // The preview overlay renders itself from the query, so Back closes it.
     else void router.push({ query: { ...route.query, preview: item.id } });
   }
@@ -70,7 +93,7 @@ export function createItemActions() {
   }
 
   async function rename(item: Item, name: string): Promise<void> {
-    folder.upsert(await renameItem(item.id, name));
+    target.upsert(await renameItem(item.id, name));
   }
 
   /** One request per item; stops at the first failure and reports how far it got. */
@@ -78,8 +101,7 @@ export function createItemActions() {
     const moving = items.filter((item) => item.id !== to.id && item.parentId !== to.id);
     if (moving.length === 0) return;
     try {
-      for (const item of moving) folder.upsert(await moveItem(item.id, to.id));
-      selection.prune(folder.items);
+      for (const item of moving) target.upsert(await moveItem(item.id, to.id));
       notice.value = {
         text: t('browser.notices.moved', { n: moving.length, folder: to.name }, moving.length),
       };
@@ -94,7 +116,7 @@ export function createItemActions() {
         items.map((item) => item.id),
         to.id,
       );
-      for (const copy of copies) folder.upsert(copy);
+      for (const copy of copies) target.upsert(copy);
       notice.value = {
         text: t('browser.notices.copied', { n: copies.length, folder: to.name }, copies.length),
       };
@@ -112,8 +134,7 @@ export function createItemActions() {
       fail(err);
       return;
     }
-    folder.remove(ids);
-    selection.prune(folder.items);
+    target.remove(ids);
     notice.value = {
       text: t('browser.notices.trashed', { n: ids.length }, ids.length),
       undo: () => void restore(ids),
@@ -122,7 +143,7 @@ export function createItemActions() {
 
   async function restore(ids: string[]): Promise<void> {
     try {
-      for (const item of await restoreItems(ids)) folder.upsert(item);
+      for (const item of await restoreItems(ids)) target.upsert(item);
       notice.value = { text: t('browser.notices.restored', { n: ids.length }, ids.length) };
     } catch (err) {
       fail(err);
@@ -140,7 +161,7 @@ export function createItemActions() {
       fail(err);
       return;
     }
-    folder.setStarred(ids, starred);
+    target.setStarred(ids, starred);
     notice.value = {
       text: t(
         starred ? 'browser.notices.starred' : 'browser.notices.unstarred',

@@ -4,7 +4,8 @@ import { getItem } from '../api/items';
 import { ensureFolder, forgetTusUpload, sendBatch, startTusUpload } from '../api/uploads';
 import { i18n } from '../i18n';
 import type { ConflictAnswer } from '../uploads/conflicts';
-import { isCounted, isFinished, isRunning, type UploadJob } from '../uploads/job';
+import { droppedEntries, pickedFromDrop } from '../uploads/entries';
+import { isCounted, isFinished, isRunning, type Destination, type UploadJob } from '../uploads/job';
 import { UploadQueue } from '../uploads/queue';
 import { secondsLeft } from '../uploads/rate';
 import { useFolderStore } from './folder';
@@ -72,6 +73,16 @@ export const useUploadsStore = defineStore('uploads', () => {
     return secondsLeft(remaining, state.speed);
   });
 
+  /**
+   * Queues what was dropped from the desktop into `to`. Call it while the drop event runs: the
+   * browser empties the DataTransfer once the handler returns.
+   */
+  function addDropped(data: DataTransfer, to: Destination): void {
+    pickedFromDrop(droppedEntries(data))
+      .then((picked) => queue.add(picked, to))
+      .catch((err: unknown) => queue.report(to.name, err));
+  }
+
   return {
     jobs,
     conflict,
@@ -89,6 +100,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     restore: queue.restore.bind(queue),
     resumeWith: queue.resumeWith.bind(queue),
     add: queue.add.bind(queue),
+    addDropped,
     report: queue.report.bind(queue),
     pause: queue.pause.bind(queue),
     resume: queue.resume.bind(queue),
