@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { nameKey, type Item, type Listing, type MeResponse } from '@idrive/shared';
 import { openDatabase } from '../../../server/src/db/database.js';
 import { ItemRepository } from '../../../server/src/repositories/item.repository.js';
@@ -106,4 +106,11 @@ export async function signIn(
   await page.getByRole('button', { name: 'Sign in' }).click();
   // The header's search form: on every signed-in page and every screen size (Sign out folds into a menu on phones).
   await page.getByRole('search').waitFor();
+}
+
+/** The names of the entries an item list inside `within` shows, top to bottom (placeholders left out). */
+export async function listedNames(within: Locator): Promise<string[]> {
+  return within
+    .getByRole('row')
+    .evaluateAll((rows) => rows.flatMap((row) => row.querySelector('.item-name')?.textContent?.trim() ?? []));
 }

@@ -67,7 +67,7 @@ describe('item details in the browser', { timeout: 120_000 }, () => {
 
     await itemAction(page, 'small.txt', 'Copy to…');
     const picker = page.getByRole('dialog', { name: 'Copy 1 item' });
-    await picker.getByRole('button', { name: /Folder/ }).click();
+    await picker.getByRole('row', { name: /Folder/ }).click();
     await picker.getByRole('button', { name: 'Copy here' }).click();
     await page.getByText('Copied 1 item to Folder').waitFor();
     const inFolder = await api.json<Listing>('GET', `/folders/${folder.id}/children`);

@@ -59,7 +59,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
 
     // The trash view lists it with its date; restoring puts it back in the folder.
     await page.getByRole('link', { name: 'Trash' }).click();
-    const table = page.getByRole('table', { name: 'Items in the trash' });
+    const table = page.getByRole('grid', { name: 'Items in the trash' });
     await table.getByRole('row', { name: /notes\.txt/ }).waitFor();
     expect(
       await table
@@ -102,7 +102,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
     await menu.getByRole('menuitem', { name: 'Move to…' }).click();
 
     const picker = page.getByRole('dialog', { name: 'Move 1 item' });
-    await picker.getByRole('button', { name: /Archive/ }).click();
+    await picker.getByRole('row', { name: /Archive/ }).click();
     await picker.getByRole('button', { name: 'Move here' }).click();
     await page.getByText('Moved 1 item to Archive').waitFor();
     expect((await api.json<ItemDetails>('GET', `/items/${notes.id}`)).parentId).toBe(archive.id);

@@ -2,16 +2,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebServer, type WebServer } from './browser.js';
 import { loginOver } from '../../../server/test/helpers/http-client.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, listedNames, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'settings-test-password';
 
 /** The names of the search results, in order. */
 async function resultNames(page: Page): Promise<string[]> {
-  const results = page.getByRole('region', { name: 'Results' });
-  return results
-    .getByRole('listitem')
-    .evaluateAll((items) => items.map((item) => item.querySelector('a')?.textContent?.trim() ?? ''));
+  return listedNames(page.getByRole('region', { name: 'Results' }));
 }
 
 /** Search, appearance and account settings, as a person uses them. */
