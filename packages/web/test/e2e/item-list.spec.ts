@@ -30,11 +30,12 @@ describe('selection in the item list', { timeout: 120_000 }, () => {
     web = await startWebServer({ IDRIVE_ADMIN_PASSWORD: PASSWORD });
     ({ server, browser } = web);
     api = await driveApi(server.baseUrl, 'admin', PASSWORD);
+    // Written into the database while the server is idle, before the uploads below keep it busy.
+    const many = await api.mkdir(api.rootId, 'Many');
+    await fillFolder(web.dataDir, api.userId, many.id, 3_000);
     const docs = await api.mkdir(api.rootId, 'Docs');
     for (const name of FILES) await api.put(api.rootId, name, name);
     await api.put(docs.id, 'inside.txt', 'inside');
-    const many = await api.mkdir(api.rootId, 'Many');
-    await fillFolder(web.dataDir, api.userId, many.id, 3_000);
   });
 
   afterAll(() => web?.close());
@@ -155,6 +156,15 @@ describe('selection in the item list', { timeout: 120_000 }, () => {
     await expect.poll(async () => (await selectedNames(grid)).length).toBe(0);
     await grid.getByRole('row', { name: new RegExp(names[2]!) }).waitFor();
     expect(await grid.getByRole('row', { name: new RegExp(names[0]!) }).count()).toBe(0);
+
+    // Delete on the focused entry asks before deleting it forever.
+    await grid.getByRole('row', { name: new RegExp(names[2]!) }).click();
+    await page.keyboard.press('Delete');
+    const confirm = page.getByRole('dialog', { name: 'Delete forever?' });
+    await confirm.getByText('1 item will be deleted forever.', { exact: false }).waitFor();
+    await confirm.getByRole('button', { name: 'Delete forever' }).click();
+    await page.getByText('The trash is empty.').waitFor();
+    expect((await api.json<{ total: number }>('GET', '/trash')).total).toBe(0);
     await page.close();
   });
 });

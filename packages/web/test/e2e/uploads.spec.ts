@@ -119,6 +119,28 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
+  it('uploads files dropped onto a folder’s row into that folder, naming it while they hover', async () => {
+    const inbox = await api.mkdir(api.rootId, 'Inbox');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    const box = await row(page, 'Inbox').boundingBox();
+    if (!box) throw new Error('the Inbox row is not on screen');
+    await dropFromDisk(
+      page,
+      [path.join(disk, 'notes.txt')],
+      () => page.getByText('Drop to upload to Inbox').isVisible(),
+      { x: box.x + box.width / 2, y: box.y + box.height / 2 },
+    );
+    await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
+    const { tree } = await storedTree(baseUrl, 'admin', PASSWORD);
+    expect(await tree(inbox.id)).toEqual({ 'notes.txt': (await localTree(disk))['notes.txt'] });
+    // Not also into the open folder.
+    expect(Object.keys(await tree(api.rootId)).filter((name) => name.startsWith('notes'))).toEqual([
+      'notes.txt',
+    ]);
+    await page.context().close();
+  });
+
   it('draws a finished small upload full at once', async () => {
     const target = await api.mkdir(api.rootId, 'Small');
     const page = await (await browser.newContext()).newPage();
