@@ -76,12 +76,15 @@ export function createItemActions(options: ItemActionsOptions = {}) {
   }
 
   function open(item: Item): void {
-    const home = locationOf(item, '');
-    if (item.type === 'folder') void router.push(folderPath(item.id));
-    else if (options.openFilesInFolder && home)
-      void router.push({ path: home.to, query: { preview: item.id } });
+    if (item.type === 'folder') {
+      void router.push(folderPath(item.id));
+      return;
+    }
+    const home = options.openFilesInFolder ? locationOf(item, '') : null;
     // The preview overlay renders itself from the query, so Back closes it.
-    else void router.push({ query: { ...route.query, preview: item.id } });
+    void router.push(
+      home ? { path: home.to, query: { preview: item.id } } : { query: { ...route.query, preview: item.id } },
+    );
   }
 
   function download(items: Item[]): void {

@@ -23,15 +23,15 @@ export interface ListControl<T extends Item> {
   perRow(): number;
   perPage(): number;
   allows(action: ListAction): boolean;
-  isDisabled(item: T): boolean;
   /** Focuses an entry (rendering it first); with `keys`, the selection follows it as arrows move. */
   moveTo(index: number, keys?: Modifiers): void;
-  elementAt(index: number): HTMLElement | null;
   /** The selection, or the focused entry when nothing is selected. */
   targets(): T[];
   /** Everything, once every page is in. */
   selectAll(): void;
+  /** Opens it, where the view allows and the entry is not disabled. */
   open(item: T): void;
+  /** The menu for the selection (or this entry), at a point or element; null: under the focused entry. */
   openMenu(item: T, at: MenuAt | null): void;
   rename(item: T): void;
   remove(items: T[]): void;
