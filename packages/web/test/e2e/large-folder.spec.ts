@@ -1,3 +1,4 @@
+import type { Listing } from '@idrive/shared';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
@@ -59,6 +60,23 @@ describe('a 50,000-entry folder in Chromium', { timeout: 120_000 }, () => {
     // Back to the top by scrolling (not the keyboard): the first entry is rendered again.
     await page.mouse.wheel(0, -1e7);
     await grid.getByRole('row', { name: /file-000000\.txt/ }).waitFor();
+    await page.close();
+  });
+
+  it('steps from the preview of the last loaded file to the next, on a page not loaded yet', async () => {
+    const api = await driveApi(server.baseUrl, 'admin', PASSWORD);
+    const page499 = await api.json<Listing>('GET', `/folders/${folderId}/children?offset=499&limit=1`);
+    const last = page499.items[0]!;
+    expect(last.name).toBe('file-000499.txt');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, server.baseUrl, PASSWORD);
+    await page.goto(`${server.baseUrl}/folders/${folderId}?preview=${last.id}`);
+    const preview = page.getByRole('dialog', { name: 'file-000499.txt' });
+    await preview.waitFor();
+    const next = preview.getByRole('button', { name: 'Next file' });
+    await expect.poll(() => next.isEnabled(), { timeout: 30_000 }).toBe(true);
+    await next.click();
+    await page.getByRole('dialog', { name: 'file-000500.txt' }).waitFor();
     await page.close();
   });
 });
