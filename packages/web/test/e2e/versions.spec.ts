@@ -105,4 +105,28 @@ describe('version history in Chromium', { timeout: 90_000 }, () => {
     expect(left.versions.map((v) => v.size)).toEqual([15, 14, 15]);
     await page.close();
   });
+
+  it('keeps the limits set in the settings, and an emptied field follows the drive again', async () => {
+    const page = await web.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, web.server.baseUrl, PASSWORD);
+    await page.goto(`${web.server.baseUrl}/settings`);
+    const section = page.getByRole('region', { name: 'Version history' });
+    const days = section.getByLabel('Days to keep earlier versions');
+    const count = section.getByLabel('Versions kept of each file');
+    await days.fill('7');
+    await count.fill('3');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await section.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ state: 'attached' });
+    const saved = (await (await raw('/account/version-retention')).json()) as { days: number; count: number };
+    expect([saved.days, saved.count]).toEqual([7, 3]);
+
+    await page.reload();
+    expect(await count.inputValue()).toBe('3');
+    await days.fill('');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => ((await (await raw('/account/version-retention')).json()) as { days: unknown }).days)
+      .toBeNull();
+    await page.close();
+  });
 });
