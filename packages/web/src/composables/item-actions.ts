@@ -20,7 +20,6 @@ export type BrowserDialog =
   | { kind: 'new-file' }
   | { kind: 'move' | 'copy'; items: Item[] }
   | { kind: 'tags'; items: Item[] }
-  | { kind: 'info'; item: Item }
   | { kind: 'versions'; item: Item };
 
 /** A short message after an action, with an undo where one makes sense. */
@@ -38,7 +37,8 @@ export interface Destination {
 
 /**
  * Everything the browser can do to items, shared by the context menu, the selection bar, the
- * keyboard and drag and drop. Created once by the folder view and injected below it.
+ * keyboard, drag and drop, "New" and the details panel. Created once by the app's shell and injected
+ * below it; the dialogs it asks for are the folder view's.
  */
 export function createItemActions() {
   const { t } = useI18n();
@@ -201,6 +201,6 @@ export function provideItemActions(actions: ItemActions): void {
 
 export function useItemActions(): ItemActions {
   const actions = inject(key);
-  if (!actions) throw new Error('useItemActions needs createItemActions in a parent view');
+  if (!actions) throw new Error('useItemActions needs createItemActions in a parent component');
   return actions;
 }

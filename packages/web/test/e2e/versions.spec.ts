@@ -6,7 +6,7 @@ import { driveApi, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'versions-test-password';
 
-/** The version history dialog: opened from a file's menu and from its info, restoring and deleting. */
+/** The version history: in its dialog from a file's menu and in the details panel, restoring and deleting. */
 describe('version history in Chromium', { timeout: 90_000 }, () => {
   let web: WebServer;
   let api: DriveApi;
@@ -80,18 +80,14 @@ describe('version history in Chromium', { timeout: 90_000 }, () => {
     await page.close();
   });
 
-  it('opens the history from the info dialog and deletes a version after asking', async () => {
+  it('lists the history in the details panel too, and deletes a version there after asking', async () => {
     const page = await web.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(page, web.server.baseUrl, PASSWORD);
     await page.getByRole('button', { name: 'More actions for notes.txt' }).click();
-    await page.getByRole('menuitem', { name: 'Info' }).click();
-    await page
-      .getByRole('dialog', { name: 'Info: notes.txt' })
-      .getByRole('button', { name: 'Version history' })
-      .click();
+    await page.getByRole('menuitem', { name: 'Details' }).click();
 
-    const dialog = page.getByRole('dialog', { name: 'Version history: notes.txt' });
-    const rows = dialog.getByRole('listitem');
+    const panel = page.getByRole('complementary', { name: 'Details: notes.txt' });
+    const rows = panel.getByRole('region', { name: 'Versions' }).getByRole('listitem');
     await expect.poll(() => rows.count()).toBe(4);
     await rows
       .nth(1)
