@@ -22,7 +22,6 @@ export type BrowserDialog =
   | { kind: 'new-file' }
   | { kind: 'move' | 'copy'; items: Item[] }
   | { kind: 'tags'; items: Item[] }
-  | { kind: 'info'; item: Item }
   | { kind: 'versions'; item: Item };
 
 /** A short message after an action, with an undo where one makes sense. */
@@ -57,7 +56,9 @@ export interface ItemActionsOptions {
 
 /**
  * Everything the browser can do to items, shared by the context menu, the selection bar, the
- * keyboard and drag and drop. Created once by a view that lists items and injected below it.
+ * keyboard, drag and drop, "New" and the details panel. Created by the app's shell for the open
+ * folder, and by a view that lists other things (results) for those, and injected below them; the
+ * dialogs it asks for are the views'.
  */
 export function createItemActions(options: ItemActionsOptions = {}) {
   const { t } = useI18n();
@@ -225,6 +226,6 @@ export function provideItemActions(actions: ItemActions): void {
 
 export function useItemActions(): ItemActions {
   const actions = inject(key);
-  if (!actions) throw new Error('useItemActions needs createItemActions in a parent view');
+  if (!actions) throw new Error('useItemActions needs createItemActions in a parent component');
   return actions;
 }

@@ -1,5 +1,6 @@
 import type { Item } from '@idrive/shared';
 import { useI18n } from 'vue-i18n';
+import { useDetailsStore } from '../stores/details';
 import type { ItemActions } from './item-actions';
 
 export interface MenuEntry {
@@ -12,6 +13,7 @@ export interface MenuEntry {
 /** What can be done to these items, in menu order; the context menu and the selection bar list it. */
 export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[] {
   const { t } = useI18n();
+  const details = useDetailsStore();
 
   return (items) => {
     const [first] = items;
@@ -58,11 +60,7 @@ export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[
         label: t('browser.actions.versions'),
         run: () => (actions.dialog.value = { kind: 'versions', item: single }),
       },
-      !!single && {
-        id: 'info',
-        label: t('browser.actions.info'),
-        run: () => (actions.dialog.value = { kind: 'info', item: single }),
-      },
+      !!single && { id: 'details', label: t('browser.actions.details'), run: () => details.show(single) },
       { id: 'trash', label: t('browser.actions.trash'), run: () => void actions.trash(items), danger: true },
     ];
     return entries.filter((entry): entry is MenuEntry => entry !== false);

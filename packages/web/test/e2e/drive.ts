@@ -104,8 +104,23 @@ export async function signIn(
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  // The header's search form: on every signed-in page and every screen size (Sign out folds into a menu on phones).
+  // The header's search form: on every signed-in page and every screen size.
   await page.getByRole('search').waitFor();
+}
+
+/** Picks an entry of the account menu in the header: Settings, Keyboard shortcuts, Sign out. */
+export async function fromAccountMenu(page: Page, entry: string): Promise<void> {
+  await page.getByRole('button', { name: /^Account: / }).click();
+  await page
+    .getByRole('menu', { name: /^Account: / })
+    .getByRole('menuitem', { name: entry })
+    .click();
+}
+
+/** Picks an entry of the sidebar's New menu: a new folder or text file, or an upload. */
+export async function fromNewMenu(page: Page, entry: string): Promise<void> {
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.getByRole('menu', { name: 'New' }).getByRole('menuitem', { name: entry, exact: true }).click();
 }
 
 /** The names of the entries an item list inside `within` shows, top to bottom (placeholders left out). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebServer, type WebServer } from './browser.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, fromNewMenu, signIn, type DriveApi } from './drive.js';
 import { dropFromDisk, localTree, sha256, storedTree } from './uploads-helpers.js';
 
 const PASSWORD = 'uploads-test-password';
@@ -96,17 +96,16 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
-  it('uploads a folder picked with the Upload menu into the open folder', async () => {
+  it('uploads a folder picked with the New menu into the open folder', async () => {
     const target = await api.mkdir(api.rootId, 'Picked');
     const page = await (await browser.newContext()).newPage();
     await signIn(page, baseUrl, PASSWORD);
     await row(page, 'Picked').dblclick();
     await page.getByRole('heading', { name: 'Picked', level: 1 }).waitFor();
 
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent('filechooser'),
-      page.getByRole('menuitem', { name: 'Folder' }).click(),
+      fromNewMenu(page, 'Upload folder'),
     ]);
     await chooser.setFiles(path.join(disk, 'Album'));
     await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
@@ -173,10 +172,9 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     await writeFile(path.join(changed, 'photo.bin'), photo);
 
     const pick = async (...files: string[]) => {
-      await page.getByRole('button', { name: 'Upload', exact: true }).click();
       const [chooser] = await Promise.all([
         page.waitForEvent('filechooser'),
-        page.getByRole('menuitem', { name: 'Files' }).click(),
+        fromNewMenu(page, 'Upload files'),
       ]);
       await chooser.setFiles(files.map((file) => path.join(changed, file)));
     };
