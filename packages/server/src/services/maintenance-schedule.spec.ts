@@ -18,8 +18,8 @@ describeEachDb('maintenance schedule', (dialect) => {
   beforeAll(async () => {
     t = await startTestApp({ dialect });
     const { repos, jobQueue, maintenance } = t.drive;
-    a = new MaintenanceSchedule(repos, jobQueue, maintenance, INTERVAL, log);
-    b = new MaintenanceSchedule(repos, jobQueue, maintenance, INTERVAL, log);
+    a = new MaintenanceSchedule(repos, jobQueue, MAINTENANCE_JOB, maintenance, INTERVAL, log);
+    b = new MaintenanceSchedule(repos, jobQueue, MAINTENANCE_JOB, maintenance, INTERVAL, log);
     worker = new JobWorker(jobQueue, { [MAINTENANCE_JOB]: a }, log);
   });
   afterAll(() => t.close());
