@@ -270,7 +270,7 @@ export class VersionRepository {
     return times.length === 0 ? null : Math.min(...times);
   }
 
-  /** Of these containers of a store, those that some chunk, or some copy of a chunk's object, is still in. */
+  /** Of these containers of a store, those that some chunk, or some copy of a chunk's object, is in. */
   async containersInUse(store: string, containers: string[]): Promise<Set<string>> {
     const used = new Set<string>();
     for (let i = 0; i < containers.length; i += 500) {
@@ -282,11 +282,21 @@ export class VersionRepository {
         .where('store', '=', store)
         .where('container', 'in', batch)
         .union(
+          // A copy holds its container while some chunk still names its object; the copies of an
+          // object no chunk names are garbage already (maintenance queues them).
           this.db
             .selectFrom('chunk_copies')
             .select('copy_container as container')
             .where('store', '=', store)
-            .where('copy_container', 'in', batch),
+            .where('copy_container', 'in', batch)
+            .where(({ exists, selectFrom }) =>
+              exists(
+                selectFrom('chunks')
+                  .select('chunks.idx')
+                  .whereRef('chunks.store', '=', 'chunk_copies.store')
+                  .whereRef('chunks.locator', '=', 'chunk_copies.locator'),
+              ),
+            ),
         )
         .execute();
       for (const r of rows) if (r.container !== null) used.add(r.container);

@@ -82,8 +82,7 @@ export class MaintenanceService {
 
   /**
    * The copies of objects that no chunk names any more (their files deleted, their pack compacted)
-   * are forgotten and the other copies' objects queued for deletion, in one transaction per batch. Before the
-   * collector runs: while a copy is recorded, its container counts as in use.
+   * are forgotten and the other copies' objects queued for deletion, in one transaction per batch.
    */
   private async dropOrphanCopies(now: number, batch = 500): Promise<number> {
     let dropped = 0;

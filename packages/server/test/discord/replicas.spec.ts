@@ -37,7 +37,7 @@ describeEachDb('copies on Discord and the scrubber', (dialect) => {
       discord = await emulatedDiscord({ channels: ['c1', 'c2', 'c3'], webhooksPerChannel: 1, bots: [{}] });
       t = await startTestApp({
         dialect,
-        env: { IDRIVE_SCRUB_DEEP_PERCENT: deepPercent, LOG_LEVEL: 'error' },
+        env: { IDRIVE_SCRUB_DEEP_PERCENT: deepPercent },
         overrides: { stores: [discord.store], writeTo: 'discord' },
       });
       admin = driveClient(t, t.adminToken);
