@@ -69,6 +69,7 @@ describe('connecting Discord', { timeout: 60_000 }, () => {
       added: 0,
       removed: 0,
       failed: 0,
+      ms: 0,
     };
     expect(res.json<StorageStatus>()).toEqual({
       driveId,

@@ -41,7 +41,17 @@ function lossOf(err: unknown): Exclude<CopyStatus, 'ok'> | null {
 }
 
 export function emptyScrubReport(): ScrubReport {
-  return { checked: 0, deepChecked: 0, missing: 0, damaged: 0, repaired: 0, added: 0, removed: 0, failed: 0 };
+  return {
+    checked: 0,
+    deepChecked: 0,
+    missing: 0,
+    damaged: 0,
+    repaired: 0,
+    added: 0,
+    removed: 0,
+    failed: 0,
+    ms: 0,
+  };
 }
 
 /**
@@ -65,12 +75,14 @@ export class ScrubService implements PeriodicWork {
   ) {}
 
   async run(now: number = Date.now()): Promise<ScrubReport> {
+    const started = Date.now();
     const report = emptyScrubReport();
     const stores = this.stores.all().filter(keepsCopies);
     if (stores.length === 0) return report;
     const wanted = await this.repos.drive.replicas();
     await this.check(stores, report, now);
     await this.fix(stores, wanted, report);
+    report.ms = Date.now() - started;
     return report;
   }
 

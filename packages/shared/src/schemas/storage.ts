@@ -41,6 +41,8 @@ export const scrubReport = z.object({
   removed: z.number().int(),
   /** Checks and repairs that could not be done this time (Discord did not answer, no channel apart). */
   failed: z.number().int(),
+  /** How long it took, in milliseconds. */
+  ms: z.number().int(),
 });
 export type ScrubReport = z.infer<typeof scrubReport>;
 
