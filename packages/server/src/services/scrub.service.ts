@@ -103,6 +103,7 @@ export class ScrubService implements PeriodicWork {
         .sort((a, b) => (a.deep_checked_at ?? -1) - (b.deep_checked_at ?? -1))
         .slice(0, Math.ceil(due.length * this.options.deepShare)),
     );
+    const marks: { row: ChunkCopyRow; status: CopyStatus; deep: boolean }[] = [];
     for (const store of stores) {
       const rows = due.filter((r) => r.store === store.name);
       const probed = await store.probe(rows.filter((r) => !deep.has(r)).map((r) => r.copy_locator));
@@ -117,14 +118,20 @@ export class ScrubService implements PeriodicWork {
             'could not check a stored copy; it stays as it was',
           );
           // Its turn is over all the same, so one copy that does not answer cannot hold up the walk.
-          await this.repos.copies.mark(row, row.copy_locator, row.status, now);
+          marks.push({ row, status: row.status, deep: false });
           continue;
         }
         const status = found === 'present' ? 'ok' : found;
         if (status !== 'ok') report[status]++;
-        await this.repos.copies.mark(row, row.copy_locator, status, now, deep.has(row));
+        marks.push({ row, status, deep: deep.has(row) });
       }
     }
+    // One transaction for the run's findings: a commit per copy would cost more than the checks.
+    await this.repos.transaction(async (r) => {
+      for (const { row, status, deep: read } of marks) {
+        await r.copies.mark(row, row.copy_locator, status, now, read);
+      }
+    });
   }
 
   /** A deep check: the copy read back and opened. */
