@@ -68,7 +68,7 @@ export class MaintenanceSchedule implements JobHandler {
         return false;
       });
     } catch (err) {
-      this.log.error({ err, task: this.task }, 'could not queue a periodic run');
+      this.log.error({ err }, `could not queue ${this.task}`);
       return false;
     }
   }
@@ -80,10 +80,10 @@ export class MaintenanceSchedule implements JobHandler {
     await this.repos.scheduledRuns.finish(this.task, period, now, report);
     this.work.recorded?.(report);
     await this.repos.scheduledRuns.prune(now - KEEP_RUNS_MS);
-    this.log.debug({ task: this.task, period, report }, 'periodic run finished');
+    this.log.debug({ period, report }, `${this.task} finished`);
   }
 
   async gaveUp(job: unknown, error: string): Promise<void> {
-    this.log.error({ task: this.task, job, error }, 'periodic run failed');
+    this.log.error({ job, error }, `${this.task} failed`);
   }
 }
