@@ -45,6 +45,7 @@ export class CopyReader {
           end: start + chunk.plain_size,
           readAhead: 0,
         });
+        // Opening them is the check: the plaintext itself is not needed.
         for await (const piece of pieces) void piece;
       } finally {
         session.drop();
