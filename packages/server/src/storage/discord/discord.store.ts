@@ -188,7 +188,7 @@ export class DiscordChunkStore implements ChunkStore {
       try {
         const res = await this.options.scheduler.bot(
           'checking a stored message',
-          `message:channel:${channelId}`,
+          `messages:channel:${channelId}`,
           (bot) => ({
             method: 'GET',
             path: `/channels/${channelId}/messages/${messageId}`,
