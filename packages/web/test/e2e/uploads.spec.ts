@@ -146,10 +146,9 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     await signIn(page, baseUrl, PASSWORD);
     await row(page, 'Small').dblclick();
     await page.getByRole('heading', { name: 'Small', level: 1 }).waitFor();
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent('filechooser'),
-      page.getByRole('menuitem', { name: 'Files' }).click(),
+      fromNewMenu(page, 'Upload files'),
     ]);
     await chooser.setFiles(path.join(disk, 'notes.txt'));
     await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
