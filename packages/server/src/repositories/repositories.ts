@@ -9,10 +9,12 @@ import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
 import { LockRepository } from './lock.repository.js';
 import { MediaRepository } from './media.repository.js';
+import { QuotaRepository } from './quota.repository.js';
 import { RecentRepository } from './recent.repository.js';
 import { ScheduledRunRepository } from './scheduled-run.repository.js';
 import { SearchRepository } from './search.repository.js';
 import { SessionRepository } from './session.repository.js';
+import { SettingsRepository } from './settings.repository.js';
 import { ShareRepository } from './share.repository.js';
 import { StarRepository } from './star.repository.js';
 import { StagedTailRepository } from './staged-tail.repository.js';
@@ -49,6 +51,8 @@ export class Repositories {
   readonly stars: StarRepository;
   readonly recent: RecentRepository;
   readonly drive: DriveRepository;
+  readonly quotas: QuotaRepository;
+  readonly settings: SettingsRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -82,6 +86,8 @@ export class Repositories {
     this.stars = new StarRepository(db);
     this.recent = new RecentRepository(db);
     this.drive = new DriveRepository(db);
+    this.quotas = new QuotaRepository(db);
+    this.settings = new SettingsRepository(db);
   }
 
   /**
