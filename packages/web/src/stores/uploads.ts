@@ -19,6 +19,7 @@ import {
   type UploadRecord,
 } from '../uploads/records';
 import { useFolderStore } from './folder';
+import { useUsageStore } from './usage';
 
 export type UploadStatus =
   | 'queued'
@@ -95,6 +96,8 @@ export const useUploadsStore = defineStore('uploads', () => {
   const jobs = ref<UploadJob[]>([]);
   const conflict = shallowRef<PendingConflict | null>(null);
   const problems = ref<UploadProblem[]>([]);
+  /** Why the last upload the quota refused was refused (the server's words); empty when none was. */
+  const quotaFull = shallowRef('');
   /** Total bytes per second over the last seconds. */
   const speed = ref(0);
 
@@ -305,6 +308,10 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   function fail(job: UploadJob, err: unknown): void {
     setStatus(job, 'failed', errorMessage(err));
+    if (err instanceof ApiError && err.code === 'quota_exceeded') {
+      quotaFull.value = errorMessage(err);
+      void useUsageStore().refresh();
+    }
   }
 
   async function askConflict(job: UploadJob): Promise<void> {
@@ -491,11 +498,13 @@ export const useUploadsStore = defineStore('uploads', () => {
 
   function retry(job: UploadJob): void {
     if (job.status !== 'failed') return;
+    quotaFull.value = '';
     setStatus(job, 'queued');
     pump();
   }
 
   function retryFailed(): void {
+    quotaFull.value = '';
     for (const job of failed.value) setStatus(job, 'queued');
     pump();
   }
@@ -512,12 +521,14 @@ export const useUploadsStore = defineStore('uploads', () => {
   function clearFinished(): void {
     jobs.value = jobs.value.filter((job) => !FINISHED.includes(job.status));
     problems.value = [];
+    quotaFull.value = '';
   }
 
   return {
     jobs,
     conflict,
     problems,
+    quotaFull,
     speed,
     totalBytes,
     sentBytes,
