@@ -150,6 +150,25 @@ describeEachDb('quotas: refused writes', (dialect) => {
       .location as string;
     expect((await tusPatch(u, later, 0, Buffer.alloc(5))).statusCode).toBe(204);
     expect((await tusPatch(u, later, 5, Buffer.alloc(0), { 'upload-length': '4' })).statusCode).toBe(400);
+    // The length may come on an empty PATCH once every byte is in.
+    const done = await tusPatch(u, later, 5, Buffer.alloc(0), { 'upload-length': '5' });
+    expect(done.statusCode, done.body).toBe(204);
+    expect((await u.content(done.headers['x-idrive-file-id'] as string)).equals(Buffer.alloc(5))).toBe(true);
+  });
+
+  it('completes a deferred upload whose bytes so far end on a chunk boundary, on the PATCH that gives its length', async () => {
+    const u = await userWithQuota(t, 10 * CHUNK);
+    const location = (await tusCreate(u, { 'upload-defer-length': '1' }, { filename: 'edge.bin' })).headers
+      .location as string;
+    const first = randomBytes(2 * CHUNK);
+    expect((await tusPatch(u, location, 0, first)).statusCode).toBe(204);
+    expect((await tusHead(u, location)).headers['upload-offset']).toBe(String(2 * CHUNK));
+    const done = await tusPatch(u, location, 2 * CHUNK, Buffer.alloc(0), {
+      'upload-length': String(2 * CHUNK),
+    });
+    expect(done.statusCode, done.body).toBe(204);
+    expect((await u.content(done.headers['x-idrive-file-id'] as string)).equals(first)).toBe(true);
+    expect(await usageOf(u)).toMatchObject({ usedBytes: 2 * CHUNK, reservedBytes: 0 });
   });
 
   it('refuses a batch of small files whole, and an upload link charges the link owner', async () => {
