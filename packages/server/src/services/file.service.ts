@@ -134,15 +134,19 @@ export class FileService {
   ): Promise<{ versionId: string; cipher: SegmentCipher }> {
     const { row, cipher } = this.newVersion(ownerId);
     const reserving = reserve && reserve.bytes > 0 ? reserve : undefined;
-    await r.transaction(async (tx) => {
-      // On PostgreSQL the owner's row is locked before a row referring to a user is written: the
-      // reference takes a share lock on that row, and two uploads each holding one while waiting
-      // for the other's to lock it would deadlock.
-      if (reserving) await tx.users.lockTree(reserving.ownerId);
-      await tx.versions.insert(row);
-      if (reserving)
-        await this.quota.reserve(reserving.ownerId, row.id, reserving.bytes, reserving.bytes, tx);
-    });
+    await r.transaction(
+      async (tx) => {
+        // On PostgreSQL the owner's row is locked before a row referring to a user is written: the
+        // reference takes a share lock on that row, and two uploads each holding one while waiting
+        // for the other's to lock it would deadlock.
+        if (reserving) await tx.users.lockTree(reserving.ownerId);
+        await tx.versions.insert(row);
+        if (reserving)
+          await this.quota.reserve(reserving.ownerId, row.id, reserving.bytes, reserving.bytes, tx);
+      },
+      // Lost to a power cut, the version is an upload nobody was told had begun.
+      { durable: false },
+    );
     return { versionId: row.id, cipher };
   }
 

@@ -42,17 +42,21 @@ export class QuotaService {
     want = need,
     r: Repositories = this.repos,
   ): Promise<number> {
-    return r.transaction(async (tx) => {
-      await tx.users.lockTree(ownerId);
-      const room = await this.room(tx, ownerId);
-      if (room.free !== null && need > room.free) {
-        const held = await tx.quotas.heldBy(versionId);
-        throw quotaExceeded(held + need, room.quota!, room.free);
-      }
-      const bytes = room.free === null ? want : Math.min(want, room.free);
-      if (bytes > 0) await tx.quotas.reserve(versionId, ownerId, bytes);
-      return bytes;
-    });
+    // Outside a caller's transaction, as durable as the chunk records it is made beside.
+    return r.transaction(
+      async (tx) => {
+        await tx.users.lockTree(ownerId);
+        const room = await this.room(tx, ownerId);
+        if (room.free !== null && need > room.free) {
+          const held = await tx.quotas.heldBy(versionId);
+          throw quotaExceeded(held + need, room.quota!, room.free);
+        }
+        const bytes = room.free === null ? want : Math.min(want, room.free);
+        if (bytes > 0) await tx.quotas.reserve(versionId, ownerId, bytes);
+        return bytes;
+      },
+      { durable: false },
+    );
   }
 
   /** Reserves each version's bytes, all or none: a pack of small files is refused whole when they do not fit. */
