@@ -1,7 +1,10 @@
 import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // Web components are rendered to HTML in their unit tests (vue/server-renderer: no DOM needed).
+  plugins: [vue()],
   resolve: {
     alias: [
       {

@@ -60,8 +60,11 @@ export function tusUpload(
       retryDelays: [1000, 3000, 5000, 10000, 20000],
       onShouldRetry: (err) => {
         const status = err.originalResponse?.getStatus() ?? 0;
+        // A full quota (507) stays full until someone frees space: the server's message is the answer.
         return (
-          status === 0 || status >= 500 || (status === 409 && err.originalRequest?.getMethod() === 'PATCH')
+          status === 0 ||
+          (status >= 500 && status !== 507) ||
+          (status === 409 && err.originalRequest?.getMethod() === 'PATCH')
         );
       },
       onAfterResponse: (req, res) => {

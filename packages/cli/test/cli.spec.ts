@@ -252,6 +252,34 @@ describe('the idrive command line against a real server', () => {
     expect((await cli('sync', dir, dir)).code).toBe(2);
   });
 
+  it("prints the server's message, at once, when an upload would pass the quota", async () => {
+    const session = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ADMIN, bearer: true }),
+    }).then((r) => r.json() as Promise<LoginResponse>);
+    const setQuota = (quotaBytes: number | null) =>
+      fetch(`${server.baseUrl}/api/v1/users/${session.user.id}`, {
+        method: 'PATCH',
+        headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ quotaBytes }),
+      });
+    expect((await setQuota(session.user.usedBytes + 1000)).status).toBe(200);
+    try {
+      const local = path.join(dir, 'too-big.bin');
+      await writeFile(local, Buffer.alloc(5000, 7));
+      const started = Date.now();
+      const run = await cli('upload', local, '/');
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/4\.9 KB would exceed your quota of .+; 1000 B free/);
+      // tus-js-client's retries would take 39 s: a 507 is not retried.
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect((await cli('ls', '/', '--json')).stdout).not.toContain('too-big.bin');
+    } finally {
+      await setQuota(null);
+    }
+  });
+
   it('exits 3 once its app password is revoked, and logout revokes it', async () => {
     const session = await fetch(`${server.baseUrl}/api/v1/auth/login`, {
       method: 'POST',

@@ -57,6 +57,7 @@ import { starredRecentRoutes } from './routes/starred-recent.routes.js';
 import { tagRoutes } from './routes/tags.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
+import { quotaRoutes } from './routes/quotas.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { versionRoutes } from './routes/versions.routes.js';
 import { webRoutes } from './routes/web.routes.js';
@@ -87,6 +88,8 @@ import { CopyReader } from './services/copy-reader.js';
 import { ScrubService } from './services/scrub.service.js';
 import { StorageCopiesService } from './services/storage-copies.service.js';
 import { PackService } from './services/pack.service.js';
+import { QuotaService } from './services/quota.service.js';
+import { SettingsService } from './services/settings.service.js';
 import { UploadService, uploadBusy } from './services/upload.service.js';
 import { UserService } from './services/user.service.js';
 import { VersionService } from './services/version.service.js';
@@ -269,7 +272,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const auth = new AuthService(repos, hasher, attemptThrottle(), config, bus);
   const appPasswords = new AppPasswordService(repos, auth, attemptThrottle(), config, bus);
   const deviceSignIns = new DeviceSignInService(repos, auth, attemptThrottle(), config);
-  const items = new ItemService(repos, config.trashRetentionDays, itemEvents);
+  const quota = new QuotaService(repos);
+  const items = new ItemService(repos, config.trashRetentionDays, itemEvents, quota);
   const tags = new TagService(repos, items);
   const search = new SearchService(repos, items, tags);
   const stars = new StarService(repos, items, itemEvents);
@@ -290,6 +294,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     pool,
     itemEvents,
     new MediaQueue(jobQueue),
+    quota,
     config.maxFileSize,
     config.downloadMemoryBytes,
   );
@@ -320,7 +325,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     { imageMaxPixels: config.imageMaxPixels, photoMaxBytes: config.rawHeicMaxBytes },
   );
   const jobWorker = new JobWorker(jobQueue, { [MEDIA_JOB]: media }, log);
-  const packs = new PackService(repos, files, stores, keys, config.chunkSize);
+  const packs = new PackService(repos, files, stores, keys, config.chunkSize, quota);
   const batches = new BatchUploadService(items, files, packs);
   const zips = new ZipService(repos, files);
   const archives = new ArchiveService(files);
@@ -337,6 +342,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const uploads = new UploadService(
     repos,
     files,
+    quota,
     staging,
     masterKey.deriveKey('idrive/upload-staging/v1'),
     config.uploadExpiryHours,
@@ -403,6 +409,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     appPasswords,
     deviceSignIns,
     users,
+    quota,
+    settings: new SettingsService(repos),
     items,
     files,
     versions,
@@ -488,6 +496,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
       await api.register(adminStorageRoutes(discord, copies));
+      await api.register(quotaRoutes(context));
       await api.register(eventRoutes(eventSockets, socketCaps));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
@@ -496,7 +505,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     { prefix: API_PREFIX },
   );
   await app.register(
-    davRoutes({ repos, items, files, folderLocks: locks, davLocks: new DavLockService(repos) }),
+    davRoutes({ repos, items, files, folderLocks: locks, davLocks: new DavLockService(repos), quota }),
   );
   await app.register(webRoutes(config.webDir));
 

@@ -16,6 +16,8 @@ export const errorCodes = [
   /** Another request (perhaps on another instance) is writing to this resumable upload; retry shortly. */
   'upload_busy',
   'payload_too_large',
+  /** 507: the write would take the owner's storage past their quota; nothing was stored. */
+  'quota_exceeded',
   'range_not_satisfiable',
   /** If-Match named a version of the file that is no longer the current one. */
   'precondition_failed',

@@ -6,6 +6,7 @@ export * from './fold.js';
 export * from './file-kind.js';
 export * from './schemas/common.js';
 export * from './schemas/users.js';
+export * from './schemas/quotas.js';
 export * from './schemas/auth.js';
 export * from './schemas/app-passwords.js';
 export * from './schemas/device-sign-in.js';

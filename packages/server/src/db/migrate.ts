@@ -18,6 +18,7 @@ import { versionHistory } from './migrations/0016-version-history.js';
 import { deviceSignIn } from './migrations/0018-device-sign-in.js';
 import { starsRecent } from './migrations/0019-stars-recent.js';
 import { driveIdentity } from './migrations/0020-drive-identity.js';
+import { quotas } from './migrations/0022-quotas.js';
 import { replicas } from './migrations/0024-replicas.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
@@ -47,6 +48,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0018-device-sign-in': deviceSignIn,
     '0019-stars-recent': starsRecent,
     '0020-drive-identity': driveIdentity,
+    '0022-quotas': quotas,
     '0024-replicas': replicas,
   };
 }

@@ -17,8 +17,13 @@ export interface UsersTable {
   perm_admin: number;
   disabled: number;
   root_folder_id: string;
-  /** Bytes of every file the user keeps, trash included (trash still occupies storage). */
+  /**
+   * Bytes of every file the user keeps, trash included (trash still occupies storage), and of every
+   * earlier version in their files' histories: what counts against their quota.
+   */
   used_bytes: number;
+  /** The most `used_bytes` may reach; null: no limit. */
+  quota_bytes: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: number;
   /** The user's own version retention (days after replacement, versions per file); null: the drive's. */
   version_keep_days: ColumnType<number | null, number | null | undefined, number | null>;
@@ -166,7 +171,10 @@ export interface UploadsTable {
   name: string;
   conflict: 'rename' | 'replace' | 'fail';
   mime_type: string | null;
+  /** The upload's length; 0 while `length_deferred`. */
   size: number;
+  /** 1 while the client has not given the length yet (tus Upload-Defer-Length): a later PATCH does. */
+  length_deferred: ColumnType<number, number | undefined, number>;
   version_id: string;
   created_at: number;
   expires_at: number;
@@ -390,6 +398,21 @@ export interface ChunkCopiesTable {
   created_at: number;
 }
 
+/** Bytes an uncommitted version holds against its owner's quota until it is committed or discarded. */
+export interface QuotaReservationsTable {
+  version_id: string;
+  /** The owner of the folder the bytes go into, whose quota they count against. */
+  owner_id: string;
+  bytes: number;
+}
+
+/** The drive's settings: one row (id 1). */
+export interface SettingsTable {
+  id: number;
+  /** The quota a new account starts with; null: no limit. */
+  default_quota_bytes: number | null;
+}
+
 export interface Database {
   drive: DriveTable;
   users: UsersTable;
@@ -419,6 +442,8 @@ export interface Database {
   version_history: VersionHistoryTable;
   item_stars: ItemStarsTable;
   recent_items: RecentItemsTable;
+  quota_reservations: QuotaReservationsTable;
+  settings: SettingsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -26,6 +26,7 @@ function signedIn(): Authenticated {
       disabled: 0,
       root_folder_id: randomUUID(),
       used_bytes: 0,
+      quota_bytes: null,
       created_at: 0,
       version_keep_days: null,
       version_keep_count: null,

@@ -16,6 +16,7 @@ const upload: UploadRow = {
   conflict: 'rename',
   mime_type: null,
   size: 1000,
+  length_deferred: 0,
   version_id: randomUUID(),
   created_at: 0,
   expires_at: 0,

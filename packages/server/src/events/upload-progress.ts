@@ -5,6 +5,8 @@ import type { EventBus } from './event-bus.js';
 import { folderTopic, userTopic } from './topics.js';
 
 interface Tracked {
+  /** As of the latest report: a later PATCH may give the length the first did not know. */
+  upload: UploadRow;
   pacer: Pacer<number>;
   /** Read once per upload: the target folder does not move often enough to look it up every time. */
   place: Promise<EventPlace>;
@@ -33,12 +35,14 @@ export class UploadProgress {
       // A lookup that fails (the folder was just purged) costs only the progress events.
       place.catch(() => undefined);
       const created: Tracked = {
+        upload,
         place,
-        pacer: new Pacer((received) => this.send(upload, created, received), this.intervalMs, this.now),
+        pacer: new Pacer((received) => this.send(created, received), this.intervalMs, this.now),
       };
       tracked = created;
       this.tracked.set(upload.id, tracked);
     }
+    tracked.upload = upload;
     tracked.pacer.update(receivedBytes);
   }
 
@@ -48,7 +52,8 @@ export class UploadProgress {
     this.tracked.delete(uploadId);
   }
 
-  private send(upload: UploadRow, tracked: Tracked, received: number): void {
+  private send(tracked: Tracked, received: number): void {
+    const { upload } = tracked;
     void tracked.place.then(
       (place) => {
         if (this.tracked.get(upload.id) !== tracked) return;
@@ -60,7 +65,7 @@ export class UploadProgress {
             uploadId: upload.id,
             name: upload.name,
             receivedBytes: received,
-            totalBytes: upload.size,
+            totalBytes: upload.length_deferred ? null : upload.size,
           },
           { transient: true },
         );

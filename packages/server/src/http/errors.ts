@@ -66,6 +66,9 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const answer = errorAnswer(err);
     if (answer.log) request.log.error({ err }, answer.log);
+    // Refused before its body arrived whole (an upload past a limit or the quota): nobody reads the
+    // rest, and a client would go on sending it into the connection until the idle timeout.
+    if (request.raw.complete === false) reply.header('connection', 'close');
     return reply.code(answer.status).headers(answer.headers).send(answer.body);
   });
 

@@ -33,6 +33,7 @@ export function presentUser(row: UserRow): User {
     disabled: row.disabled === 1,
     rootFolderId: row.root_folder_id,
     usedBytes: row.used_bytes,
+    quotaBytes: row.quota_bytes,
     createdAt: iso(row.created_at),
   };
 }

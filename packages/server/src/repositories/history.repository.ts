@@ -65,6 +65,25 @@ export class HistoryRepository {
       .execute();
   }
 
+  /**
+   * Bytes of these items' earlier versions, each history entry once (a version in two files'
+   * histories counts twice, as two copies of a file do); with `versionIds`, only those entries.
+   */
+  async bytesOf(itemIds: string[], versionIds?: string[]): Promise<number> {
+    if (versionIds?.length === 0) return 0;
+    let bytes = 0;
+    for (let i = 0; i < itemIds.length; i += 500) {
+      let query = this.db
+        .selectFrom('version_history')
+        .innerJoin('file_versions', 'file_versions.id', 'version_history.version_id')
+        .select((eb) => eb.fn.sum<number | string | null>('file_versions.size').as('bytes'))
+        .where('version_history.item_id', 'in', itemIds.slice(i, i + 500));
+      if (versionIds) query = query.where('version_history.version_id', 'in', versionIds);
+      bytes += Number((await query.executeTakeFirstOrThrow()).bytes ?? 0);
+    }
+    return bytes;
+  }
+
   /** The earlier versions of these items (purged with them). */
   async versionsOf(itemIds: string[]): Promise<string[]> {
     const ids: string[] = [];

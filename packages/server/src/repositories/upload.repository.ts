@@ -18,6 +18,11 @@ export class UploadRepository {
       .executeTakeFirst();
   }
 
+  /** Sets the length of an upload created without one (Upload-Defer-Length); it cannot change after. */
+  async setLength(id: string, size: number): Promise<void> {
+    await this.db.updateTable('uploads').set({ size, length_deferred: 0 }).where('id', '=', id).execute();
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }

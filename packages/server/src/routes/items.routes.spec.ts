@@ -795,21 +795,22 @@ describeEachDb('folders, items and trash routes', (dialect) => {
       expect(await sizes()).toEqual({ root: 750, a: 700, b: 600, c: 400, used: 750 });
     });
 
-    it('replacing a file adjusts the sizes by the difference', async () => {
+    it('replacing a file adjusts the folder sizes by the difference; the used bytes keep the version it replaced', async () => {
       const replaced = await u.upload(a.id, 'x.bin', randomBytes(130), '?conflict=replace');
       expect(replaced.id).toBe(x.id);
       expect(replaced.size).toBe(130);
-      expect(await sizes()).toEqual({ root: 780, a: 730, b: 600, c: 400, used: 780 });
+      // The 100 bytes it held are in its history, still stored.
+      expect(await sizes()).toEqual({ root: 780, a: 730, b: 600, c: 400, used: 880 });
     });
 
     it('purging drops the used bytes', async () => {
       await u.trash(b.id);
-      expect(await sizes()).toEqual({ root: 180, a: 130, b: 600, c: 400, used: 780 });
+      expect(await sizes()).toEqual({ root: 180, a: 130, b: 600, c: 400, used: 880 });
       const res = await u.request('DELETE', '/trash');
       expect(res.json()).toEqual({ purged: 1 });
       expect(await u.size(u.root)).toBe(180);
       expect(await u.size(a.id)).toBe(130);
-      expect(await u.usedBytes()).toBe(180);
+      expect(await u.usedBytes()).toBe(280);
     });
   });
 

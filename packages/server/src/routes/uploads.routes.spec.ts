@@ -67,7 +67,7 @@ describeEachDb('tus uploads', (dialect) => {
     const options = await t.drive.app.inject({ method: 'OPTIONS', url: '/api/v1/uploads' });
     expect(options.statusCode).toBe(204);
     expect(options.headers['tus-version']).toBe('1.0.0');
-    expect(options.headers['tus-extension']).toBe('creation,termination');
+    expect(options.headers['tus-extension']).toBe('creation,creation-defer-length,termination');
     const noVersion = await t.drive.app.inject({
       method: 'POST',
       url: '/api/v1/uploads',

@@ -4,8 +4,10 @@ import { checkName, conflictPolicy, idParams } from '@idrive/shared';
 import { z } from 'zod';
 import { currentAuth, currentUser, requirePermission } from '../http/auth.js';
 import { AppError, badRequest } from '../lib/app-error.js';
+import { declaredLength } from '../http/raw-body.js';
 import { resolveMimeType } from '../lib/mime.js';
 import type { UploadTarget } from '../services/file.service.js';
+import { lengthOf } from '../services/upload.service.js';
 import type { RouteContext } from './context.js';
 
 const TUS_VERSION = '1.0.0';
@@ -76,8 +78,8 @@ function headerInt(request: FastifyRequest, name: string, tooLarge: () => AppErr
 }
 
 /**
- * tus 1.0 (core, creation, termination) at /uploads. State lives in the database and the staging
- * folder, so an upload resumes on any restart of the server.
+ * tus 1.0 (core, creation, creation-defer-length, termination) at /uploads. State lives in the
+ * database and the staging folder, so an upload resumes on any restart of the server.
  */
 export function uploadRoutes(ctx: RouteContext) {
   return async (fastify: FastifyInstance): Promise<void> => {
@@ -105,7 +107,7 @@ export function uploadRoutes(ctx: RouteContext) {
         .code(204)
         .headers({
           'tus-version': TUS_VERSION,
-          'tus-extension': 'creation,termination',
+          'tus-extension': 'creation,creation-defer-length,termination',
           'tus-max-size': maxSize,
         })
         .send(),
@@ -121,10 +123,14 @@ export function uploadRoutes(ctx: RouteContext) {
 
     app.post('/uploads', { config, schema: { tags } }, async (request, reply) => {
       const user = currentUser(request);
-      if (request.headers['upload-defer-length'])
-        throw badRequest('Upload-Defer-Length is not supported; send Upload-Length');
-      const size = headerInt(request, 'upload-length', tooLarge);
-      if (size > ctx.files.maxFileSize) throw tooLarge();
+      const deferred = request.headers['upload-defer-length'];
+      if (deferred !== undefined && deferred !== '1') throw badRequest('Upload-Defer-Length must be 1');
+      if (deferred && request.headers['upload-length'] !== undefined) {
+        throw badRequest('Send Upload-Length or Upload-Defer-Length, not both');
+      }
+      // A length given later is given on a PATCH, and its bytes are reserved against the quota then.
+      const size = deferred ? undefined : headerInt(request, 'upload-length', tooLarge);
+      if (size !== undefined && size > ctx.files.maxFileSize) throw tooLarge();
       const target = uploadTarget(request, user.root_folder_id);
       if (target.conflict === 'replace') requirePermission(user, 'delete');
       await ctx.locks.check(currentAuth(request), target.parentId, 'contents');
@@ -138,11 +144,12 @@ export function uploadRoutes(ctx: RouteContext) {
       { config: ofUpload, schema: { tags, params: idParams } },
       async (request, reply) => {
         const { upload, offset } = await ctx.uploads.offset(currentUser(request), request.params.id);
+        const length = lengthOf(upload);
         return reply
           .code(200)
           .headers({
             'upload-offset': String(offset),
-            'upload-length': String(upload.size),
+            ...(length === undefined ? { 'upload-defer-length': '1' } : { 'upload-length': String(length) }),
             'cache-control': 'no-store',
           })
           .send();
@@ -156,7 +163,14 @@ export function uploadRoutes(ctx: RouteContext) {
         const offset = headerInt(request, 'upload-offset', () =>
           badRequest('Upload-Offset is larger than any upload'),
         );
-        const result = await ctx.uploads.patch(currentUser(request), request.params.id, offset, request.raw);
+        const uploadLength =
+          request.headers['upload-length'] === undefined
+            ? undefined
+            : headerInt(request, 'upload-length', tooLarge);
+        const result = await ctx.uploads.patch(currentUser(request), request.params.id, offset, request.raw, {
+          uploadLength,
+          bodyLength: declaredLength(request),
+        });
         if (result.fileId) reply.header(FILE_ID_HEADER, result.fileId);
         return reply.code(204).header('upload-offset', String(result.offset)).send();
       },

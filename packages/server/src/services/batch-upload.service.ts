@@ -35,7 +35,8 @@ function checkPart(part: BatchFile): void {
  * sealed one by one and stored in packs; larger ones stream through the usual chunk pipeline. Paths
  * may name subfolders, which are created as needed. Each file succeeds or fails on its own: a name
  * conflict or a bad name is reported for that file and the rest go on. A batch that fails as a whole
- * (a malformed part, a limit passed, a dropped connection) takes back every folder and file it made.
+ * (a malformed part, a limit passed: a file too large or a full quota, a dropped connection) takes
+ * back every folder and file it made.
  */
 export class BatchUploadService {
   constructor(
@@ -50,10 +51,11 @@ export class BatchUploadService {
     conflict: ConflictPolicy,
     parts: AsyncIterable<BatchFile>,
   ): Promise<BatchResult[]> {
-    await this.items.liveFolder(user, folderId);
+    // Every folder of a batch is below this one, so its owner is charged for the whole batch.
+    const { owner_id: chargedTo } = await this.items.liveFolder(user, folderId);
     const made: string[] = [];
     try {
-      return await this.store(user, folderId, conflict, parts, made);
+      return await this.store(user, chargedTo, folderId, conflict, parts, made);
     } catch (err) {
       await this.items.discardNew(user, made);
       throw err;
@@ -63,6 +65,7 @@ export class BatchUploadService {
   /** `made` collects, in order, the folders and new files stored so far. */
   private async store(
     user: UserRow,
+    chargedTo: string,
     folderId: string,
     conflict: ConflictPolicy,
     parts: AsyncIterable<BatchFile>,
@@ -82,6 +85,7 @@ export class BatchUploadService {
       pendingBytes = 0;
       const stored = await this.packs.store(
         user,
+        chargedTo,
         batch.map((p) => p.file),
       );
       batch.forEach((p, i) => {
@@ -141,7 +145,8 @@ export class BatchUploadService {
         pending.push({ file, index, path: part.path });
         pendingBytes += footprint;
       } catch (err) {
-        if (!(err instanceof AppError)) throw err;
+        // A full quota fails the whole batch, like any limit: nothing of it is kept.
+        if (!(err instanceof AppError) || err.code === 'quota_exceeded') throw err;
         results[index] = { path: part.path, error: err };
         // The rest of this file's bytes are read and dropped, so the next part can be read.
         for await (const _ of part.content) {

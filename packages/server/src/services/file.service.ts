@@ -26,6 +26,7 @@ import { PACK_RUN_BYTES, readPackedFiles } from '../storage/packed-reader.js';
 import type { SegmentCipher } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import { newItemRow, type ItemService } from './item.service.js';
+import type { QuotaService } from './quota.service.js';
 
 /** Where an upload lands and what happens when the name is taken. */
 export interface UploadTarget {
@@ -100,6 +101,7 @@ export class FileService {
     private readonly pool: CipherPool,
     private readonly events: ItemEvents,
     private readonly media: MediaQueue,
+    private readonly quota: QuotaService,
     /** The largest file accepted, in bytes. */
     readonly maxFileSize: number,
     /** Chunk memory all downloads together may hold; a download past it waits for a buffer. */
@@ -121,11 +123,14 @@ export class FileService {
     }
   }
 
-  /** Refuses an upload early (before any byte is read) when it could not be committed. */
+  /**
+   * Refuses an upload early (before any byte is read) when it could not be committed; returns the
+   * folder it goes into, whose owner its bytes are charged to.
+   */
   async checkTarget(
     user: UserRow,
     target: Pick<UploadTarget, 'parentId' | 'name' | 'conflict'>,
-  ): Promise<void> {
+  ): Promise<ItemRow> {
     const parent = await this.items.liveFolder(user, target.parentId);
     const existing = await this.repos.items.findLiveChild(parent.id, nameKey(target.name));
     if (
@@ -134,16 +139,44 @@ export class FileService {
     ) {
       throw nameConflict(target.name);
     }
+    return parent;
   }
 
-  /** A new version in the 'uploading' state, with its own random data key wrapped by the master key. */
+  /**
+   * A new version in the 'uploading' state, with its own random data key wrapped by the master key.
+   * With `reserve`, its bytes are reserved against that owner's quota in the same transaction, so a
+   * write that does not fit is refused (507) before anything is recorded or stored.
+   */
   async startVersion(
     ownerId: string,
     r: Repositories = this.repos,
+    reserve?: { ownerId: string; bytes: number },
   ): Promise<{ versionId: string; cipher: SegmentCipher }> {
     const { row, cipher } = this.newVersion(ownerId);
-    await r.versions.insert(row);
+    const reserving = reserve && reserve.bytes > 0 ? reserve : undefined;
+    await r.transaction(
+      async (tx) => {
+        // On PostgreSQL the owner's row is locked before a row referring to a user is written: the
+        // reference takes a share lock on that row, and two uploads each holding one while waiting
+        // for the other's to lock it would deadlock.
+        if (reserving) await tx.users.lockTree(reserving.ownerId);
+        await tx.versions.insert(row);
+        if (reserving)
+          await this.quota.reserve(reserving.ownerId, row.id, reserving.bytes, reserving.bytes, tx);
+      },
+      // Lost to a power cut, the version is an upload nobody was told had begun.
+      { durable: false },
+    );
     return { versionId: row.id, cipher };
+  }
+
+  /**
+   * Reserves more for a version whose bytes outgrew what it holds (a body without a length): at
+   * least `need`, and a chunk's worth when that fits, so a long body asks once per chunk, not per
+   * piece. Returns the bytes added.
+   */
+  reserveMore(ownerId: string, versionId: string, need: number): Promise<number> {
+    return this.quota.reserve(ownerId, versionId, need, Math.max(need, this.chunkSize));
   }
 
   /** A version row (not yet inserted) and its cipher: every version has its own random data key. */
@@ -217,8 +250,8 @@ export class FileService {
     body: AsyncIterable<Buffer>,
     options: UploadChecks = {},
   ): Promise<ItemRow> {
-    await this.checkTarget(user, target);
-    return this.storeThen(user, body, options, async ({ versionId, size, sha256, head }) =>
+    const parent = await this.checkTarget(user, target);
+    return this.storeThen(user, parent.owner_id, body, options, async ({ versionId, size, sha256, head }) =>
       this.commit(
         user,
         { ...target, mimeType: await refineByContent(target.mimeType, head) },
@@ -231,16 +264,23 @@ export class FileService {
 
   /**
    * Streams a body into a new version and hands it to `commit`. If anything fails (the body, the
-   * SHA-256 the client gave, the commit), the version and its stored chunks are dropped.
+   * SHA-256 the client gave, the quota, the commit), the version and its stored chunks are dropped.
+   * The bytes are reserved against `chargedTo`'s quota before they are stored: a declared size at
+   * once (507 before any byte is read), a body without one as it grows.
    */
   private async storeThen(
     user: UserRow,
+    chargedTo: string,
     body: AsyncIterable<Buffer>,
     options: UploadChecks,
     commit: (stored: { versionId: string; size: number; sha256: string; head: Buffer }) => Promise<ItemRow>,
   ): Promise<ItemRow> {
     if (options.declaredSize !== undefined) this.checkSize(options.declaredSize);
-    const { versionId, cipher } = await this.startVersion(user.id);
+    let reserved = options.declaredSize ?? 0;
+    const { versionId, cipher } = await this.startVersion(user.id, this.repos, {
+      ownerId: chargedTo,
+      bytes: reserved,
+    });
     const session = this.pool.session(true, { checksums: options.checksums });
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
     try {
@@ -252,6 +292,8 @@ export class FileService {
         // A body without a length (chunked) is stopped as soon as it passes the limit.
         received += piece.length;
         this.checkSize(received);
+        if (received > reserved)
+          reserved += await this.reserveMore(chargedTo, versionId, received - reserved);
         await writer.write(piece);
       }
       const { size } = await writer.finish();
@@ -300,9 +342,11 @@ export class FileService {
     const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
     const now = Date.now();
     if (existing && target.conflict === 'replace' && existing.type === 'file') {
-      return this.replaceIn(r, user, existing, { versionId, size, sha256, mimeType: target.mimeType });
+      return this.replaceIn(r, existing, { versionId, size, sha256, mimeType: target.mimeType });
     }
     if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
+    // Before anything is written, like the conflict: a caller committing many may go on past it.
+    await this.quota.charge(r, parent.owner_id, size, versionId);
     await r.versions.markCommitted(versionId, size, sha256);
     await this.media.queue(r, versionId, target.mimeType);
     const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
@@ -318,7 +362,6 @@ export class FileService {
     });
     await r.items.insert(row);
     await r.items.addSizeToChain(parent.id, size);
-    await r.users.addUsedBytes(user.id, size);
     const created = (await r.items.findById(row.id))!;
     await this.events.created(r, created);
     return created;
@@ -326,21 +369,21 @@ export class FileService {
 
   /**
    * Puts a stored version in place of a file's current one, in the caller's transaction; the item
-   * keeps its id, name and place, and the version it held goes to its history.
+   * keeps its id, name and place, and the version it held goes to its history. That one still
+   * counts against the owner's quota, so the whole new version is charged (507 before any write).
    */
   async replaceIn(
     r: Repositories,
-    user: UserRow,
     existing: ItemRow,
     version: { versionId: string; size: number; sha256: string; mimeType: string },
   ): Promise<ItemRow> {
     const { versionId, size, sha256, mimeType } = version;
     const now = Date.now();
+    await this.quota.charge(r, existing.owner_id, size, versionId);
     await r.versions.markCommitted(versionId, size, sha256);
     await this.media.queue(r, versionId, mimeType);
     await r.items.update(existing.id, { version_id: versionId, size, mime_type: mimeType, updated_at: now });
     await r.items.addSizeToChain(existing.parent_id!, size - existing.size);
-    await r.users.addUsedBytes(user.id, size - existing.size);
     if (existing.version_id) await r.history.add(existing.id, existing.version_id, now);
     const replaced = (await r.items.findById(existing.id))!;
     await this.events.updated(r, replaced, 'content');
@@ -369,13 +412,13 @@ export class FileService {
       }
       return file;
     };
-    await replaceable(this.repos);
-    return this.storeThen(user, body, options, (stored) =>
+    const file = await replaceable(this.repos);
+    return this.storeThen(user, file.owner_id, body, options, (stored) =>
       this.repos.transaction(async (r) => {
         await r.users.lockTree(user.id);
         const file = await replaceable(r);
         const mimeType = file.mime_type ?? 'application/octet-stream';
-        return this.replaceIn(r, user, file, { ...stored, mimeType });
+        return this.replaceIn(r, file, { ...stored, mimeType });
       }),
     );
   }

@@ -54,7 +54,8 @@ function serviceUser(t: TestApp, userId: string) {
 
 /**
  * The invariants the item service promises: each live folder's size is the total of the live files
- * below it, and the user's used bytes are the total of every file they keep, trash included.
+ * below it, and the user's used bytes are the total of every file they keep, trash included, and of
+ * every earlier version in their histories.
  */
 async function checkInvariants(t: TestApp, userId: string): Promise<string[]> {
   const user = (await t.drive.repos.users.findById(userId))!;
@@ -80,9 +81,11 @@ async function checkInvariants(t: TestApp, userId: string): Promise<string[]> {
       problems.push(`trashed "${row.name}" has no trash root`);
     }
   }
-  const fileBytes = all.filter((r) => r.type === 'file').reduce((sum, r) => sum + r.size, 0);
-  if (user.used_bytes !== fileBytes)
-    problems.push(`used_bytes is ${user.used_bytes}, files total ${fileBytes}`);
+  const files = all.filter((r) => r.type === 'file');
+  const fileBytes = files.reduce((sum, r) => sum + r.size, 0);
+  const historyBytes = await t.drive.repos.history.bytesOf(files.map((r) => r.id));
+  if (user.used_bytes !== fileBytes + historyBytes)
+    problems.push(`used_bytes is ${user.used_bytes}, files total ${fileBytes}, histories ${historyBytes}`);
   return problems;
 }
 

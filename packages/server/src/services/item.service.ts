@@ -4,6 +4,7 @@ import type { ItemRow, NewItemRow, UserRow } from '../db/schema.js';
 import type { ItemEvents } from '../events/item-events.js';
 import { badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
+import type { QuotaService } from './quota.service.js';
 
 const DAY_MS = 86_400_000;
 
@@ -17,13 +18,16 @@ export interface FolderListing {
 /**
  * The folder tree: create, list, rename, move, copy, trash, restore and purge. Every change that
  * touches more than one row runs in one transaction, and folder sizes and the owner's used bytes
- * are adjusted in that same transaction, so they are always right without a scan.
+ * are adjusted in that same transaction, so they are always right without a scan. The trash counts
+ * against the quota (its files are still stored), so trashing frees nothing and a restore from the
+ * trash adds nothing; only a purge gives bytes back.
  */
 export class ItemService {
   constructor(
     private readonly repos: Repositories,
     private readonly trashRetentionDays: number,
     private readonly events: ItemEvents,
+    private readonly quota: QuotaService,
   ) {}
 
   /** The user's item (file or folder, live or trashed); other users' ids are simply not found. */
@@ -195,6 +199,8 @@ export class ItemService {
     if (source.trashed_at !== null) throw conflict(`"${source.name}" is in the trash; restore it first`);
     if (targetPath.some((p) => p.id === source.id)) throw conflict('A folder cannot be copied into itself');
     const subtree = (await r.items.subtree(source.id)).filter((row) => row.trashed_at === null);
+    // Copies share stored versions, but each counts, as users expect; refused before anything is written.
+    await this.quota.charge(r, target.owner_id, fileBytes(subtree));
     const newIds = new Map(subtree.map((row) => [row.id, randomUUID()]));
     const now = Date.now();
     const name = chosenName ?? (await this.freeName(r, target.id, source.name));
@@ -212,7 +218,6 @@ export class ItemService {
     await r.tags.copyTags(newIds);
     await r.dav.copyProperties(newIds);
     await r.items.addSizeToChain(target.id, source.size);
-    await r.users.addUsedBytes(user.id, fileBytes(subtree));
     const copy = (await r.items.findById(newIds.get(source.id)!))!;
     await this.events.copied(r, copy, source.id);
     return copy;
@@ -384,9 +389,13 @@ export class ItemService {
       ...rows.flatMap((row) => (row.version_id ? [row.version_id] : [])),
       ...(await r.history.versionsOf(rows.filter((row) => row.type === 'file').map((row) => row.id))),
     ]);
+    // Read before the history rows go with their items.
+    const historyBytes = await r.history.bytesOf(
+      rows.filter((row) => row.type === 'file').map((row) => row.id),
+    );
     await r.items.deleteByIds([...purging]);
     await r.versions.deleteVersions(await r.items.unreferencedVersions([...versionIds]), Date.now());
-    await r.users.addUsedBytes(ownerId, -fileBytes(rows));
+    await r.users.addUsedBytes(ownerId, -(fileBytes(rows) + historyBytes));
   }
 }
 

@@ -8,6 +8,7 @@ import { PACK_ENTRY_SIZE, PACK_TRAILER_BASE, type PackEntry } from '../storage/p
 import { sealedSize } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import type { FileService, UploadTarget } from './file.service.js';
+import type { QuotaService } from './quota.service.js';
 
 /** Files up to this size are packed; larger ones get chunks of their own. */
 export const PACKED_FILE_MAX = 1024 * 1024;
@@ -45,6 +46,7 @@ export class PackService {
     private readonly stores: StoreRegistry,
     private readonly keys: DriveKeys,
     private readonly chunkSize: number,
+    private readonly quota: QuotaService,
   ) {}
 
   /** The footprints (packFootprint) a pack in the current store holds, besides its trailer's own bytes. */
@@ -67,10 +69,12 @@ export class PackService {
 
   /**
    * Stores files as one pack and commits them. The pack and its chunks are recorded before the put,
-   * so a crash leaves only uploading versions (discarded by maintenance) and a pack the sweep knows.
-   * Returns each file's item, or the error that kept it from being committed (a name conflict).
+   * with the files' bytes reserved against `chargedTo`'s quota (all or none: 507 before anything is
+   * recorded or stored), so a crash leaves only uploading versions (discarded by maintenance, their
+   * reservations with them) and a pack the sweep knows. Returns each file's item, or the error that
+   * kept it from being committed (a name conflict).
    */
-  async store(user: UserRow, files: PackedFile[]): Promise<(ItemRow | AppError)[]> {
+  async store(user: UserRow, chargedTo: string, files: PackedFile[]): Promise<(ItemRow | AppError)[]> {
     const store = this.stores.current();
     const pack = { id: randomUUID(), store: store.name, size: 0, created_at: Date.now() };
     const chunks: ChunkRow[] = files.map((file) => {
@@ -90,8 +94,15 @@ export class PackService {
       return chunk;
     });
     await this.repos.transaction(async (r) => {
+      // Locked before the versions refer to a user (see FileService.startVersion).
+      await r.users.lockTree(chargedTo);
       await r.versions.insertPack(pack);
       await r.versions.insertVersions(files.map((f) => f.version));
+      await this.quota.reserveEach(
+        chargedTo,
+        files.map((f) => ({ versionId: f.version.id, bytes: f.size })),
+        r,
+      );
       await r.versions.insertChunks(chunks);
     });
     const entries = files.map((file, k) =>

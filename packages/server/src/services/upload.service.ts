@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UploadRow, UserRow } from '../db/schema.js';
 import type { UploadProgress } from '../events/upload-progress.js';
-import { AppError, notFound } from '../lib/app-error.js';
+import { AppError, badRequest, notFound } from '../lib/app-error.js';
 import type { KeyedLock } from '../lib/keyed-lock.js';
 import { KeyedMutex } from '../lib/keyed-mutex.js';
 import { OCTET_STREAM, refineByContent } from '../lib/mime.js';
@@ -9,6 +9,7 @@ import type { Repositories } from '../repositories/repositories.js';
 import type { CipherSession } from '../storage/cipher-pool.js';
 import type { UploadStaging } from '../storage/upload-staging.js';
 import type { FileService, UploadTarget } from './file.service.js';
+import type { QuotaService } from './quota.service.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -28,11 +29,29 @@ export interface PatchResult {
   fileId: string | null;
 }
 
+/** What a PATCH declares besides its offset. */
+export interface PatchDeclared {
+  /** Upload-Length, which the PATCH of an upload created with Upload-Defer-Length may give. */
+  uploadLength?: number;
+  /** Content-Length: what the body will bring. */
+  bodyLength?: number;
+}
+
+/** The upload's length, unless the client has not given it yet (Upload-Defer-Length). */
+export function lengthOf(upload: UploadRow): number | undefined {
+  return upload.length_deferred ? undefined : upload.size;
+}
+
 /**
  * Resumable uploads (the tus protocol's state machine). Whole chunks go to the store as they fill;
  * the tail that does not fill a chunk yet is staged encrypted (on local disk, or in the database when
  * instances share the work), so the offset a client is told survives a dropped connection and a
  * server restart. One request at a time works on an upload: `locks` is shared by the instances.
+ *
+ * An upload's bytes are reserved against the quota of the folder's owner before they are stored: its
+ * whole length at creation (507 then, with nothing made), or, for one whose length comes later, as
+ * each PATCH declares what it brings (the PATCH that would pass the quota is refused before its body
+ * is read, and what was stored before stays, so the client may free space and go on).
  */
 export class UploadService {
   /**
@@ -44,6 +63,7 @@ export class UploadService {
   constructor(
     private readonly repos: Repositories,
     private readonly files: FileService,
+    private readonly quota: QuotaService,
     private readonly staging: UploadStaging,
     private readonly stagingKey: Buffer,
     private readonly expiryHours: number,
@@ -51,15 +71,21 @@ export class UploadService {
     private readonly locks: KeyedLock = new KeyedMutex(),
   ) {}
 
-  /** Opens an upload. An empty file has nothing to send, so it is committed at once. */
+  /**
+   * Opens an upload of `size` bytes, or of a length given later (undefined). An empty file has
+   * nothing to send, so it is committed at once.
+   */
   async create(
     user: UserRow,
     target: UploadTarget,
-    size: number,
+    size: number | undefined,
   ): Promise<{ upload: UploadRow; fileId: string | null }> {
-    await this.files.checkTarget(user, target);
+    const parent = await this.files.checkTarget(user, target);
     const upload = await this.repos.transaction(async (r) => {
-      const { versionId } = await this.files.startVersion(user.id, r);
+      const { versionId } = await this.files.startVersion(user.id, r, {
+        ownerId: parent.owner_id,
+        bytes: size ?? 0,
+      });
       const now = Date.now();
       const upload: UploadRow = {
         id: randomUUID(),
@@ -68,7 +94,8 @@ export class UploadService {
         name: target.name,
         conflict: target.conflict,
         mime_type: target.mimeType,
-        size,
+        size: size ?? 0,
+        length_deferred: size === undefined ? 1 : 0,
         version_id: versionId,
         created_at: now,
         expires_at: now + this.expiryHours * HOUR_MS,
@@ -77,7 +104,7 @@ export class UploadService {
       this.sessions.set(upload.id, this.files.cipherSession(true));
       return upload;
     });
-    const fileId = size === 0 ? (await this.patch(user, upload.id, 0, [])).fileId : null;
+    const fileId = size === 0 ? (await this.patch(user, upload.id, 0, [], {})).fileId : null;
     return { upload, fileId };
   }
 
@@ -102,9 +129,10 @@ export class UploadService {
     id: string,
     offset: number,
     body: AsyncIterable<Buffer> | Iterable<Buffer>,
+    declared: PatchDeclared,
   ): Promise<PatchResult> {
     return this.locks.run(id, async (held) => {
-      const upload = await this.get(user, id);
+      let upload = await this.get(user, id);
       const { base, firstChunkIndex, pending } = await this.state(upload);
       const current = base + pending.length;
       if (offset !== current) {
@@ -117,6 +145,7 @@ export class UploadService {
           },
         );
       }
+      upload = await this.declare(upload, current, declared);
       // The session's hash is good only if it covers exactly the stored chunks: after a restart, or
       // after a chunk that was sealed but never stored, the file is hashed by reading it back instead.
       let session = this.sessions.get(id);
@@ -142,6 +171,45 @@ export class UploadService {
     });
   }
 
+  /**
+   * Takes what a PATCH declares before its body is read: the length of an upload that had none (its
+   * whole length is reserved then), and for one still without, room for what the body brings. A
+   * PATCH that would pass the quota is refused here (507), with nothing read or changed.
+   */
+  private async declare(upload: UploadRow, current: number, declared: PatchDeclared): Promise<UploadRow> {
+    const { uploadLength, bodyLength } = declared;
+    const length = lengthOf(upload);
+    if (length !== undefined) {
+      if (uploadLength !== undefined && uploadLength !== length) {
+        throw badRequest(`Upload-Length was given as ${length} bytes and cannot change`);
+      }
+      return upload;
+    }
+    const ownerId = await this.chargedTo(upload);
+    const held = await this.repos.quotas.heldBy(upload.version_id);
+    if (uploadLength === undefined) {
+      const need = current + (bodyLength ?? 0) - held;
+      if (need > 0) await this.files.reserveMore(ownerId, upload.version_id, need);
+      return upload;
+    }
+    this.files.checkSize(uploadLength);
+    if (uploadLength < current) {
+      throw badRequest(`Upload-Length ${uploadLength} is less than the ${current} bytes already received`);
+    }
+    return this.repos.transaction(async (r) => {
+      if (uploadLength > held) {
+        await this.quota.reserve(ownerId, upload.version_id, uploadLength - held, uploadLength - held, r);
+      }
+      await r.uploads.setLength(upload.id, uploadLength);
+      return { ...upload, size: uploadLength, length_deferred: 0 };
+    });
+  }
+
+  /** Whose quota an upload counts against: the owner of the folder it goes into. */
+  private async chargedTo(upload: UploadRow): Promise<string> {
+    return (await this.repos.items.findById(upload.parent_id))?.owner_id ?? upload.owner_id;
+  }
+
   /** Feeds the body through a chunk writer; commits when complete, otherwise stages the tail. */
   private async append(
     user: UserRow,
@@ -159,6 +227,7 @@ export class UploadService {
     const { id } = upload;
     const { base, firstChunkIndex, pending } = state;
     const current = base + pending.length;
+    const length = lengthOf(upload);
     const version = await this.files.openVersion(upload.version_id);
     // Without the running SHA-256 (`hashing`), what is stored is read back and hashed once the last
     // bytes are in, and the rest is sealed in that session.
@@ -166,22 +235,26 @@ export class UploadService {
     const rehash = async (bytes: number) =>
       (rehashed = await this.files.hashedSession(upload.version_id, bytes, upload.size));
     const writer = this.files.writer(upload.version_id, version.cipher, session, {
-      totalSize: upload.size,
+      totalSize: length,
       firstChunkIndex,
       pending,
       ...(hashing ? {} : { rehash }),
     });
 
+    // An upload with its length reserved it whole; one without grows its reservation with its body.
+    let reserved = length === undefined ? await this.repos.quotas.heldBy(upload.version_id) : Infinity;
+    const ownerId = length === undefined ? await this.chargedTo(upload) : undefined;
     let received = 0;
     let dropped: unknown = null;
     try {
       for await (const piece of body) {
-        if (current + received + piece.length > upload.size) {
-          throw new AppError(
-            400,
-            'bad_request',
-            `The body goes past the upload's length (${upload.size} bytes)`,
-          );
+        const reaching = current + received + piece.length;
+        if (length !== undefined && reaching > length) {
+          throw new AppError(400, 'bad_request', `The body goes past the upload's length (${length} bytes)`);
+        }
+        if (length === undefined) this.files.checkSize(reaching);
+        if (reaching > reserved) {
+          reserved += await this.files.reserveMore(ownerId!, upload.version_id, reaching - reserved);
         }
         stillHeld();
         received += piece.length;
@@ -197,7 +270,7 @@ export class UploadService {
       dropped = err;
     }
 
-    if (!dropped && current + received === upload.size) {
+    if (!dropped && current + received === length) {
       let size: number;
       try {
         ({ size } = await writer.finish());

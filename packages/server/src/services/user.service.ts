@@ -81,6 +81,9 @@ export class UserService {
         );
       }
       const now = Date.now();
+      // Left out, the drive's default for new accounts; accounts made before keep theirs.
+      const quota =
+        body.quotaBytes !== undefined ? body.quotaBytes : (await r.settings.get()).default_quota_bytes;
       const user: UserRow = {
         id: randomUUID(),
         username: body.username,
@@ -90,6 +93,7 @@ export class UserService {
         disabled: 0,
         root_folder_id: randomUUID(),
         used_bytes: 0,
+        quota_bytes: quota,
         created_at: now,
         version_keep_days: null,
         version_keep_count: null,
@@ -140,6 +144,8 @@ export class UserService {
         ...(body.disabled !== undefined ? { disabled: body.disabled ? 1 : 0 } : {}),
         ...(body.permissions ? permissionColumns(body.permissions) : {}),
         ...(password_hash ? { password_hash } : {}),
+        // A quota below what is used refuses new writes; nothing stored is taken away.
+        ...(body.quotaBytes !== undefined ? { quota_bytes: body.quotaBytes } : {}),
       });
       // A disabled account or a reset password ends every session the user had.
       if (body.disabled || password_hash) await r.sessions.deleteAllForUser(id);

@@ -48,7 +48,8 @@ export class VersionService {
   /**
    * Makes an earlier version the current one again, as a new version with the same bytes: it shares
    * the earlier one's key and stored chunks, so nothing is uploaded or stored again, and the earlier
-   * version stays in the history. The file is then updated as a save updates it.
+   * version stays in the history. The file is then updated as a save updates it, and charged as one
+   * (507 when the new version does not fit: usage counts every kept version, shared chunks or not).
    */
   async restore(user: UserRow, fileId: string, versionId: string): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {
@@ -57,7 +58,7 @@ export class VersionService {
       if (file.trashed_at !== null) throw conflict('The file is in the trash; restore it first');
       const source = await this.earlier(r, file, versionId);
       const restored = await this.shareContent(r, user, source);
-      return this.files.replaceIn(r, user, file, {
+      return this.files.replaceIn(r, file, {
         versionId: restored,
         size: source.size,
         sha256: source.sha256!,
@@ -155,9 +156,14 @@ export class VersionService {
     return id;
   }
 
-  /** Takes versions out of a file's history, deleting those nothing else refers to. */
+  /**
+   * Takes versions out of a file's history, deleting those nothing else refers to; their bytes no
+   * longer count against the owner's quota.
+   */
   private async drop(r: Repositories, file: ItemRow, versionIds: string[]): Promise<void> {
+    const bytes = await r.history.bytesOf([file.id], versionIds);
     await r.history.remove(file.id, versionIds);
+    await r.users.addUsedBytes(file.owner_id, -bytes);
     await r.versions.deleteVersions(await r.items.unreferencedVersions(versionIds), Date.now());
     await this.events.versionsChanged(r, file);
   }

@@ -24,6 +24,8 @@ export interface DavEntry {
   locks: DavLockRow[];
   /** The user's used bytes, for the root's quota. */
   usedBytes: number;
+  /** What the user may still store (RFC 4331's quota-available-bytes); null: no quota, none reported. */
+  freeBytes: number | null;
 }
 
 /** Parses an XML body, 400 when it is not well-formed. */
@@ -71,13 +73,20 @@ const LIVE: Record<string, Live> = {
   [`${DAV_NS} lockdiscovery`]: (e, now) => lockDiscovery(e.locks, now),
   [`${DAV_NS} supportedlock`]: () => SUPPORTED_LOCK,
   [`${DAV_NS} quota-used-bytes`]: (e) => String(e.item.parent_id === null ? e.usedBytes : e.item.size),
+  // Every collection of the drive may grow by what the quota has left.
+  [`${DAV_NS} quota-available-bytes`]: (e) =>
+    e.item.type === 'folder' && e.freeBytes !== null ? String(e.freeBytes) : undefined,
   [`${OC_NS} checksums`]: (e) =>
     e.version?.sha1 && e.version.md5
       ? `<oc:checksum>SHA1:${e.version.sha1} MD5:${e.version.md5}</oc:checksum>`
       : undefined,
 };
 /** Left out of allprop (RFC 4331 and extensions are only sent when named). */
-const NAMED_ONLY = new Set([`${DAV_NS} quota-used-bytes`, `${OC_NS} checksums`]);
+const NAMED_ONLY = new Set([
+  `${DAV_NS} quota-used-bytes`,
+  `${DAV_NS} quota-available-bytes`,
+  `${OC_NS} checksums`,
+]);
 /** Properties a client may not set (PROPPATCH answers 403 for them). */
 export const PROTECTED = new Set(Object.keys(LIVE));
 

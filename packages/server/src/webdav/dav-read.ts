@@ -48,6 +48,7 @@ export async function propfind(call: DavCall, deps: DavDeps): Promise<FastifyRep
   if (!res.item) throw notFound('Resource');
   const item = res.item;
   const locks = await deps.davLocks.affecting(user.id, res.key, listing);
+  const freeBytes = await deps.quota.freeBytes(user.id);
   const entries = async (rows: ItemRow[], parentSegments: string[]): Promise<DavEntry[]> => {
     const versions = new Map(
       (await deps.repos.versions.findMany(rows.flatMap((r) => (r.version_id ? [r.version_id] : [])))).map(
@@ -65,6 +66,7 @@ export async function propfind(call: DavCall, deps: DavDeps): Promise<FastifyRep
         dead: dead.filter((d) => d.item_id === row.id),
         locks: locks.filter((l) => l.path === key || (l.infinite === 1 && coversPath(l.path, key))),
         usedBytes: user.used_bytes,
+        freeBytes,
       };
     });
   };

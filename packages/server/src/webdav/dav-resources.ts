@@ -7,6 +7,7 @@ import type { Authenticated } from '../services/auth.service.js';
 import type { FileService } from '../services/file.service.js';
 import type { ItemService } from '../services/item.service.js';
 import type { LockScope, LockService } from '../services/lock.service.js';
+import type { QuotaService } from '../services/quota.service.js';
 import { parseIf, submittedTokens, type IfList } from './dav-if.js';
 import { davLocked, type DavLockService } from './dav-locks.js';
 import { parseDestination, pathKey } from './dav-path.js';
@@ -19,6 +20,7 @@ export interface DavDeps {
   files: FileService;
   folderLocks: LockService;
   davLocks: DavLockService;
+  quota: QuotaService;
 }
 
 /** A URL resolved in the user's drive: the item there, or where it would go. */

@@ -245,6 +245,49 @@ describeEachDb('authorisation on every route', (dialect) => {
     expect(check.body).toBe('secret');
   });
 
+  it("quotas: only an admin reads or changes the drive settings or anyone's quota; /usage is the caller's own", async () => {
+    const adminOnly = apiRoutes
+      .filter((r) => r.url === '/api/v1/admin/settings' || r.url.startsWith('/api/v1/users'))
+      .map((r) => `${r.method} ${r.url} ${r.permission}`);
+    expect(adminOnly).toContain('GET /api/v1/admin/settings admin');
+    expect(adminOnly).toContain('PATCH /api/v1/admin/settings admin');
+    expect(adminOnly.every((r) => r.endsWith(' admin'))).toBe(true);
+    const me = (token: string) =>
+      t.drive.app.inject({ method: 'GET', url: '/api/v1/auth/me', headers: bearer(token) });
+    const strangerId = (await me(stranger)).json<{ user: { id: string } }>().user.id;
+    for (const [method, url, payload] of [
+      ['PATCH', `/api/v1/users/${strangerId}`, { quotaBytes: null }],
+      ['PATCH', '/api/v1/admin/settings', { defaultQuotaBytes: null }],
+      ['GET', '/api/v1/admin/settings', undefined],
+    ] as const) {
+      const res = await t.drive.app.inject({
+        method,
+        url,
+        headers: bearer(stranger),
+        ...(payload ? { payload } : {}),
+      });
+      expect(res.statusCode, `${method} ${url}`).toBe(403);
+    }
+    const usage = await t.drive.app.inject({
+      method: 'GET',
+      url: '/api/v1/usage',
+      headers: bearer(stranger),
+    });
+    expect(usage.statusCode).toBe(200);
+    const ownerUsed = (await me(owner.token)).json<{ user: { usedBytes: number } }>().user.usedBytes;
+    expect(ownerUsed).toBeGreaterThan(0);
+    expect(usage.json<{ usedBytes: number }>().usedBytes).toBe(
+      (await me(stranger)).json<{ user: { usedBytes: number } }>().user.usedBytes,
+    );
+    // The route takes no id: a query naming someone else is not a way to read their usage.
+    const named = await t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/usage?userId=${owner.userId}`,
+      headers: bearer(stranger),
+    });
+    expect(named.json<{ usedBytes: number }>().usedBytes).not.toBe(ownerUsed);
+  });
+
   /** Every spelling of every non-public route, sent over a real socket as written. */
   async function walkVariants(
     routes: RouteInfo[],

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Listing } from '@idrive/shared';
@@ -52,6 +53,28 @@ describe('tus-js-client against /api/v1/uploads', () => {
     const content = await t.drive.app.inject({
       method: 'GET',
       url: `/api/v1/files/${file.id}/content`,
+      headers: bearer(t.adminToken),
+    });
+    expect(sha256(content.rawPayload)).toBe(sha256(body));
+  });
+
+  it('uploads a stream whose length it learns only at its end (Upload-Defer-Length)', async () => {
+    const body = randomBytes(3 * CHUNK + 1234);
+    const stream = Readable.from([body.subarray(0, 100_000), body.subarray(100_000)]);
+    let fileId: string | null = null;
+    await new Promise<void>((resolve, reject) => {
+      upload(stream as unknown as Buffer, 'deferred.bin', {
+        uploadLengthDeferred: true,
+        onSuccess: ({ lastResponse }) => {
+          fileId = lastResponse.getHeader('x-idrive-file-id') ?? null;
+          resolve();
+        },
+        onError: reject,
+      }).start();
+    });
+    const content = await t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${fileId}/content`,
       headers: bearer(t.adminToken),
     });
     expect(sha256(content.rawPayload)).toBe(sha256(body));

@@ -107,9 +107,14 @@ describe('slow and idle clients on a listening server', () => {
 
   it('finding 8: one address holding the most connections allowed gets a 503 for the next one', async () => {
     const held = await Promise.all([1, 2, 3, 4].map(() => connect(port)));
-    // Keep them busy so neither timeout closes them while the next one is tried.
-    const busy = held.map((c) => {
-      c.socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100000\r\n\r\n');
+    // Keep them busy with uploads the server goes on reading, so neither timeout closes them while the
+    // next one is tried (a request refused before its body is in closes its connection).
+    const busy = held.map((c, i) => {
+      c.socket.write(
+        `PUT /api/v1/folders/${rootId}/files/held-${i}.bin HTTP/1.1\r\nHost: localhost\r\n` +
+          `Authorization: Bearer ${t.adminToken}\r\nContent-Type: application/octet-stream\r\n` +
+          'Content-Length: 100000\r\n\r\n',
+      );
       return trickle(c, 'z', 200, 1500);
     });
     await sleep(100);

@@ -221,7 +221,7 @@ describeEachDb('stored objects describe themselves', (dialect) => {
         sealed: cipher.sealSegments(0, plain, true),
       };
     });
-    const items = (await t.drive.packs.store(user, packed)).map((r) => r as { id: string });
+    const items = (await t.drive.packs.store(user, user.id, packed)).map((r) => r as { id: string });
     const [first] = await chunksOf(t, items[0]!.id);
     const packFile = pathOf(t, first!.locator!);
     const sealedBytes = packed.reduce((sum, p) => sum + p.sealed.length, 0);

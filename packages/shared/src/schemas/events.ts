@@ -96,7 +96,8 @@ export const uploadProgressEvent = z.object({
   uploadId: id,
   name: z.string(),
   receivedBytes: z.number().int().nonnegative(),
-  totalBytes: z.number().int().nonnegative(),
+  /** Null while the client has not given the upload's length (Upload-Defer-Length). */
+  totalBytes: z.number().int().nonnegative().nullable(),
 });
 
 /**

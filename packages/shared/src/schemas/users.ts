@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '../limits.js';
 import { id, timestamp } from './common.js';
+import { quotaBytes } from './quotas.js';
 
 export const permissions = ['upload', 'delete', 'share', 'admin'] as const;
 export const permission = z.enum(permissions);
@@ -26,6 +27,8 @@ export const user = z.object({
   disabled: z.boolean(),
   rootFolderId: id,
   usedBytes: z.number().int(),
+  /** Null: no limit. */
+  quotaBytes: z.number().int().nullable(),
   createdAt: timestamp,
 });
 export type User = z.infer<typeof user>;
@@ -37,6 +40,8 @@ export const createUserBody = z.object({
   username,
   password,
   permissions: z.array(permission).default(['upload', 'delete', 'share']),
+  /** Left out: the drive's default quota for new accounts. */
+  quotaBytes: quotaBytes.optional(),
 });
 export type CreateUserBody = z.infer<typeof createUserBody>;
 
@@ -45,6 +50,10 @@ export const updateUserBody = z
     disabled: z.boolean().optional(),
     permissions: z.array(permission).optional(),
     password: password.optional(),
+    quotaBytes: quotaBytes.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, 'Give at least one of disabled, permissions, password');
+  .refine(
+    (b) => Object.keys(b).length > 0,
+    'Give at least one of disabled, permissions, password, quotaBytes',
+  );
 export type UpdateUserBody = z.infer<typeof updateUserBody>;

@@ -70,11 +70,15 @@ function tusFailure(tus: typeof Tus, err: Error): ApiError {
 /**
  * Retry what a retry can fix: no answer, a server error, or a PATCH at an offset the server no
  * longer agrees with (tus then asks for the offset again). A name conflict, a locked folder or a
- * full disk need the user.
+ * full quota (507) need the user.
  */
 function shouldRetry(err: Tus.DetailedError): boolean {
   const status = err.originalResponse?.getStatus() ?? 0;
-  return status === 0 || status >= 500 || (status === 409 && err.originalRequest?.getMethod() === 'PATCH');
+  return (
+    status === 0 ||
+    (status >= 500 && status !== 507) ||
+    (status === 409 && err.originalRequest?.getMethod() === 'PATCH')
+  );
 }
 
 export interface TusTarget {

@@ -9,6 +9,7 @@ import { isCounted, isFinished, isRunning, type Destination, type UploadJob } fr
 import { UploadQueue } from '../uploads/queue';
 import { secondsLeft } from '../uploads/rate';
 import { useFolderStore } from './folder';
+import { useUsageStore } from './usage';
 
 /** A name conflict the user is being asked about (the conflict dialog shows it). */
 export interface PendingConflict {
@@ -51,6 +52,7 @@ export const useUploadsStore = defineStore('uploads', () => {
       }),
     onItem: (item) => useFolderStore().upsert(item),
     notStored: () => i18n.global.t('uploads.job.notStored'),
+    onQuotaFull: () => void useUsageStore().refresh(),
     observe: (value) => reactive(value) as typeof value,
   });
   const state = queue.state;
@@ -58,6 +60,7 @@ export const useUploadsStore = defineStore('uploads', () => {
   const jobs = computed((): readonly UploadJob[] => state.jobs);
   const problems = computed(() => state.problems);
   const speed = computed(() => state.speed);
+  const quotaFull = computed(() => state.quotaFull);
   const counted = computed(() => state.jobs.filter(isCounted));
   const totalBytes = computed(() => counted.value.reduce((sum, job) => sum + job.size, 0));
   const sentBytes = computed(() => counted.value.reduce((sum, job) => sum + job.sent, 0));
@@ -87,6 +90,7 @@ export const useUploadsStore = defineStore('uploads', () => {
     jobs,
     conflict,
     problems,
+    quotaFull,
     speed,
     totalBytes,
     sentBytes,

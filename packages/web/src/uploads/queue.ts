@@ -35,6 +35,8 @@ export interface QueueState {
   problems: UploadProblem[];
   /** Total bytes per second over the last seconds. */
   speed: number;
+  /** Why the last upload the quota refused was refused (the server's words); empty when none was. */
+  quotaFull: string;
 }
 
 export interface UploadQueueOptions {
@@ -47,6 +49,8 @@ export interface UploadQueueOptions {
   onItem: (item: Item) => void;
   /** The message for a batch file the server answered without a result of its own. */
   notStored: () => string;
+  /** The owner's quota refused an upload: what the bar shows of the space used is stale. */
+  onQuotaFull?: () => void;
   /**
    * How the host watches the state: the app passes Vue's `reactive`, so the panel follows every
    * change. The queue reads and writes only what this returns.
@@ -82,7 +86,7 @@ export class UploadQueue {
 
   constructor(private readonly options: UploadQueueOptions) {
     this.observe = options.observe ?? ((value) => value);
-    this.state = this.observe<QueueState>({ jobs: [], problems: [], speed: 0 });
+    this.state = this.observe<QueueState>({ jobs: [], problems: [], speed: 0, quotaFull: '' });
     this.resolver = new ConflictResolver(options.askConflict);
     this.folders = new FolderMaker(
       (parentId, name) => options.transport.ensureFolder(parentId, name),
@@ -166,11 +170,13 @@ export class UploadQueue {
 
   retry(job: UploadJob): void {
     if (job.status !== 'failed') return;
+    this.state.quotaFull = '';
     this.setStatus(job, 'queued');
     this.scheduler.pump();
   }
 
   retryFailed(): void {
+    this.state.quotaFull = '';
     for (const job of this.state.jobs) if (job.status === 'failed') this.setStatus(job, 'queued');
     this.scheduler.pump();
   }
@@ -189,6 +195,7 @@ export class UploadQueue {
   clearFinished(): void {
     this.state.jobs = this.state.jobs.filter((job) => !isFinished(job));
     this.state.problems = [];
+    this.state.quotaFull = '';
   }
 
   private setStatus(job: UploadJob, status: UploadStatus, error = ''): void {
@@ -239,6 +246,10 @@ export class UploadQueue {
 
   private fail(job: UploadJob, err: unknown): void {
     this.setStatus(job, 'failed', errorMessage(err));
+    if (err instanceof ApiError && err.code === 'quota_exceeded') {
+      this.state.quotaFull = errorMessage(err);
+      this.options.onQuotaFull?.();
+    }
   }
 
   private async askConflict(job: UploadJob): Promise<void> {
