@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriveSettings, Usage } from '@idrive/shared';
 import { startWebServer, type WebServer } from './browser.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, fromNewMenu, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'quotas-test-password';
 const KiB = 1024;
@@ -37,18 +37,17 @@ describe('storage quotas in Chromium', { timeout: 120_000 }, () => {
   });
 
   async function pick(page: Page, file: string): Promise<void> {
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent('filechooser'),
-      page.getByRole('menuitem', { name: 'Files' }).click(),
+      fromNewMenu(page, 'Upload files'),
     ]);
     await chooser.setFiles(path.join(disk, file));
   }
 
-  it('sets a quota on the users page, and the header bar moves after an upload and refuses one that does not fit', async () => {
+  it('sets a quota on the users page, and the sidebar bar moves after an upload and refuses one that does not fit', async () => {
     const page = await (await web.browser.newContext()).newPage();
     await signIn(page, baseUrl, PASSWORD);
-    // No quota yet: the header says what is used, without a bar.
+    // No quota yet: the sidebar says what is used, without a bar.
     await page.getByText('0 B used').waitFor();
     expect(await meter(page).count()).toBe(0);
 
@@ -63,7 +62,7 @@ describe('storage quotas in Chromium', { timeout: 120_000 }, () => {
     await card.getByText('0 B of 2 MB used').waitFor();
     expect((await api.json<Usage>('GET', '/usage')).quotaBytes).toBe(2 * MiB);
 
-    await page.getByRole('link', { name: 'I Drive' }).click();
+    await page.getByRole('link', { name: 'My Drive' }).click();
     await meter(page).waitFor();
     expect(await meter(page).getAttribute('aria-valuenow')).toBe('0');
     await pick(page, 'small.bin');
