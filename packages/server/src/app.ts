@@ -12,6 +12,7 @@ import { RedisLock } from './cluster/redis-lock.js';
 import { RedisLoginThrottle } from './cluster/redis-login-throttle.js';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
+import { syncJournalCapture } from './db/journal-capture.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventSockets } from './events/event-sockets.js';
 import { ItemEvents } from './events/item-events.js';
@@ -213,6 +214,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     overrides.db ?? openDatabase({ url: config.databaseUrl ?? path.join(config.dataDir, 'idrive.sqlite') });
   const shareTokens = new SecretBox(masterKey.deriveKey('idrive/share-tokens/v1'));
   await migrateToLatest(db, { shareTokens });
+  await syncJournalCapture(db, config.journal);
   const repos = new Repositories(db);
   const keys = new DriveKeys(masterKey, await repos.drive.id());
   // Cluster mode: what instances must agree on goes through this Redis.

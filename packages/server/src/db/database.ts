@@ -19,6 +19,12 @@ export interface DbHandle {
    * See openDatabase for why SQLite needs this.
    */
   durably<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` over one consistent, read-only view of the database that does not hold up writers:
+   * PostgreSQL's repeatable read, or on SQLite a read transaction on a connection of its own (WAL
+   * readers never block the writer). A checkpoint reads the whole drive this way.
+   */
+  snapshot<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** The PostgreSQL schema the tables live in, when not the default one. */
   pgSchema?: string;
 }
@@ -52,11 +58,18 @@ export function openDatabase(options: DbOptions): DbHandle {
       max: 10,
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     // PostgreSQL flushes every commit to its WAL (synchronous_commit on); nothing to add.
     return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db,
       dialect: 'postgres',
       durably: (fn) => fn(),
+      snapshot: (fn) =>
+        db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .setAccessMode('read only')
+          .execute((tx) => fn(tx)),
       ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
     };
   }
@@ -77,9 +90,11 @@ export function openDatabase(options: DbOptions): DbHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   let durableDepth = 0;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db,
     dialect: 'sqlite',
+    snapshot: (fn) => sqliteSnapshot(options.url, db, fn),
     async durably(fn) {
       // Overlapping durable transactions share one switch; NORMAL returns when the last one ends.
       if (durableDepth++ === 0) sqlite.pragma('synchronous = FULL');
@@ -90,4 +105,20 @@ export function openDatabase(options: DbOptions): DbHandle {
       }
     },
   };
+}
+
+/**
+ * A read transaction on a read-only connection of its own, so the drive's one connection goes on
+ * writing meanwhile. An in-memory database (tests) has no second connection: its own is used.
+ */
+async function sqliteSnapshot<T>(url: string, main: Db, fn: (db: Db) => Promise<T>): Promise<T> {
+  if (url === ':memory:') return main.transaction().execute((tx) => fn(tx));
+  const reader = new SqliteDatabase(url, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reader }) });
+  try {
+    return await db.transaction().execute((tx) => fn(tx));
+  } finally {
+    await db.destroy();
+  }
 }

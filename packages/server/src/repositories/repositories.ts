@@ -7,6 +7,7 @@ import { HistoryRepository } from './history.repository.js';
 import { DriveRepository } from './drive.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
+import { JournalRepository } from './journal.repository.js';
 import { LockRepository } from './lock.repository.js';
 import { MediaRepository } from './media.repository.js';
 import { RecentRepository } from './recent.repository.js';
@@ -49,6 +50,7 @@ export class Repositories {
   readonly stars: StarRepository;
   readonly recent: RecentRepository;
   readonly drive: DriveRepository;
+  readonly journal: JournalRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -82,6 +84,7 @@ export class Repositories {
     this.stars = new StarRepository(db);
     this.recent = new RecentRepository(db);
     this.drive = new DriveRepository(db);
+    this.journal = new JournalRepository(db, dialect);
   }
 
   /**
