@@ -32,6 +32,8 @@ import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
 import { DbJobQueue, DEFAULT_JOB_QUEUE_OPTIONS } from './jobs/db-job-queue.js';
 import { JobWorker } from './jobs/job-worker.js';
+import { controlTopic } from './journal/control-channel.js';
+import { JournalWriter } from './journal/journal-writer.js';
 import { chooseLogFormat, logDestination } from './lib/log-output.js';
 import { MemoryLoginThrottle, type LoginThrottle } from './lib/login-throttle.js';
 import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
@@ -114,6 +116,8 @@ export interface AppOverrides {
   cipherThreads?: number;
   /** Start the periodic maintenance job (default true). */
   jobs?: boolean;
+  /** Start writing the metadata journal in the background (default: as `jobs`; tests may flush it by hand). */
+  journal?: boolean;
   logger?: FastifyBaseLogger;
   /** Other bounds on zip planning, so tests can reach them with small folders. */
   zipPlanning?: Partial<ZipPlanningLimits>;
@@ -143,6 +147,8 @@ export interface DriveApp {
   jobQueue: DbJobQueue;
   /** Runs background jobs (started with the app unless `jobs` is false; tests drive it by hand). */
   jobWorker: JobWorker;
+  /** Writes the metadata journal to Discord; null when IDRIVE_JOURNAL is off. */
+  journal: JournalWriter | null;
   repos: Repositories;
   stores: StoreRegistry;
   /** The shared Redis in cluster mode. */
@@ -349,9 +355,16 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.chunkSize,
     log,
     bus,
+    controlTopic(keys.driveId),
     redis,
   );
   if (!overrides.stores) await discord.resume();
+  const journal = config.journal
+    ? new JournalWriter(repos, db, discord, masterKey, keys.driveId, log, {
+        checkpointRecords: config.checkpointRecords,
+        checkpointMs: config.checkpointHours * 3_600_000,
+      })
+    : null;
   const maintenance = new MaintenanceService(
     repos,
     items,
@@ -498,10 +511,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       maintenanceWorker.start();
       jobWorker.start();
     }
+    if (overrides.journal ?? overrides.jobs !== false) journal?.start();
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
     await recent.flush();
+    await journal?.stop();
     discord.close();
     await redisBus?.close();
     await downloadRegistry.close();
@@ -524,6 +539,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     media,
     jobQueue,
     jobWorker,
+    journal,
     repos,
     stores,
     redis,
