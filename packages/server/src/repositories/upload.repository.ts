@@ -18,6 +18,11 @@ export class UploadRepository {
       .executeTakeFirst();
   }
 
+  /** The resumable upload a version is being stored for, if any. */
+  findByVersion(versionId: string): Promise<UploadRow | undefined> {
+    return this.db.selectFrom('uploads').selectAll().where('version_id', '=', versionId).executeTakeFirst();
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createDiscordEmulator, type DiscordEmulator, type SeedResult } from '@idrive/discord-emulator';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { DbDialect } from '../../src/db/database.js';
+import { bearer, startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
+import { adminQuery } from './test-db.js';
+
+/** The master key every drive of these tests is made with, as a user would keep it. */
+export const MASTER_KEY = randomBytes(32).toString('hex');
+
+export interface EmulatedGuild {
+  emulator: DiscordEmulator;
+  base: string;
+  seeded: SeedResult;
+  /** The environment that points a drive at this emulator. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/** A listening emulator with Discord's limits and a guild with one bot, and no channels yet. */
+export async function emulatedGuild(options: { messageContent?: boolean } = {}): Promise<EmulatedGuild> {
+  const emulator = createDiscordEmulator();
+  const base = await emulator.app.listen({ host: '127.0.0.1', port: 0 });
+  const seeded = emulator.control.seed({
+    channels: [],
+    bots: [{ messageContent: options.messageContent ?? false }],
+  });
+  return {
+    emulator,
+    base,
+    seeded,
+    env: { DISCORD_API_BASE: `${base}/api/v10`, DISCORD_CDN_BASE: base, IDRIVE_MASTER_KEY: MASTER_KEY },
+    close: () => emulator.app.close(),
+  };
+}
+
+/** A drive connected to the guild through the admin API, as a person sets one up. */
+export async function startJournaledDrive(
+  guild: EmulatedGuild,
+  options: { dialect?: DbDialect; env?: Record<string, string> } & Pick<TestAppOptions, 'overrides'> = {},
+): Promise<TestApp> {
+  const t = await startTestApp({
+    dialect: options.dialect ?? 'sqlite',
+    env: { ...guild.env, ...options.env },
+    ...(options.overrides ? { overrides: options.overrides } : {}),
+  });
+  const res = await t.drive.app.inject({
+    method: 'POST',
+    url: '/api/v1/admin/storage/discord',
+    headers: bearer(t.adminToken),
+    payload: { botToken: guild.seeded.bots[0]!.token, guildId: guild.seeded.guild.id, channels: 2 },
+  });
+  if (res.statusCode !== 200) throw new Error(`connecting Discord failed: ${res.statusCode} ${res.body}`);
+  return t;
+}
+
+/** Where a restore writes: a new data directory and, on PostgreSQL, a new database. */
+export interface RestoreTarget {
+  dataDir: string;
+  /** postgres:// of the new database, or undefined for SQLite in the data directory. */
+  databaseUrl: string | undefined;
+  config: Config;
+  drop(): Promise<void>;
+}
+
+export async function restoreTarget(guild: EmulatedGuild, dialect: DbDialect): Promise<RestoreTarget> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-restored-'));
+  let databaseUrl: string | undefined;
+  let drop = async (): Promise<void> => undefined;
+  if (dialect === 'postgres') {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    const name = `restore_${randomBytes(6).toString('hex')}`;
+    await adminQuery(url.href, `create database ${name}`);
+    url.pathname = `/${name}`;
+    databaseUrl = url.href;
+    drop = () => adminQuery(process.env.TEST_DATABASE_URL!, `drop database ${name} with (force)`);
+  }
+  const config = loadConfig({
+    ...guild.env,
+    IDRIVE_DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  return { dataDir, databaseUrl, config, drop };
+}
+
+/** The restored drive, started from the restore's data directory and database. */
+export function startRestored(
+  guild: EmulatedGuild,
+  target: RestoreTarget,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  return startTestApp({
+    dataDir: target.dataDir,
+    configDb: true,
+    env: { ...guild.env, ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}), ...env },
+  });
+}
