@@ -22,7 +22,8 @@ export interface DbHandle {
   /**
    * Runs `fn` over one consistent, read-only view of the database that does not hold up writers:
    * PostgreSQL's repeatable read, or on SQLite a read transaction on a connection of its own (WAL
-   * readers never block the writer). A checkpoint reads the whole drive this way.
+   * readers never block the writer). A checkpoint reads the whole drive this way. An in-memory
+   * SQLite database (tests) is read on its one connection as it goes (see sqliteSnapshot).
    */
   snapshot<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** The PostgreSQL schema the tables live in, when not the default one. */
@@ -109,10 +110,13 @@ export function openDatabase(options: DbOptions): DbHandle {
 
 /**
  * A read transaction on a read-only connection of its own, so the drive's one connection goes on
- * writing meanwhile. An in-memory database (tests) has no second connection: its own is used.
+ * writing meanwhile. An in-memory database (tests) has no second connection, and its own cannot hold
+ * a transaction open for the reader (a durable commit changes a pragma on it): it is read as it goes,
+ * which a checkpoint allows for, since it reads the journal's number first and the records after
+ * that number replace whatever rows changed while it read.
  */
 async function sqliteSnapshot<T>(url: string, main: Db, fn: (db: Db) => Promise<T>): Promise<T> {
-  if (url === ':memory:') return main.transaction().execute((tx) => fn(tx));
+  if (url === ':memory:') return fn(main);
   const reader = new SqliteDatabase(url, { readonly: true, fileMustExist: true });
   reader.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reader }) });
