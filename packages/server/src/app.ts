@@ -483,7 +483,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(downloadRoutes(context));
       await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
-      await api.register(adminStorageRoutes(discord));
+      await api.register(adminStorageRoutes(discord, journal));
       await api.register(eventRoutes(eventSockets, socketCaps));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),

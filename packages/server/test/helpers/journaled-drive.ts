@@ -5,6 +5,11 @@ import path from 'node:path';
 import { createDiscordEmulator, type DiscordEmulator, type SeedResult } from '@idrive/discord-emulator';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { DbDialect } from '../../src/db/database.js';
+import { decodeSegment, type JournalRecord } from '../../src/journal/journal-records.js';
+import { openMetadataKey } from '../../src/journal/superblock.js';
+import type { JournalState } from '../../src/repositories/journal.repository.js';
+import { MasterKey } from '../../src/storage/master-key.js';
+import { openBlob } from '../../src/storage/sealed-blob.js';
 import { bearer, startTestApp, type TestApp, type TestAppOptions } from './test-app.js';
 import { adminQuery } from './test-db.js';
 
@@ -109,4 +114,37 @@ export function startRestored(
     configDb: true,
     env: { ...guild.env, ...(target.databaseUrl ? { DATABASE_URL: target.databaseUrl } : {}), ...env },
   });
+}
+
+/** A journal segment as the control channel holds it, opened. */
+export interface PostedSegment {
+  messageId: string;
+  first: number;
+  last: number;
+  records: JournalRecord[];
+}
+
+/**
+ * Every journal segment in a drive's control channel, in the order they were posted, opened with the
+ * master key and the drive's metadata key (as a restore opens them).
+ */
+export function postedSegments(guild: EmulatedGuild, state: JournalState, driveId: string): PostedSegment[] {
+  const channel = guild.emulator.state.channels.get(state.control_channel_id!)!;
+  const master = new MasterKey(Buffer.from(MASTER_KEY, 'hex'));
+  const metadataKey = openMetadataKey(master, driveId, state.metadata_key!);
+  return [...channel.messages.values()]
+    .filter((m) => m.content.startsWith('I Drive journal: '))
+    .map((m) => {
+      const attachments = [...m.attachments].sort((a, b) =>
+        a.filename.localeCompare(b.filename, 'en', { numeric: true }),
+      );
+      const { header, records } = decodeSegment(
+        openBlob(
+          metadataKey,
+          attachments.map((a) => a.data),
+          { driveId },
+        ).plain,
+      );
+      return { messageId: m.id, first: header.first, last: header.last, records };
+    });
 }
