@@ -36,12 +36,19 @@ export function secretFlag(
   return text;
 }
 
-/** Runs a tool's main, turning a bad configuration into exit code 2 and any other failure into 1. */
+/**
+ * Runs a tool's main, turning a bad configuration into exit code 2 and any other failure into 1. The
+ * cipher threads do not keep a process alive (a server's sockets do), so while main runs a timer does:
+ * otherwise the process would end, as if done, while a thread opens a chunk.
+ */
 export function runTool(main: () => Promise<void>): void {
-  main().catch((err: unknown) => {
-    console.error(
-      err instanceof ConfigError ? err.message : `Failed: ${(err as Error).message ?? String(err)}`,
-    );
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  });
+  const alive = setInterval(() => undefined, 60_000);
+  main()
+    .catch((err: unknown) => {
+      console.error(
+        err instanceof ConfigError ? err.message : `Failed: ${(err as Error).message ?? String(err)}`,
+      );
+      process.exitCode = err instanceof ConfigError ? 2 : 1;
+    })
+    .finally(() => clearInterval(alive));
 }

@@ -53,6 +53,17 @@ export async function recoverFiles(
       pass('a chunk of a file deleted since (the journal says so); left for the orphan sweep');
       continue;
     }
+    // A version the records know may have chunks recorded before the journal stopped.
+    for (const c of row ? await repos.versions.chunks(row.id) : []) {
+      if (c.locator === null || found.chunks.has(c.idx)) continue;
+      found.chunks.set(c.idx, {
+        locator: c.locator,
+        plainSize: c.plain_size,
+        sealedSize: c.sealed_size,
+        at: row!.created_at,
+        ...(c.pack_id === null ? {} : { pack: { id: c.pack_id, offset: c.pack_offset!, size: 0 } }),
+      });
+    }
     const missing = missingChunks(found);
     if (missing !== null) {
       notRecovered.push({ what: `version ${found.versionId}`, why: missing });

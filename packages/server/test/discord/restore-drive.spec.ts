@@ -9,11 +9,11 @@ import { driveClient, type DriveClient } from '../helpers/drive-client.js';
 import { snapshotOf, type DriveSnapshot } from '../helpers/drive-snapshot.js';
 import {
   emulatedGuild,
-  restoreTarget,
+  newDriveHome,
   startJournaledDrive,
   startRestored,
   type EmulatedGuild,
-  type RestoreTarget,
+  type DriveHome,
 } from '../helpers/journaled-drive.js';
 import { Pattern } from '../helpers/pattern.js';
 import { bearer, type TestApp } from '../helpers/test-app.js';
@@ -197,7 +197,7 @@ async function snapshots(t: TestApp): Promise<Record<string, DriveSnapshot>> {
 
 describeEachDb('a drive rebuilt from its control channel on Discord', (dialect) => {
   let guild: EmulatedGuild;
-  let target: RestoreTarget;
+  let target: DriveHome;
   let restored: TestApp;
   let made: Made;
   let before: Record<string, DriveSnapshot>;
@@ -221,7 +221,7 @@ describeEachDb('a drive rebuilt from its control channel on Discord', (dialect) 
       // Its data directory and database go with it.
       await original.close();
     }
-    target = await restoreTarget(guild, dialect);
+    target = await newDriveHome(guild, dialect);
     report = await restore({
       config: target.config,
       botToken: guild.seeded.bots[0]!.token,

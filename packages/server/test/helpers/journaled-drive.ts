@@ -73,8 +73,8 @@ export async function startJournaledDrive(
   return t;
 }
 
-/** Where a restore writes: a new data directory and, on PostgreSQL, a new database. */
-export interface RestoreTarget {
+/** Where a drive lives, as on a new machine: a new data directory and, on PostgreSQL, a new database. */
+export interface DriveHome {
   dataDir: string;
   /** postgres:// of the new database, or undefined for SQLite in the data directory. */
   databaseUrl: string | undefined;
@@ -82,13 +82,13 @@ export interface RestoreTarget {
   drop(): Promise<void>;
 }
 
-export async function restoreTarget(guild: EmulatedGuild, dialect: DbDialect): Promise<RestoreTarget> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-restored-'));
+export async function newDriveHome(guild: EmulatedGuild, dialect: DbDialect): Promise<DriveHome> {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'idrive-home-'));
   let databaseUrl: string | undefined;
   let drop = async (): Promise<void> => undefined;
   if (dialect === 'postgres') {
     const url = new URL(process.env.TEST_DATABASE_URL!);
-    const name = `restore_${randomBytes(6).toString('hex')}`;
+    const name = `idrive_home_${randomBytes(6).toString('hex')}`;
     await adminQuery(url.href, `create database ${name}`);
     url.pathname = `/${name}`;
     databaseUrl = url.href;
@@ -103,10 +103,10 @@ export async function restoreTarget(guild: EmulatedGuild, dialect: DbDialect): P
   return { dataDir, databaseUrl, config, drop };
 }
 
-/** The restored drive, started from the restore's data directory and database. */
+/** The drive in a home (a restore wrote it there), started in this process. */
 export function startRestored(
   guild: EmulatedGuild,
-  target: RestoreTarget,
+  target: DriveHome,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
   return startTestApp({
