@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Item, JournalStatus, Listing } from '@idrive/shared';
 import { driveClient, multipart } from '../helpers/drive-client.js';
@@ -14,35 +12,13 @@ import {
   type EmulatedGuild,
 } from '../helpers/journaled-drive.js';
 import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { runToolProcess } from '../helpers/tool-process.js';
 import type { TestApp } from '../helpers/test-app.js';
 import { ADMIN } from '../helpers/test-app.js';
 import { describeEachDb } from '../helpers/test-db.js';
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const MiB = 1024 * 1024;
 const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** `npm run restore` as a person runs it, in a process of its own; its exit code and what it printed. */
-function runRestore(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', 'packages/server/src/restore/restore-main.ts', ...args],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('exit', (code) => resolve({ code, output }));
-  });
-}
 
 /**
  * The server is killed (kill -9) while Discord refuses its journal: the last commits never reach the
@@ -175,7 +151,8 @@ describeEachDb('a restore that scans for files the journal missed', (dialect) =>
     guild.emulator.control.clearFaults();
 
     target = await newDriveHome(guild, dialect);
-    const run = await runRestore(
+    const run = await runToolProcess(
+      'restore',
       [
         '--bot-token',
         guild.seeded.bots[0]!.token,

@@ -53,14 +53,22 @@ export async function emulatedGuild(
   };
 }
 
-/** A drive connected to the guild through the admin API, as a person sets one up. */
+/**
+ * A drive connected to the guild through the admin API, as a person sets one up: in a test database,
+ * or with `home` in that data directory and database (kept when the drive closes).
+ */
 export async function startJournaledDrive(
   guild: EmulatedGuild,
-  options: { dialect?: DbDialect; env?: Record<string, string> } & Pick<TestAppOptions, 'overrides'> = {},
+  options: { dialect?: DbDialect; env?: Record<string, string>; home?: DriveHome } & Pick<
+    TestAppOptions,
+    'overrides'
+  > = {},
 ): Promise<TestApp> {
+  const { home } = options;
   const t = await startTestApp({
     dialect: options.dialect ?? 'sqlite',
-    env: { ...guild.env, ...options.env },
+    env: { ...guild.env, ...(home?.databaseUrl ? { DATABASE_URL: home.databaseUrl } : {}), ...options.env },
+    ...(home ? { dataDir: home.dataDir, configDb: true } : {}),
     ...(options.overrides ? { overrides: options.overrides } : {}),
   });
   const res = await t.drive.app.inject({
