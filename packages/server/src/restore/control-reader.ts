@@ -6,6 +6,9 @@ import type { DiscordMessage } from '../storage/discord/discord-types.js';
 import { decodeSegment, type JournalRecord, type Row } from '../journal/journal-records.js';
 import { openMetadataKey, openSuperblock, type Superblock } from '../journal/superblock.js';
 
+/** What the reader needs of the control channel: its messages newest first, and their attachments. */
+export type ControlSource = Pick<ControlChannel, 'history' | 'read' | 'readAll'>;
+
 /** A checkpoint opened: its header and rows. */
 export interface OpenedCheckpoint {
   header: CheckpointHeader;
@@ -39,7 +42,7 @@ export class ControlReader {
   readonly problems: string[] = [];
 
   constructor(
-    private readonly control: ControlChannel,
+    private readonly control: ControlSource,
     private readonly master: MasterKey,
   ) {
     this.messages = control.history();
@@ -184,14 +187,17 @@ export class ControlReader {
     for (const segment of segments) {
       if (segment.last < next) continue;
       if (segment.first > next) {
-        this.problems.push(
-          `records ${next}-${segment.first - 1} are not in the control channel: the journal is replayed through record ${next - 1}`,
-        );
+        this.problems.push(`records ${next}-${segment.first - 1} are not in the control channel`);
         break;
       }
       records.push(...segment.records.filter((r) => r.seq >= next));
       next = segment.last + 1;
       used++;
+    }
+    if (next - 1 < highestSeen) {
+      this.problems.push(
+        `the journal is replayed through record ${next - 1}; the channel names records up to ${highestSeen}`,
+      );
     }
     return { records, segments: used, highestSeen, problems: this.problems };
   }
