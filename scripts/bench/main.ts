@@ -10,6 +10,7 @@ import { clusterPaceRow } from './discord-cluster.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
 import { gatewayRows } from './gateways.js';
+import { journalRows } from './journal.js';
 import { listingRows } from './listing.js';
 import { rcloneRows } from './rclone.js';
 import { report, rows, FILE_LABEL, FILE_SIZE } from './rows.js';
@@ -58,6 +59,11 @@ const GROUPS: Group[] = [
       await discordRows(ctx);
       await clusterPaceRow(await ctx.bigFile());
     },
+  },
+  {
+    name: 'journal',
+    about: 'emulated Discord: upload with and without the metadata journal; npm run restore of 10,000 files',
+    run: journalRows,
   },
   { name: 'events', about: 'live event latency', run: eventRows },
   {
