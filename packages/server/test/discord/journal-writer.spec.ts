@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import type { JournalStatus } from '@idrive/shared';
+import type { JournalStatus, StorageStatus } from '@idrive/shared';
 import type { OutboxRecord } from '../../src/repositories/journal.repository.js';
 import { driveClient, type DriveClient } from '../helpers/drive-client.js';
 import {
@@ -149,6 +149,49 @@ describeEachDb('the metadata journal before Discord is connected', (dialect) => 
       const { state, head } = await t.drive.journal!.progress();
       expect(state.checkpoint_through).toBe(head);
       expect(postedSegments(guild, state, await t.drive.repos.drive.id())).toEqual([]);
+    } finally {
+      await t.close();
+      await guild.close();
+    }
+  });
+});
+
+describeEachDb('the metadata journal of a bot invited without Send Messages', (dialect) => {
+  it('says why it cannot write, and the drive goes on storing and reading files through the same bot', async () => {
+    const guild = await emulatedGuild({
+      permissions: [
+        'MANAGE_CHANNELS',
+        'MANAGE_WEBHOOKS',
+        'MANAGE_MESSAGES',
+        'VIEW_CHANNEL',
+        'READ_MESSAGE_HISTORY',
+      ],
+    });
+    const t = await startJournaledDrive(guild, { dialect });
+    try {
+      await expect(t.drive.journal!.flush(3_000)).rejects.toThrow(/50013/);
+      const status = (
+        await t.drive.app.inject({
+          method: 'GET',
+          url: '/api/v1/admin/journal',
+          headers: bearer(t.adminToken),
+        })
+      ).json<JournalStatus>();
+      expect(status.checkpointThrough).toBeNull();
+      const admin = driveClient(t, t.adminToken);
+      const data = randomBytes(40_000);
+      const file = await admin.upload(await admin.rootId(), 'still stored.bin', data);
+      // Reading it back refreshes its link through the bot, which must still be in use.
+      guild.emulator.control.advance(25 * 3_600_000);
+      expect((await admin.content(file.id)).equals(data)).toBe(true);
+      const storage = (
+        await t.drive.app.inject({
+          method: 'GET',
+          url: '/api/v1/admin/storage',
+          headers: bearer(t.adminToken),
+        })
+      ).json<StorageStatus>();
+      expect(storage.discord!.credentials.every((c) => c.quarantined === null)).toBe(true);
     } finally {
       await t.close();
       await guild.close();

@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createDiscordEmulator, type DiscordEmulator, type SeedResult } from '@idrive/discord-emulator';
+import {
+  createDiscordEmulator,
+  type DiscordEmulator,
+  type PermissionName,
+  type SeedResult,
+} from '@idrive/discord-emulator';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { DbDialect } from '../../src/db/database.js';
 import { decodeSegment, type JournalRecord } from '../../src/journal/journal-records.js';
@@ -30,14 +35,19 @@ export interface EmulatedGuild {
  * `timeScale`, Discord's clock runs that much faster (the drive is told, and waits that much less).
  */
 export async function emulatedGuild(
-  options: { messageContent?: boolean; timeScale?: number } = {},
+  options: { messageContent?: boolean; timeScale?: number; permissions?: PermissionName[] } = {},
 ): Promise<EmulatedGuild> {
   const timeScale = options.timeScale ?? 1;
   const emulator = createDiscordEmulator({ timeScale });
   const base = await emulator.app.listen({ host: '127.0.0.1', port: 0 });
   const seeded = emulator.control.seed({
     channels: [],
-    bots: [{ messageContent: options.messageContent ?? false }],
+    bots: [
+      {
+        messageContent: options.messageContent ?? false,
+        ...(options.permissions ? { permissions: options.permissions } : {}),
+      },
+    ],
   });
   return {
     emulator,
