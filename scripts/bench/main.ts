@@ -10,6 +10,7 @@ import { clusterPaceRow } from './discord-cluster.js';
 import { discordRows } from './discord.js';
 import { eventRows } from './events.js';
 import { gatewayRows } from './gateways.js';
+import { journalRows } from './journal.js';
 import { listingRows } from './listing.js';
 import { rcloneRows } from './rclone.js';
 import { report, rows, FILE_LABEL, FILE_SIZE } from './rows.js';
@@ -64,6 +65,11 @@ const GROUPS: Group[] = [
     name: 'scrub',
     about: 'emulated Discord with its limits: scrubber chunks/s, by message reads and reading copies back',
     run: scrubRows,
+  },
+  {
+    name: 'journal',
+    about: 'emulated Discord: upload with and without the metadata journal; npm run restore of 10,000 files',
+    run: journalRows,
   },
   { name: 'events', about: 'live event latency', run: eventRows },
   {

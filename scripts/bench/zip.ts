@@ -12,13 +12,18 @@ const SMALL_FILE_BYTES = 10_000;
 const BATCH = 1000;
 const ENTRIES_PER_S = 5_000;
 
-/** Stores SMALL_FILES files of SMALL_FILE_BYTES in `folderId`, in batches; returns their ids. */
-async function fillSmall(drive: Drive, folderId: string): Promise<string[]> {
+/** Stores `count` files of `bytes` in `folderId`, a folder per batch of 1,000; returns their ids. */
+export async function fillSmall(
+  drive: Drive,
+  folderId: string,
+  count = SMALL_FILES,
+  bytes = SMALL_FILE_BYTES,
+): Promise<string[]> {
   const ids: string[] = [];
-  for (let first = 0; first < SMALL_FILES; first += BATCH) {
+  for (let first = 0; first < count; first += BATCH) {
     const form = new FormData();
-    for (let i = first; i < first + BATCH; i++) {
-      form.append('file', new Blob([randomBytes(SMALL_FILE_BYTES)]), `d${Math.floor(i / BATCH)}/f${i}.bin`);
+    for (let i = first; i < Math.min(count, first + BATCH); i++) {
+      form.append('file', new Blob([randomBytes(bytes)]), `d${Math.floor(i / BATCH)}/f${i}.bin`);
     }
     const encoded = new Request('http://localhost/', { method: 'POST', body: form });
     const res = await fetch(`${drive.server.baseUrl}/api/v1/folders/${folderId}/batch`, {
@@ -29,7 +34,7 @@ async function fillSmall(drive: Drive, folderId: string): Promise<string[]> {
     const { results } = (await res.json()) as { results: { item?: { id: string } }[] };
     for (const r of results) if (r.item) ids.push(r.item.id);
   }
-  if (ids.length !== SMALL_FILES) throw new Error(`batch upload stored ${ids.length} files`);
+  if (ids.length !== count) throw new Error(`batch upload stored ${ids.length} files`);
   return ids;
 }
 

@@ -12,6 +12,7 @@ import { RedisLock } from './cluster/redis-lock.js';
 import { RedisLoginThrottle } from './cluster/redis-login-throttle.js';
 import type { Config } from './config.js';
 import { openDatabase, type DbHandle } from './db/database.js';
+import { syncJournalCapture } from './db/journal-capture.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventSockets } from './events/event-sockets.js';
 import { ItemEvents } from './events/item-events.js';
@@ -31,6 +32,8 @@ import { registerSerialization } from './http/serialization.js';
 import { registerTrustedHosts } from './http/trusted-hosts.js';
 import { DbJobQueue, DEFAULT_JOB_QUEUE_OPTIONS } from './jobs/db-job-queue.js';
 import { JobWorker } from './jobs/job-worker.js';
+import { controlTopic } from './journal/control-channel.js';
+import { JournalWriter } from './journal/journal-writer.js';
 import { chooseLogFormat, logDestination } from './lib/log-output.js';
 import { MemoryLoginThrottle, type LoginThrottle } from './lib/login-throttle.js';
 import { Argon2PasswordHasher, type PasswordHasher } from './lib/password-hasher.js';
@@ -119,6 +122,8 @@ export interface AppOverrides {
   cipherThreads?: number;
   /** Start the periodic maintenance job (default true). */
   jobs?: boolean;
+  /** Start writing the metadata journal in the background (default: as `jobs`; tests may flush it by hand). */
+  journal?: boolean;
   logger?: FastifyBaseLogger;
   /** Other bounds on zip planning, so tests can reach them with small folders. */
   zipPlanning?: Partial<ZipPlanningLimits>;
@@ -150,6 +155,8 @@ export interface DriveApp {
   jobQueue: DbJobQueue;
   /** Runs background jobs (started with the app unless `jobs` is false; tests drive it by hand). */
   jobWorker: JobWorker;
+  /** Writes the metadata journal to Discord; null when IDRIVE_JOURNAL is off. */
+  journal: JournalWriter | null;
   repos: Repositories;
   stores: StoreRegistry;
   /** The shared Redis in cluster mode. */
@@ -221,6 +228,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     overrides.db ?? openDatabase({ url: config.databaseUrl ?? path.join(config.dataDir, 'idrive.sqlite') });
   const shareTokens = new SecretBox(masterKey.deriveKey('idrive/share-tokens/v1'));
   await migrateToLatest(db, { shareTokens });
+  await syncJournalCapture(db, config.journal);
   const repos = new Repositories(db);
   const keys = new DriveKeys(masterKey, await repos.drive.id());
   // Cluster mode: what instances must agree on goes through this Redis.
@@ -360,6 +368,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     log,
     bus,
     copies,
+    controlTopic(keys.driveId),
     redis,
   );
   if (!overrides.stores) await discord.resume();
@@ -375,6 +384,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     log,
     () => discord.announceHealth(),
   );
+  const journal = config.journal
+    ? new JournalWriter(repos, db, discord, masterKey, keys.driveId, log, {
+        checkpointRecords: config.checkpointRecords,
+        checkpointMs: config.checkpointHours * 3_600_000,
+      })
+    : null;
   const maintenance = new MaintenanceService(
     repos,
     items,
@@ -495,7 +510,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(downloadRoutes(context));
       await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
-      await api.register(adminStorageRoutes(discord, copies));
+      await api.register(adminStorageRoutes(discord, copies, journal));
       await api.register(quotaRoutes(context));
       await api.register(eventRoutes(eventSockets, socketCaps));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
@@ -524,10 +539,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       scrubWorker.start();
       jobWorker.start();
     }
+    if (overrides.journal ?? overrides.jobs !== false) journal?.start();
   });
   app.addHook('onClose', async () => {
     eventSockets.close();
     await recent.flush();
+    await journal?.stop();
     discord.close();
     await redisBus?.close();
     await downloadRegistry.close();
@@ -553,6 +570,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     media,
     jobQueue,
     jobWorker,
+    journal,
     repos,
     stores,
     redis,

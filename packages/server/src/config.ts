@@ -74,6 +74,9 @@ const envSchema = z.object({
   IDRIVE_RAW_HEIC_MAX_MB: positiveInt.max(64 * 1024).default(200),
   IDRIVE_RAW_HEIC_MEMORY_MB: positiveInt.default(1024),
   IDRIVE_RAW_HEIC_TIMEOUT_SECONDS: positiveInt.max(3600).default(60),
+  IDRIVE_JOURNAL: bool.default(true),
+  IDRIVE_CHECKPOINT_RECORDS: positiveInt.default(20_000),
+  IDRIVE_CHECKPOINT_HOURS: z.coerce.number().positive().default(24),
   DISCORD_API_BASE: z.url().default('https://discord.com/api/v10'),
   DISCORD_CDN_BASE: z.url().default('https://cdn.discordapp.com'),
   DISCORD_TIME_SCALE: z.coerce.number().positive().default(1),
@@ -170,6 +173,15 @@ export interface Config {
   /** The address space one exiftool or heif-convert run may use, and how long it may take. */
   rawHeicMemoryBytes: number;
   rawHeicTimeoutSeconds: number;
+  /**
+   * The metadata journal: every change to users, folders, files and the rest goes to the drive's
+   * control channel on Discord, so the drive can be rebuilt from there (`npm run restore`). Off
+   * only for measuring what it costs: every instance must agree.
+   */
+  journal: boolean;
+  /** A checkpoint of the whole drive follows this many journal records, or this many hours with changes. */
+  checkpointRecords: number;
+  checkpointHours: number;
   /** Discord's API and CDN; the emulator's in tests and the demo. */
   discordApiBase: string;
   discordCdnBase: string;
@@ -262,6 +274,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rawHeicMaxBytes: e.IDRIVE_RAW_HEIC_MAX_MB * 1024 * 1024,
     rawHeicMemoryBytes: e.IDRIVE_RAW_HEIC_MEMORY_MB * 1024 * 1024,
     rawHeicTimeoutSeconds: e.IDRIVE_RAW_HEIC_TIMEOUT_SECONDS,
+    journal: e.IDRIVE_JOURNAL,
+    checkpointRecords: e.IDRIVE_CHECKPOINT_RECORDS,
+    checkpointHours: e.IDRIVE_CHECKPOINT_HOURS,
     discordApiBase: e.DISCORD_API_BASE.replace(/\/$/, ''),
     discordCdnBase: e.DISCORD_CDN_BASE.replace(/\/$/, ''),
     discordTimeScale: e.DISCORD_TIME_SCALE,

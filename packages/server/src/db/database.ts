@@ -19,6 +19,13 @@ export interface DbHandle {
    * See openDatabase for why SQLite needs this.
    */
   durably<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` over one consistent, read-only view of the database that does not hold up writers:
+   * PostgreSQL's repeatable read, or on SQLite a read transaction on a connection of its own (WAL
+   * readers never block the writer). A checkpoint reads the whole drive this way. An in-memory
+   * SQLite database (tests) is read on its one connection as it goes (see sqliteSnapshot).
+   */
+  snapshot<T>(fn: (db: Db) => Promise<T>): Promise<T>;
   /** The PostgreSQL schema the tables live in, when not the default one. */
   pgSchema?: string;
 }
@@ -52,11 +59,18 @@ export function openDatabase(options: DbOptions): DbHandle {
       max: 10,
       ...(options.pgSchema ? { options: `-c search_path=${options.pgSchema}` } : {}),
     });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     // PostgreSQL flushes every commit to its WAL (synchronous_commit on); nothing to add.
     return {
-      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      db,
       dialect: 'postgres',
       durably: (fn) => fn(),
+      snapshot: (fn) =>
+        db
+          .transaction()
+          .setIsolationLevel('repeatable read')
+          .setAccessMode('read only')
+          .execute((tx) => fn(tx)),
       ...(options.pgSchema ? { pgSchema: options.pgSchema } : {}),
     };
   }
@@ -77,9 +91,11 @@ export function openDatabase(options: DbOptions): DbHandle {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   let durableDepth = 0;
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+    db,
     dialect: 'sqlite',
+    snapshot: (fn) => sqliteSnapshot(options.url, db, fn),
     async durably(fn) {
       // Overlapping durable transactions share one switch; NORMAL returns when the last one ends.
       if (durableDepth++ === 0) sqlite.pragma('synchronous = FULL');
@@ -90,4 +106,23 @@ export function openDatabase(options: DbOptions): DbHandle {
       }
     },
   };
+}
+
+/**
+ * A read transaction on a read-only connection of its own, so the drive's one connection goes on
+ * writing meanwhile. An in-memory database (tests) has no second connection, and its own cannot hold
+ * a transaction open for the reader (a durable commit changes a pragma on it): it is read as it goes,
+ * which a checkpoint allows for, since it reads the journal's number first and the records after
+ * that number replace whatever rows changed while it read.
+ */
+async function sqliteSnapshot<T>(url: string, main: Db, fn: (db: Db) => Promise<T>): Promise<T> {
+  if (url === ':memory:') return fn(main);
+  const reader = new SqliteDatabase(url, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reader }) });
+  try {
+    return await db.transaction().execute((tx) => fn(tx));
+  } finally {
+    await db.destroy();
+  }
 }

@@ -19,6 +19,7 @@ import { deviceSignIn } from './migrations/0018-device-sign-in.js';
 import { starsRecent } from './migrations/0019-stars-recent.js';
 import { driveIdentity } from './migrations/0020-drive-identity.js';
 import { quotas } from './migrations/0022-quotas.js';
+import { metadataJournal } from './migrations/0023-metadata-journal.js';
 import { replicas } from './migrations/0024-replicas.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
@@ -49,6 +50,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0019-stars-recent': starsRecent,
     '0020-drive-identity': driveIdentity,
     '0022-quotas': quotas,
+    '0023-metadata-journal': metadataJournal(handle.dialect),
     '0024-replicas': replicas,
   };
 }

@@ -413,8 +413,56 @@ export interface SettingsTable {
   default_quota_bytes: number | null;
 }
 
+/**
+ * A change to a journaled table, written by a trigger in the change's own transaction
+ * (db/journal-capture.ts) and kept until the journal on Discord holds it.
+ */
+export interface JournalOutboxTable {
+  /** PostgreSQL only: the row's order within its transaction, before `seq` is given at commit. */
+  id: Generated<number>;
+  /** The journal's sequence number, in commit order without gaps (on PostgreSQL null until the commit). */
+  seq: Generated<number>;
+  tbl: string;
+  op: 'upsert' | 'delete';
+  /** JSON: the key columns of the row. */
+  pk: string;
+  /** JSON: the whole row after the change; null for a delete. */
+  row: string | null;
+  at: number;
+}
+
+/** PostgreSQL only: the last sequence number given, whose row lock orders commits (migration 0023). */
+export interface JournalHeadTable {
+  id: number;
+  last_seq: number;
+}
+
+/** How far the journal and checkpoints on Discord have got: one row. */
+export interface JournalStateTable {
+  id: number;
+  control_channel_id: string | null;
+  /** The drive's metadata key, sealed under a key derived from the master key. */
+  metadata_key: string | null;
+  /** The last sequence number posted to Discord. */
+  written_through: number;
+  /** The sequence number the latest checkpoint is of, when it was made, and its superblock. */
+  checkpoint_through: number | null;
+  checkpoint_at: number | null;
+  superblock_message_id: string | null;
+  /** 1: the next thing to do is a checkpoint (after a restore, or changes that were not journaled). */
+  checkpoint_due: number;
+  /** The instance writing the journal, and until when its lease holds. */
+  writer_token: string | null;
+  writer_until: number;
+  last_error: string | null;
+  last_error_at: number | null;
+}
+
 export interface Database {
   drive: DriveTable;
+  journal_outbox: JournalOutboxTable;
+  journal_head: JournalHeadTable;
+  journal_state: JournalStateTable;
   users: UsersTable;
   sessions: SessionsTable;
   app_passwords: AppPasswordsTable;

@@ -27,6 +27,18 @@ export class MediaRepository {
       .execute();
   }
 
+  /** Versions whose media job has not run, with the type of a file holding each (a restore queues them again). */
+  async pendingWithType(): Promise<{ versionId: string; mimeType: string | null }[]> {
+    const rows = await this.db
+      .selectFrom('media')
+      .innerJoin('items', 'items.version_id', 'media.version_id')
+      .select(['media.version_id', (eb) => eb.fn.max('items.mime_type').as('mime_type')])
+      .where('media.status', '=', 'pending')
+      .groupBy('media.version_id')
+      .execute();
+    return rows.map((r) => ({ versionId: r.version_id, mimeType: r.mime_type }));
+  }
+
   find(versionId: string): Promise<MediaRow | undefined> {
     return this.db.selectFrom('media').selectAll().where('version_id', '=', versionId).executeTakeFirst();
   }

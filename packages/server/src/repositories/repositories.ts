@@ -8,6 +8,7 @@ import { HistoryRepository } from './history.repository.js';
 import { DriveRepository } from './drive.repository.js';
 import { ItemRepository } from './item.repository.js';
 import { JobRepository } from './job.repository.js';
+import { JournalRepository } from './journal.repository.js';
 import { LockRepository } from './lock.repository.js';
 import { MediaRepository } from './media.repository.js';
 import { QuotaRepository } from './quota.repository.js';
@@ -55,6 +56,7 @@ export class Repositories {
   readonly drive: DriveRepository;
   readonly quotas: QuotaRepository;
   readonly settings: SettingsRepository;
+  readonly journal: JournalRepository;
 
   readonly dialect: DbHandle['dialect'];
   /** What waits for this transaction to commit (see afterCommit). */
@@ -91,6 +93,7 @@ export class Repositories {
     this.drive = new DriveRepository(db);
     this.quotas = new QuotaRepository(db);
     this.settings = new SettingsRepository(db);
+    this.journal = new JournalRepository(db, dialect);
   }
 
   /**

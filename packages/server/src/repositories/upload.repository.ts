@@ -23,6 +23,11 @@ export class UploadRepository {
     await this.db.updateTable('uploads').set({ size, length_deferred: 0 }).where('id', '=', id).execute();
   }
 
+  /** The resumable upload a version is being stored for, if any. */
+  findByVersion(versionId: string): Promise<UploadRow | undefined> {
+    return this.db.selectFrom('uploads').selectAll().where('version_id', '=', versionId).executeTakeFirst();
+  }
+
   async delete(id: string): Promise<void> {
     await this.db.deleteFrom('uploads').where('id', '=', id).execute();
   }

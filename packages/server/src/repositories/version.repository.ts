@@ -270,6 +270,28 @@ export class VersionRepository {
     return times.length === 0 ? null : Math.min(...times);
   }
 
+  /** Every locator of a store that a chunk record or a queued deletion names (a restore's scan passes over them). */
+  async namedLocators(store: string): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('chunks')
+      .select('locator')
+      .where('store', '=', store)
+      .where('locator', 'is not', null)
+      .union(this.db.selectFrom('garbage_chunks').select('locator').where('store', '=', store))
+      .execute();
+    return rows.flatMap((r) => (r.locator === null ? [] : [r.locator]));
+  }
+
+  /** Puts a version's chunk records in place of those it had (a restore's scan found where they are). */
+  async replaceChunks(versionId: string, rows: NewChunkRow[]): Promise<void> {
+    await this.db.deleteFrom('chunks').where('version_id', '=', versionId).execute();
+    await this.insertChunks(rows);
+  }
+
+  async findPack(id: string): Promise<PackRow | undefined> {
+    return this.db.selectFrom('packs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
   /** Of these containers of a store, those that some chunk, or some copy of a chunk's object, is in. */
   async containersInUse(store: string, containers: string[]): Promise<Set<string>> {
     const used = new Set<string>();

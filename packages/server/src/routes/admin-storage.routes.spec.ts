@@ -126,7 +126,16 @@ describe('connecting Discord', { timeout: 60_000 }, () => {
     expect(status.discord?.credentials.filter((c) => c.kind === 'webhook')).toHaveLength(4);
     expect(status.discord?.credentials.filter((c) => c.kind === 'bot')).toHaveLength(1);
     expect(res.body).not.toContain(seed.bots[0]!.token);
-    expect(emulator.state.channels.size).toBe(2);
+    // The storage channels, and the control channel the metadata journal goes to, which names the drive.
+    const channels = [...emulator.state.channels.values()];
+    expect(channels.map((c) => c.name).sort()).toEqual([
+      'idrive-control',
+      'idrive-storage-1',
+      'idrive-storage-2',
+    ]);
+    expect(channels.find((c) => c.name === 'idrive-control')!.topic).toContain(
+      `idrive-drive=${status.driveId}`,
+    );
 
     const rows = await t.drive.repos.discordCredentials.list();
     expect(rows).toHaveLength(5);

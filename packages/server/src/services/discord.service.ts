@@ -14,6 +14,7 @@ import {
 } from '../storage/discord/create-discord-store.js';
 import { DiscordRequestError, DiscordUnavailableError } from '../storage/discord/discord-http.js';
 import type { DiscordScheduler } from '../storage/discord/discord-scheduler.js';
+import type { DiscordChunkStore } from '../storage/discord/discord.store.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
 import type { StorageCopiesService } from './storage-copies.service.js';
 
@@ -25,6 +26,18 @@ interface Created {
   token?: string;
 }
 
+/** What other parts (the metadata journal) talk to Discord through, once it is connected. */
+export interface DiscordLink {
+  scheduler: DiscordScheduler;
+  store: DiscordChunkStore;
+  guildId: string;
+  /** The channels chunks are stored in. */
+  dataChannels: string[];
+}
+
+/** The control channel's name; its topic (given by the journal) names the drive. */
+const CONTROL_CHANNEL = 'idrive-control';
+
 /**
  * Connecting Discord: checks a bot token and a guild, creates the storage channels and their
  * webhooks, keeps the tokens sealed in the database, and from then on sends new chunks to Discord
@@ -33,7 +46,8 @@ interface Created {
  * Discord's limits through Redis and read each other's quarantines from the database.
  */
 export class DiscordService {
-  private parts: (DiscordStoreParts & { guildId: string; channels: number }) | null = null;
+  private parts: (DiscordStoreParts & { guildId: string; channels: number; dataChannels: string[] }) | null =
+    null;
   private syncTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -47,6 +61,8 @@ export class DiscordService {
     private readonly log: FastifyBaseLogger,
     private readonly events: EventBus,
     private readonly copies: StorageCopiesService,
+    /** The control channel's topic, which names the drive (journal/control-channel.ts). */
+    private readonly controlTopic: string,
     private readonly redis?: RedisLink,
   ) {}
 
@@ -99,7 +115,16 @@ export class DiscordService {
         rows.push(this.row(webhook.id, 'webhook', body.guildId, channel.id, webhook.token, now));
       }
     }
-    await this.repos.transaction((r) => r.discordCredentials.insertMany(rows));
+    // Beside the storage channels: the journal and checkpoints that let the drive be rebuilt.
+    const control = await call('creating the control channel', 'POST', `/guilds/${body.guildId}/channels`, {
+      name: CONTROL_CHANNEL,
+      type: 0,
+      topic: this.controlTopic,
+    });
+    await this.repos.transaction(async (r) => {
+      await r.discordCredentials.insertMany(rows);
+      await r.journal.reset({ control_channel_id: control.id });
+    });
     await this.activate(rows);
     this.announceHealth();
     this.log.info(
@@ -107,6 +132,30 @@ export class DiscordService {
       'Discord connected; new uploads go there',
     );
     return this.status();
+  }
+
+  /** The connected Discord, or null while chunks go to local disk. */
+  link(): DiscordLink | null {
+    if (!this.parts) return null;
+    const { scheduler, store, guildId } = this.parts;
+    return { scheduler, store, guildId, dataChannels: this.parts.dataChannels };
+  }
+
+  /** Creates the control channel of a drive connected before there was one; returns its id. */
+  async createControlChannel(): Promise<string> {
+    if (!this.parts) throw new Error('Discord is not connected');
+    const { guildId, scheduler } = this.parts;
+    const res = await scheduler.bot(
+      'creating the control channel',
+      `setup:/guilds/${guildId}/channels`,
+      (bot) => ({
+        method: 'POST',
+        path: `/guilds/${guildId}/channels`,
+        authorization: `Bot ${bot.token}`,
+        body: () => ({ name: CONTROL_CHANNEL, type: 0, topic: this.controlTopic }),
+      }),
+    );
+    return (res.json as Created).id;
   }
 
   async status(): Promise<StorageStatus> {
@@ -181,11 +230,8 @@ export class DiscordService {
       redis: this.redis,
     });
     await parts.scheduler.syncQuarantines(async () => quarantines(rows));
-    this.parts = {
-      ...parts,
-      guildId: rows[0]!.guild_id,
-      channels: new Set(webhooks.map((w) => w.channelId)).size,
-    };
+    const dataChannels = [...new Set(webhooks.map((w) => w.channelId))];
+    this.parts = { ...parts, guildId: rows[0]!.guild_id, channels: dataChannels.length, dataChannels };
     this.stores.writeToStore(parts.store);
     if (this.redis) {
       this.syncTimer = setInterval(() => {

@@ -103,6 +103,8 @@ export async function loadOrCreateMasterKey(opts: {
   envValue?: string;
   keyFile: string;
   log: (msg: string) => void;
+  /** False for tools that must open what exists (a restore): no key is then an error, never a new key. */
+  create?: boolean;
 }): Promise<LoadedMasterKey> {
   const { keyFile, log } = opts;
   const envValue = opts.envValue?.trim();
@@ -120,6 +122,11 @@ export async function loadOrCreateMasterKey(opts: {
 
   const existing = await readKeyFile(keyFile, log);
   if (existing) return { key: existing, created: false, source: 'file' };
+  if (opts.create === false) {
+    throw new Error(
+      `No master key: set IDRIVE_MASTER_KEY (or IDRIVE_MASTER_KEY_FILE), or put the drive's key file at ${keyFile}`,
+    );
+  }
 
   const raw = randomBytes(KEY_SIZE);
   await ensureDir(path.dirname(keyFile));

@@ -100,3 +100,23 @@ export const storageStatus = z.object({
   copies: storageCopies,
 });
 export type StorageStatus = z.infer<typeof storageStatus>;
+
+/**
+ * How far the metadata journal has got (GET /admin/journal): every change is numbered when it
+ * commits, and the drive can be rebuilt from Discord up to the last change the journal holds.
+ */
+export const journalStatus = z.object({
+  /** Off only when IDRIVE_JOURNAL=false. */
+  enabled: z.boolean(),
+  /** The Discord channel that holds the journal, checkpoints and superblocks; null until Discord is connected. */
+  controlChannelId: z.string().nullable(),
+  /** The last change committed, and the last one the journal on Discord holds. */
+  committedThrough: z.number().int(),
+  writtenThrough: z.number().int(),
+  /** The latest checkpoint of the whole drive: the change it is of, and when it was made. */
+  checkpointThrough: z.number().int().nullable(),
+  checkpointAt: z.iso.datetime().nullable(),
+  /** Why writing last failed, while it keeps failing (the writer retries on its own). */
+  lastError: z.object({ message: z.string(), at: z.iso.datetime() }).nullable(),
+});
+export type JournalStatus = z.infer<typeof journalStatus>;

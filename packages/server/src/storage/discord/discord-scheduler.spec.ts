@@ -159,6 +159,29 @@ describe.each(rateLimitStates())('DiscordScheduler ($name limits)', (kind) => {
     expect(scheduler.healthReport().find((h) => h.id === '101')!.quarantined).toBeNull();
   });
 
+  it('fails a request the bot lacks a permission for, counted as invalid, without taking the bot out of use', async () => {
+    const { scheduler, state, now } = await setup((req) =>
+      req.method === 'POST' ? response(403, { message: 'Missing Permissions', code: 50013 }) : ok(),
+    );
+    const post = () =>
+      scheduler.bot('posting', 'create-message:channel:1', (bot) => ({
+        method: 'POST',
+        path: '/channels/1/messages',
+        authorization: `Bot ${bot.token}`,
+      }));
+    const err = await post().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DiscordRequestError);
+    expect((err as DiscordRequestError).body?.code).toBe(50013);
+    expect(await state.invalidCount(now())).toBe(1);
+    expect(scheduler.healthReport().find((h) => h.id === '900')!.quarantined).toBeNull();
+    const read = await scheduler.bot('reading', 'messages:channel:1', (bot) => ({
+      method: 'GET',
+      path: '/channels/1/messages/1',
+      authorization: `Bot ${bot.token}`,
+    }));
+    expect(read.status).toBe(200);
+  });
+
   it('retries 5xx answers and dropped connections with back-off, then gives up', async () => {
     const flaky = await setup((_req, n) =>
       n === 1 ? response(502) : n === 2 ? new Error('socket hang up') : ok(),

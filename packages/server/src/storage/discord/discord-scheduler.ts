@@ -67,6 +67,9 @@ const UPLOAD = {
   routeKey: (c: Credential) => `route:webhook:${c.cred.id}`,
 } satisfies Omit<Job, 'request'>;
 
+/** Discord's JSON code for "Missing Permissions". */
+const MISSING_PERMISSIONS = 50013;
+
 const sleepReal = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -266,6 +269,12 @@ export class DiscordScheduler {
       if (res.status === 429) {
         await this.rateLimited(res, body, c, job);
         continue;
+      }
+      if (res.status === 403 && body?.code === MISSING_PERMISSIONS) {
+        // The credential works; it lacks a permission for this one route (a bot invited before the
+        // journal needed Send Messages). Taking the bot out of use would stop every read and delete.
+        await this.options.state.recordInvalid(this.now());
+        throw new DiscordRequestError(res.status, body, job.what);
       }
       if (res.status === 401 || res.status === 403 || (res.status === 404 && body?.code === 10015)) {
         if (res.status !== 404) await this.options.state.recordInvalid(this.now());

@@ -9,6 +9,9 @@ export interface DiscordAttachment {
 export interface DiscordMessage {
   id: string;
   channel_id: string;
+  /** Blank, like the attachments, for a bot without the Message Content intent (unless it sent it). */
+  content?: string;
+  author?: { id: string };
   /** Blank for a bot without the Message Content intent, unless the bot sent the message. */
   attachments: DiscordAttachment[];
   /** Set on messages a webhook posted (all of ours); visible without the intent. */
@@ -21,6 +24,14 @@ export interface DiscordErrorBody {
   code?: number;
   retry_after?: number;
   global?: boolean;
+}
+
+/** A channel of a guild, as listing them gives it. */
+export interface DiscordChannel {
+  id: string;
+  name?: string;
+  topic?: string | null;
+  type?: number;
 }
 
 /** A webhook we upload through, and the channel its messages land in. */
@@ -70,4 +81,12 @@ export function parseLocator(locator: string): DiscordChunkRef {
   }
   const [channelId, messageId, attachmentId, filename] = parts as [string, string, string, string];
   return { channelId, messageId, attachmentId, filename };
+}
+
+/** Discord's epoch (2015-01-01), from which snowflakes count milliseconds. */
+const DISCORD_EPOCH = 1_420_070_400_000n;
+
+/** When Discord made a message (or any object), from its id. */
+export function snowflakeTime(id: string): number {
+  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
 }

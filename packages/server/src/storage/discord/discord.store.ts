@@ -9,6 +9,7 @@ import {
   formatLocator,
   isLocator,
   parseLocator,
+  snowflakeTime,
   type DiscordMessage,
 } from './discord-types.js';
 import type { SignedUrlCache } from './signed-url-cache.js';
@@ -16,13 +17,6 @@ import type { SignedUrlCache } from './signed-url-cache.js';
 /** Discord's JSON code for "Unknown Message". */
 const UNKNOWN_MESSAGE = 10008;
 const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3_600_000;
-/** Discord's epoch (2015-01-01), from which snowflakes count milliseconds. */
-const DISCORD_EPOCH = 1_420_070_400_000n;
-
-/** When a message was created, from its id. */
-function snowflakeTime(id: string): number {
-  return Number((BigInt(id) >> 22n) + DISCORD_EPOCH);
-}
 const CDN_ATTEMPTS = 3;
 
 export interface DiscordStoreOptions {
