@@ -155,6 +155,7 @@ export class JournalWriter {
     if (!link) {
       // No Discord yet: nothing to write to. The first checkpoint after connecting covers it all.
       const head = await this.repos.journal.head();
+      if ((await this.repos.journal.state()).written_through >= head) return false;
       await this.repos.transaction(async (r) => {
         if (await r.journal.update(this.token, { written_through: head })) await r.journal.pruneThrough(head);
       });

@@ -1,4 +1,4 @@
-import type { ConnectDiscordBody, StorageReplicasBody, StorageStatus } from '@idrive/shared';
+import type { ConnectDiscordBody, JournalStatus, StorageReplicasBody, StorageStatus } from '@idrive/shared';
 import { http } from './http';
 
 export function getStorageStatus(): Promise<StorageStatus> {
@@ -13,4 +13,9 @@ export function connectDiscord(body: ConnectDiscordBody): Promise<StorageStatus>
 /** How many copies of every chunk the drive keeps (1–3); the scrubber adds or removes copies. */
 export function setReplicas(body: StorageReplicasBody): Promise<StorageStatus> {
   return http.put<StorageStatus>('/admin/storage/replicas', body);
+}
+
+/** How far the metadata journal on Discord has got. */
+export function getJournalStatus(): Promise<JournalStatus> {
+  return http.get<JournalStatus>('/admin/journal');
 }

@@ -33,7 +33,7 @@ describe('the Storage page in Chromium', { timeout: 120_000 }, () => {
     await emulator?.app.close();
   });
 
-  it('refuses a wrong token with a message, then connects and lists the credentials', async () => {
+  it('refuses a wrong token with a message, then connects, lists the credentials and shows the journal caught up', async () => {
     const page = await browser.newPage();
     await page.goto(server.baseUrl);
     await page.getByLabel('Username').fill('admin');
@@ -58,6 +58,21 @@ describe('the Storage page in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByText('New uploads go to:').textContent()).toContain('Discord');
     expect(await page.getByRole('cell', { name: 'Webhook' }).count()).toBe(2);
     expect(await page.content()).not.toContain(seed.bots[0]!.token);
+
+    // The metadata journal reaches the new control channel on its own; Refresh shows it caught up.
+    const journal = page.getByRole('region', { name: 'Metadata journal' });
+    await journal.waitFor();
+    await expect
+      .poll(
+        async () => {
+          await journal.getByRole('button', { name: 'Refresh' }).click();
+          return journal.getByRole('status').textContent();
+        },
+        { timeout: 30_000, interval: 500 },
+      )
+      .toMatch(/^Every change is on Discord \(through change \d+\)\.$/);
+    expect(await journal.getByText(/^Latest checkpoint: change \d+, /).count()).toBe(1);
+    expect(await journal.getByText(/^Control channel \d+$/).count()).toBe(1);
     await page.close();
   });
 });
