@@ -66,7 +66,10 @@ describe('copies on the Storage page in Chromium', { timeout: 180_000 }, () => {
     expect(await figure(page, 'Files with a single good copy')).toBe(0);
     expect(await page.getByText('No file is at risk.').isVisible()).toBe(true);
 
-    const [message] = [...emulator.state.messages.values()];
+    // The file's first copy, not the metadata journal's messages in the control channel.
+    const message = [...emulator.state.messages.values()].find(
+      (m) => emulator.state.channels.get(m.channelId)?.name !== 'idrive-control',
+    );
     emulator.control.purgeChannel(message!.channelId);
     await expect.poll(() => figure(page, 'Copies repaired'), { timeout: 30_000 }).toBe(1);
     expect(await figure(page, 'Files with no good copy')).toBe(0);
