@@ -20,7 +20,7 @@ import { IntegrityError } from '../storage/errors.js';
 import { PACK_RUN_BYTES, readPackedFiles } from '../storage/packed-reader.js';
 import type { SegmentCipher } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
-import { newItemRow, type ItemService } from './item.service.js';
+import { lockTreesOf, newItemRow, type ItemService } from './item.service.js';
 
 /** Where an upload lands and what happens when the name is taken. */
 export interface UploadTarget {
@@ -101,11 +101,14 @@ export class FileService {
     }
   }
 
-  /** Refuses an upload early (before any byte is read) when it could not be committed. */
+  /**
+   * Refuses an upload early (before any byte is read) when it could not be committed; answers the
+   * folder it goes into, whose owner the file will be.
+   */
   async checkTarget(
     user: UserRow,
     target: Pick<UploadTarget, 'parentId' | 'name' | 'conflict'>,
-  ): Promise<void> {
+  ): Promise<ItemRow> {
     const parent = await this.items.liveFolder(user, target.parentId);
     const existing = await this.repos.items.findLiveChild(parent.id, nameKey(target.name));
     if (
@@ -114,20 +117,28 @@ export class FileService {
     ) {
       throw nameConflict(target.name);
     }
+    return parent;
   }
 
-  /** A new version in the 'uploading' state, with its own random data key wrapped by the master key. */
+  /**
+   * A new version in the 'uploading' state, with its own random data key wrapped by the master key:
+   * `ownerId`'s, stored by `createdBy` (the owner, or an editor of a folder shared with them).
+   */
   async startVersion(
     ownerId: string,
     r: Repositories = this.repos,
+    createdBy: string | null = null,
   ): Promise<{ versionId: string; cipher: SegmentCipher }> {
-    const { row, cipher } = this.newVersion(ownerId);
+    const { row, cipher } = this.newVersion(ownerId, createdBy);
     await r.versions.insert(row);
     return { versionId: row.id, cipher };
   }
 
   /** A version row (not yet inserted) and its cipher: every version has its own random data key. */
-  newVersion(ownerId: string): {
+  newVersion(
+    ownerId: string,
+    createdBy: string | null = null,
+  ): {
     row: Insertable<FileVersionsTable> & { id: string };
     cipher: SegmentCipher;
   } {
@@ -136,6 +147,7 @@ export class FileService {
     const row = {
       id,
       owner_id: ownerId,
+      created_by: createdBy,
       status: 'uploading' as const,
       size: 0,
       sha256: null,
@@ -197,8 +209,8 @@ export class FileService {
     body: AsyncIterable<Buffer>,
     options: UploadChecks = {},
   ): Promise<ItemRow> {
-    await this.checkTarget(user, target);
-    return this.storeThen(user, body, options, async ({ versionId, size, sha256, head }) =>
+    const parent = await this.checkTarget(user, target);
+    return this.storeThen(parent.owner_id, user, body, options, async ({ versionId, size, sha256, head }) =>
       this.commit(
         user,
         { ...target, mimeType: await refineByContent(target.mimeType, head) },
@@ -210,17 +222,19 @@ export class FileService {
   }
 
   /**
-   * Streams a body into a new version and hands it to `commit`. If anything fails (the body, the
-   * SHA-256 the client gave, the commit), the version and its stored chunks are dropped.
+   * Streams a body into a new version of `ownerId`'s stored by `user`, and hands it to `commit`. If
+   * anything fails (the body, the SHA-256 the client gave, the commit), the version and its stored
+   * chunks are dropped.
    */
   private async storeThen(
+    ownerId: string,
     user: UserRow,
     body: AsyncIterable<Buffer>,
     options: UploadChecks,
     commit: (stored: { versionId: string; size: number; sha256: string; head: Buffer }) => Promise<ItemRow>,
   ): Promise<ItemRow> {
     if (options.declaredSize !== undefined) this.checkSize(options.declaredSize);
-    const { versionId, cipher } = await this.startVersion(user.id);
+    const { versionId, cipher } = await this.startVersion(ownerId, this.repos, user.id);
     const session = this.pool.session(true, { checksums: options.checksums });
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
     try {
@@ -265,7 +279,8 @@ export class FileService {
 
   /**
    * commit() inside the caller's transaction. A name conflict is thrown before anything is written,
-   * so a caller committing many files may catch it and go on with the others.
+   * so a caller committing many files may catch it and go on with the others. The file is the
+   * folder's owner's, whoever uploaded it.
    */
   async commitIn(
     r: Repositories,
@@ -275,7 +290,7 @@ export class FileService {
     size: number,
     sha256: string,
   ): Promise<ItemRow> {
-    await r.users.lockTree(user.id);
+    await lockTreesOf(r, [target.parentId]);
     const parent = await this.items.liveFolder(user, target.parentId, r);
     const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
     const now = Date.now();
@@ -287,7 +302,7 @@ export class FileService {
     await this.media.queue(r, versionId, target.mimeType);
     const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
     const row = newItemRow({
-      owner_id: user.id,
+      owner_id: parent.owner_id,
       parent_id: parent.id,
       type: 'file',
       name,
@@ -298,9 +313,9 @@ export class FileService {
     });
     await r.items.insert(row);
     await r.items.addSizeToChain(parent.id, size);
-    await r.users.addUsedBytes(user.id, size);
+    await r.users.addUsedBytes(parent.owner_id, size);
     const created = (await r.items.findById(row.id))!;
-    await this.events.created(r, created);
+    await this.events.created(r, created, user.id);
     return created;
   }
 
@@ -320,10 +335,10 @@ export class FileService {
     await this.media.queue(r, versionId, mimeType);
     await r.items.update(existing.id, { version_id: versionId, size, mime_type: mimeType, updated_at: now });
     await r.items.addSizeToChain(existing.parent_id!, size - existing.size);
-    await r.users.addUsedBytes(user.id, size - existing.size);
+    await r.users.addUsedBytes(existing.owner_id, size - existing.size);
     if (existing.version_id) await r.history.add(existing.id, existing.version_id, now);
     const replaced = (await r.items.findById(existing.id))!;
-    await this.events.updated(r, replaced, 'content');
+    await this.events.updated(r, replaced, 'content', user.id);
     return replaced;
   }
 
@@ -340,7 +355,7 @@ export class FileService {
     options: UploadChecks & { accepts?: (version: FileVersionRow) => boolean } = {},
   ): Promise<ItemRow> {
     const replaceable = async (r: Repositories): Promise<ItemRow> => {
-      const file = await this.items.get(user, fileId, r);
+      const file = await this.items.writable(user, fileId, r);
       if (file.type !== 'file' || !file.version_id) throw badRequest('This item is a folder, not a file');
       if (file.trashed_at !== null) throw conflict('The file is in the trash; restore it first');
       const current = await r.versions.findById(file.version_id);
@@ -349,13 +364,13 @@ export class FileService {
       }
       return file;
     };
-    await replaceable(this.repos);
-    return this.storeThen(user, body, options, (stored) =>
+    const file = await replaceable(this.repos);
+    return this.storeThen(file.owner_id, user, body, options, (stored) =>
       this.repos.transaction(async (r) => {
-        await r.users.lockTree(user.id);
-        const file = await replaceable(r);
-        const mimeType = file.mime_type ?? 'application/octet-stream';
-        return this.replaceIn(r, user, file, { ...stored, mimeType });
+        await r.users.lockTree(file.owner_id);
+        const current = await replaceable(r);
+        const mimeType = current.mime_type ?? 'application/octet-stream';
+        return this.replaceIn(r, user, current, { ...stored, mimeType });
       }),
     );
   }

@@ -57,9 +57,10 @@ export class UploadService {
     target: UploadTarget,
     size: number,
   ): Promise<{ upload: UploadRow; fileId: string | null }> {
-    await this.files.checkTarget(user, target);
+    const parent = await this.files.checkTarget(user, target);
     const upload = await this.repos.transaction(async (r) => {
-      const { versionId } = await this.files.startVersion(user.id, r);
+      // The file will be the folder's owner's; the upload itself is the uploader's.
+      const { versionId } = await this.files.startVersion(parent.owner_id, r, user.id);
       const now = Date.now();
       const upload: UploadRow = {
         id: randomUUID(),

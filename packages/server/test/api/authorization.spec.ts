@@ -75,7 +75,13 @@ describeEachDb('authorisation on every route', (dialect) => {
     });
   }
 
-  const VALID_BODY = { name: 'x', password: 'long-enough-1', newPassword: 'long-enough-2' };
+  const VALID_BODY = {
+    name: 'x',
+    password: 'long-enough-1',
+    newPassword: 'long-enough-2',
+    userId: '00000000-0000-4000-8000-000000000000',
+    role: 'viewer',
+  };
 
   function concrete(route: RouteInfo): string {
     return route.url.includes(':')
