@@ -377,6 +377,38 @@ describeEachDb('sharing items between users', (dialect) => {
     });
   });
 
+  it('keeps what an editor made when the editor’s account goes, and ends their uploads when the owner’s does', async () => {
+    const [owner, editor] = [await sharingUser(t), await sharingUser(t)];
+    const folder = await owner.mkdir(owner.root, 'together');
+    await share(owner, folder.id, editor.userId, 'editor');
+    const made = await editor.upload(folder.id, 'kept.txt', 'kept');
+    const remove = (u: SharingUser) =>
+      t.drive.app.inject({
+        method: 'DELETE',
+        url: `/api/v1/users/${u.userId}`,
+        headers: bearer(t.adminToken),
+      });
+    expect((await remove(editor)).statusCode).toBe(200);
+    expect((await owner.content(made.id)).toString()).toBe('kept');
+    expect((await access(owner, folder.id)).json<AccessList>().entries).toEqual([]);
+
+    const later = await sharingUser(t);
+    await share(owner, folder.id, later.userId, 'editor');
+    const tus = await later.request('POST', '/uploads', undefined, {
+      'tus-resumable': '1.0.0',
+      'upload-length': '5',
+      'upload-metadata': `filename ${b64('later.txt')},parentId ${b64(folder.id)}`,
+    });
+    expect(tus.statusCode, tus.body).toBe(201);
+    const removed = await remove(owner);
+    expect(removed.statusCode, removed.body).toBe(200);
+    const head = await later.request('HEAD' as 'GET', String(tus.headers.location), undefined, {
+      'tus-resumable': '1.0.0',
+    });
+    expect(head.statusCode).toBe(404);
+    expect((await sharedWithMe(later)).total).toBe(0);
+  });
+
   it('takes the shared item out of Shared with me while it is in the trash, and its grants with it when purged', async () => {
     const grantee = await sharingUser(t);
     const folder = await f.owner.mkdir(f.owner.root, 'short-lived');
