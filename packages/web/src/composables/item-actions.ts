@@ -1,5 +1,5 @@
-import type { Item } from '@idrive/shared';
-import { inject, provide, shallowRef, type InjectionKey } from 'vue';
+import type { Item, ShareRole } from '@idrive/shared';
+import { computed, inject, provide, shallowRef, type InjectionKey } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { useRoute, useRouter } from 'vue-router';
 import { createEmptyFile, createFolder } from '../api/folders';
@@ -116,7 +116,8 @@ export function createItemActions() {
     selection.prune(folder.items);
     notice.value = {
       text: t('browser.notices.trashed', { n: ids.length }, ids.length),
-      undo: () => void restore(ids),
+      // What is trashed in a folder shared with the user goes to its owner's trash, not theirs.
+      ...(role.value === 'owner' ? { undo: () => void restore(ids) } : {}),
     };
   }
 
@@ -154,6 +155,10 @@ export function createItemActions() {
     await dialogs.open({ kind: 'lock', folder: item, mode });
   }
 
+  function people(item: Item): void {
+    void dialogs.open({ kind: 'people', item });
+  }
+
   function share(item: Item): void {
     void dialogs.open({ kind: 'share', item });
   }
@@ -174,9 +179,16 @@ export function createItemActions() {
     open(created);
   }
 
+  /**
+   * What the user is to the open folder and what is in it: its owner, or what a share makes them
+   * (a grantee's own shares on what is inside are not told apart here; the server decides).
+   */
+  const role = computed<'owner' | ShareRole>(() => folder.folder?.shared?.role ?? 'owner');
+
   return {
     dialog,
     notice,
+    role,
     open,
     download,
     rename,
@@ -186,6 +198,7 @@ export function createItemActions() {
     toggleStar,
     lock,
     share,
+    people,
     newFolder,
     newTextFile,
   };

@@ -18,6 +18,11 @@ export const routes: RouteRecordRaw[] = [
   { path: '/folders/:id', name: 'folder', component: () => import('../views/FolderView.vue') },
   { path: '/starred', name: 'starred', component: () => import('../views/StarredView.vue') },
   { path: '/recent', name: 'recent', component: () => import('../views/RecentView.vue') },
+  {
+    path: '/shared-with-me',
+    name: 'shared-with-me',
+    component: () => import('../views/SharedWithMeView.vue'),
+  },
   { path: '/trash', name: 'trash', component: () => import('../views/TrashView.vue') },
   {
     path: '/admin/storage',
