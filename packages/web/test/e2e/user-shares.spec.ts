@@ -105,6 +105,22 @@ describe('sharing with another user in Chromium', { timeout: 120_000 }, () => {
       .getByRole('row', { name: /from-bob\.txt/ })
       .waitFor();
     expect(await a.evaluate(() => 'notReloaded' in window)).toBe(true);
+
+    // Bob keeps a copy of the plan: the picker starts in the shared folder, his drive a step away.
+    await grid(b, 'Team')
+      .getByRole('row', { name: /plan\.txt/ })
+      .click({ button: 'right' });
+    await b.getByRole('menu', { name: 'Actions' }).getByRole('menuitem', { name: 'Copy to…' }).click();
+    const picker = b.getByRole('dialog', { name: 'Copy 1 item' });
+    await picker
+      .getByRole('navigation', { name: 'Destination folder' })
+      .getByRole('button', { name: 'My Drive' })
+      .click();
+    await picker.getByRole('button', { name: 'Copy here' }).click();
+    await b.getByText('Copied 1 item to My Drive').waitFor();
+    const bob = await driveApi(server.baseUrl, bobName, USER_PASSWORD);
+    const bobs = await bob.json<{ items: { name: string }[] }>('GET', '/folders/root');
+    expect(bobs.items.map((i) => i.name)).toEqual(['plan.txt']);
     // The file is Alice's, in her folder, and holds what Bob sent.
     const team = await alice.json<{ items: { id: string; name: string }[] }>('GET', '/folders/root');
     const teamId = team.items.find((i) => i.name === 'Team')!.id;
