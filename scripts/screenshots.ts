@@ -100,6 +100,15 @@ try {
   await light.getByRole('menuitem', { name: 'Share…' }).click();
   await light.getByRole('dialog').getByLabel('Password (optional)').waitFor();
   await shot(light, 'share-dialog');
+  await light.goto(`${baseUrl}/folders/${photosId}`);
+  await light.getByRole('row', { name: /sunset\.png/ }).click();
+  await light.keyboard.press('i');
+  await light
+    .getByRole('complementary', { name: 'Details: sunset.png' })
+    .getByRole('listitem')
+    .first()
+    .waitFor();
+  await shot(light, 'details-panel');
   await light.goto(`${baseUrl}/folders/${photosId}?preview=${pictureId}`);
   await light.getByRole('dialog').waitFor();
   await shot(light, 'preview');
@@ -115,6 +124,11 @@ try {
 
   const phone = await openPage(web.browser, baseUrl, { viewport: PHONE, isMobile: true, hasTouch: true });
   await shot(phone, 'phone');
+  await phone.getByRole('button', { name: 'Main menu' }).tap();
+  await phone.getByRole('navigation', { name: 'Main' }).waitFor();
+  // The drawer slides in.
+  await phone.waitForTimeout(400);
+  await shot(phone, 'phone-drawer');
   await phone.context().close();
 } finally {
   await web.close();

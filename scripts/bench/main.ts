@@ -13,6 +13,7 @@ import { gatewayRows } from './gateways.js';
 import { listingRows } from './listing.js';
 import { rcloneRows } from './rclone.js';
 import { report, rows, FILE_LABEL, FILE_SIZE } from './rows.js';
+import { scrubRows } from './scrub.js';
 import { searchRows } from './search.js';
 import { transferRows } from './transfer.js';
 import { webListRows } from './web-list.js';
@@ -58,6 +59,11 @@ const GROUPS: Group[] = [
       await discordRows(ctx);
       await clusterPaceRow(await ctx.bigFile());
     },
+  },
+  {
+    name: 'scrub',
+    about: 'emulated Discord with its limits: scrubber chunks/s, by message reads and reading copies back',
+    run: scrubRows,
   },
   { name: 'events', about: 'live event latency', run: eventRows },
   {

@@ -40,7 +40,7 @@ export interface EmulatorStatsSnapshot {
   channels: Record<string, ChannelSlots & { messages: number; attachments: number }>;
 }
 
-/** The test side channel (not Discord's): reset, seed, clock, limits, faults, stats. */
+/** The test side channel (not Discord's): reset, seed, clock, limits, faults, damage, stats. */
 export class EmulatorControl {
   private readonly initialLimits: EmulatorLimits;
 
@@ -133,6 +133,40 @@ export class EmulatorControl {
 
   clearFaults(): void {
     this.ctx.faults.clear();
+  }
+
+  /**
+   * Deletes every message of a channel, as a moderator clearing it would: the messages answer
+   * Unknown Message from then on and their attachments' CDN URLs 404. Returns how many went.
+   */
+  purgeChannel(channelId: string): number {
+    const channel = this.ctx.state.channels.get(channelId);
+    if (!channel) throw new Error(`no channel ${channelId}`);
+    const messages = [...channel.messages.values()];
+    for (const message of messages) this.ctx.state.deleteMessage(message);
+    return messages.length;
+  }
+
+  hasAttachment(attachmentId: string): boolean {
+    return this.ctx.state.attachments.has(attachmentId);
+  }
+
+  /**
+   * Flips one byte of a stored attachment, damage Discord would not tell of: the CDN serves the
+   * changed bytes with a 200. The attachment gets bytes of its own first, since it may be a view
+   * into a request body that other attachments share.
+   */
+  corruptAttachment(attachmentId: string, offset?: number): { offset: number } {
+    const attachment = this.ctx.state.attachments.get(attachmentId);
+    if (!attachment) throw new Error(`no attachment ${attachmentId}`);
+    if (attachment.size === 0) throw new Error(`attachment ${attachmentId} is empty`);
+    const at = offset ?? Math.floor(attachment.size / 2);
+    if (!Number.isInteger(at) || at < 0 || at >= attachment.size) {
+      throw new Error(`offset ${at} is outside the ${attachment.size}-byte attachment`);
+    }
+    attachment.data = Buffer.from(attachment.data);
+    attachment.data[at] = attachment.data[at]! ^ 0xff;
+    return { offset: at };
   }
 
   stats(): EmulatorStatsSnapshot {

@@ -84,7 +84,10 @@ import { StarService } from './services/star.service.js';
 import { RecentService } from './services/recent.service.js';
 import { TagService } from './services/tag.service.js';
 import { MaintenanceService } from './services/maintenance.service.js';
-import { MAINTENANCE_JOB, MaintenanceSchedule } from './services/maintenance-schedule.js';
+import { MAINTENANCE_JOB, MaintenanceSchedule, SCRUB_JOB } from './services/maintenance-schedule.js';
+import { CopyReader } from './services/copy-reader.js';
+import { ScrubService } from './services/scrub.service.js';
+import { StorageCopiesService } from './services/storage-copies.service.js';
 import { PackService } from './services/pack.service.js';
 import { UploadService, uploadBusy } from './services/upload.service.js';
 import { UserShareService } from './services/user-share.service.js';
@@ -140,6 +143,8 @@ export interface DriveApp {
   discord: DiscordService;
   context: RouteContext;
   maintenance: MaintenanceService;
+  /** The scrubber (tests run it by hand). */
+  scrub: ScrubService;
   packs: PackService;
   media: MediaService;
   jobQueue: DbJobQueue;
@@ -343,6 +348,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     new UploadProgress(bus, (folderId) => placeOf(repos, folderId)),
     redis && new RedisLock(redis, { namespace: 'upload-lock', ...UPLOAD_LOCK, busy: uploadBusy }),
   );
+  const copies = new StorageCopiesService(repos, stores, config.scrubPeriodMs);
   const discord = new DiscordService(
     repos,
     stores,
@@ -352,9 +358,22 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     config.chunkSize,
     log,
     bus,
+    copies,
     redis,
   );
   if (!overrides.stores) await discord.resume();
+  const scrub = new ScrubService(
+    repos,
+    new CopyReader(repos, files, stores, pool),
+    stores,
+    {
+      periodMs: config.scrubPeriodMs,
+      intervalMs: config.jobIntervalSeconds * 1000,
+      deepShare: config.scrubDeepShare,
+    },
+    log,
+    () => discord.announceHealth(),
+  );
   const maintenance = new MaintenanceService(
     repos,
     items,
@@ -481,7 +500,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(downloadRoutes(context));
       await api.register(mediaRoutes(context));
       await api.register(uploadRoutes(context));
-      await api.register(adminStorageRoutes(discord));
+      await api.register(adminStorageRoutes(discord, copies));
       await api.register(eventRoutes(eventSockets, socketCaps));
       api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () =>
         app.swagger(),
@@ -495,18 +514,18 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   await app.register(webRoutes(config.webDir));
 
   // Maintenance has a worker of its own, so it runs beside a backlog of thumbnails, not behind it.
-  const schedule = new MaintenanceSchedule(
-    repos,
-    jobQueue,
-    maintenance,
-    config.jobIntervalSeconds * 1000,
-    log,
-  );
+  const intervalMs = config.jobIntervalSeconds * 1000;
+  const schedule = new MaintenanceSchedule(repos, jobQueue, MAINTENANCE_JOB, maintenance, intervalMs, log);
   const maintenanceWorker = new JobWorker(jobQueue, { [MAINTENANCE_JOB]: schedule }, log);
+  // The scrubber too, so a long run of it holds up neither housekeeping nor thumbnails.
+  const scrubSchedule = new MaintenanceSchedule(repos, jobQueue, SCRUB_JOB, scrub, intervalMs, log);
+  const scrubWorker = new JobWorker(jobQueue, { [SCRUB_JOB]: scrubSchedule }, log);
   app.addHook('onReady', async () => {
     if (overrides.jobs !== false) {
       schedule.start();
+      scrubSchedule.start();
       maintenanceWorker.start();
+      scrubWorker.start();
       jobWorker.start();
     }
   });
@@ -517,7 +536,9 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     await redisBus?.close();
     await downloadRegistry.close();
     schedule.stop();
+    scrubSchedule.stop();
     await maintenanceWorker.stop();
+    await scrubWorker.stop();
     await jobWorker.stop();
     await pool.close();
     await redis?.close();
@@ -531,6 +552,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     discord,
     context,
     maintenance,
+    scrub,
     packs,
     media,
     jobQueue,

@@ -62,6 +62,8 @@ const envSchema = z.object({
   IDRIVE_MAX_SOCKETS_PER_IP: z.coerce.number().int().min(0).default(64),
   IDRIVE_JOB_INTERVAL_SECONDS: positiveInt.default(60),
   IDRIVE_JOB_LEASE_SECONDS: positiveInt.max(86_400).default(60),
+  IDRIVE_SCRUB_PERIOD_DAYS: z.coerce.number().positive().max(3650).default(30),
+  IDRIVE_SCRUB_DEEP_PERCENT: z.coerce.number().min(0).max(100).default(5),
   IDRIVE_VIDEO_POSTERS: bool.default(true),
   IDRIVE_FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   IDRIVE_FFPROBE_PATH: z.string().min(1).default('ffprobe'),
@@ -148,6 +150,10 @@ export interface Config {
    * job of an instance that died runs elsewhere after at most this long.
    */
   jobLeaseSeconds: number;
+  /** The scrubber looks at every stored copy once in this time (IDRIVE_SCRUB_PERIOD_DAYS). */
+  scrubPeriodMs: number;
+  /** The share of the copies it looks at that it also reads back and opens (IDRIVE_SCRUB_DEEP_PERCENT). */
+  scrubDeepShare: number;
   /** Video posters and durations with ffmpeg/ffprobe (names on PATH or paths); off, or missing, means none. */
   videoPosters: boolean;
   ffmpegPath: string;
@@ -244,6 +250,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxSocketsPerIp: e.IDRIVE_MAX_SOCKETS_PER_IP,
     jobIntervalSeconds: e.IDRIVE_JOB_INTERVAL_SECONDS,
     jobLeaseSeconds: e.IDRIVE_JOB_LEASE_SECONDS,
+    scrubPeriodMs: e.IDRIVE_SCRUB_PERIOD_DAYS * 86_400_000,
+    scrubDeepShare: e.IDRIVE_SCRUB_DEEP_PERCENT / 100,
     videoPosters: e.IDRIVE_VIDEO_POSTERS,
     ffmpegPath: e.IDRIVE_FFMPEG_PATH,
     ffprobePath: e.IDRIVE_FFPROBE_PATH,

@@ -114,3 +114,57 @@ export function toolPreviewOf(mimeType: string | null): 'raw' | 'heif' | null {
   if (rawTypeSet.has(essence)) return 'raw';
   return heifTypes.includes(essence) ? 'heif' : null;
 }
+
+/**
+ * What a file's icon shows: finer than its kind, since a PDF, a spreadsheet and a slide deck are all
+ * documents to a filter but look different in a list, and a RAW photo is an image a browser cannot draw.
+ */
+export const fileIcons = [
+  'image',
+  'raw',
+  'video',
+  'audio',
+  'pdf',
+  'spreadsheet',
+  'presentation',
+  'document',
+  'archive',
+  'text',
+  'generic',
+] as const;
+export type FileIcon = (typeof fileIcons)[number];
+
+/** Office, OpenDocument and Apple types, and the plain-text tables spreadsheets open. */
+const iconRules: Readonly<Record<'spreadsheet' | 'presentation', { prefixes: string[]; types: string[] }>> = {
+  spreadsheet: {
+    prefixes: [
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.',
+      'application/vnd.oasis.opendocument.spreadsheet',
+    ],
+    types: [
+      'application/vnd.ms-excel',
+      'application/vnd.apple.numbers',
+      'text/csv',
+      'text/tab-separated-values',
+    ],
+  },
+  presentation: {
+    prefixes: [
+      'application/vnd.openxmlformats-officedocument.presentationml.',
+      'application/vnd.oasis.opendocument.presentation',
+    ],
+    types: ['application/vnd.ms-powerpoint', 'application/vnd.apple.keynote'],
+  },
+};
+
+export function fileIcon(mimeType: string | null): FileIcon {
+  const essence = mimeEssence(mimeType ?? '');
+  if (rawTypeSet.has(essence)) return 'raw';
+  if (essence === 'application/pdf') return 'pdf';
+  for (const icon of ['spreadsheet', 'presentation'] as const) {
+    const rule = iconRules[icon];
+    if (rule.types.includes(essence) || rule.prefixes.some((p) => essence.startsWith(p))) return icon;
+  }
+  const kind = fileKind(mimeType);
+  return kind === 'other' ? 'generic' : kind;
+}

@@ -97,6 +97,67 @@ describe('control API', () => {
     expect(s.emu.control.limits.maxFileBytes).toBe(10 * 1024 * 1024);
   });
 
+  it('deletes every message of a channel, as a moderator would, and leaves other channels alone', async () => {
+    const s = seeded(noRateLimits);
+    const other = s.emu.control.seed({ guildId: s.guildId, channels: ['other'], webhooksPerChannel: 1 });
+    const send = (path: string, name: string) =>
+      s.emu.app.inject({ method: 'POST', url: `${path}?wait=true`, ...filesBody([{ name, data: name }]) });
+    const first = (await send(s.webhookPath, 'a.bin')).json();
+    await send(s.webhookPath, 'b.bin');
+    const kept = (await send(other.channels[0]!.webhooks[0]!.path, 'c.bin')).json();
+
+    const res = await s.emu.app.inject({ method: 'POST', url: `/__control/channels/${s.channelId}/purge` });
+    expect(res.json()).toEqual({ deleted: 2 });
+    const gone = await s.emu.app.inject({
+      method: 'GET',
+      url: `/api/v10/channels/${s.channelId}/messages/${first.id}`,
+      headers: s.botAuth,
+    });
+    expect(gone.json().code).toBe(10008);
+    const cdn = new URL(first.attachments[0].url as string);
+    expect((await s.emu.app.inject({ method: 'GET', url: cdn.pathname + cdn.search })).statusCode).toBe(404);
+    expect(s.emu.state.messages.has(kept.id)).toBe(true);
+    expect(s.emu.control.stats()).toMatchObject({ messages: 1, attachments: 1 });
+    const unknown = await s.emu.app.inject({ method: 'POST', url: '/__control/channels/1/purge' });
+    expect(unknown.statusCode).toBe(404);
+  });
+
+  it('flips a byte of one stored attachment, and of no other in the same message', async () => {
+    const s = seeded(noRateLimits);
+    const message = (
+      await s.emu.app.inject({
+        method: 'POST',
+        url: `${s.webhookPath}?wait=true`,
+        ...filesBody([
+          { name: 'a.bin', data: 'aaaa' },
+          { name: 'b.bin', data: 'bbbb' },
+        ]),
+      })
+    ).json();
+    const [a, b] = message.attachments as { id: string; url: string }[];
+    const res = await s.emu.app.inject({
+      method: 'POST',
+      url: `/__control/attachments/${a!.id}/corrupt`,
+      payload: { offset: 1 },
+    });
+    expect(res.json()).toEqual({ offset: 1 });
+    const read = async (url: string) => {
+      const u = new URL(url);
+      const got = await s.emu.app.inject({ method: 'GET', url: u.pathname + u.search });
+      return { status: got.statusCode, bytes: got.rawPayload };
+    };
+    expect(await read(a!.url)).toEqual({ status: 200, bytes: Buffer.from([0x61, 0x61 ^ 0xff, 0x61, 0x61]) });
+    expect((await read(b!.url)).bytes.toString()).toBe('bbbb');
+    const outside = await s.emu.app.inject({
+      method: 'POST',
+      url: `/__control/attachments/${a!.id}/corrupt`,
+      payload: { offset: 4 },
+    });
+    expect(outside.statusCode).toBe(400);
+    const unknown = await s.emu.app.inject({ method: 'POST', url: '/__control/attachments/1/corrupt' });
+    expect(unknown.statusCode).toBe(404);
+  });
+
   it('reports stats: requests by route and status, largest body, live objects', async () => {
     const s = seeded(noRateLimits);
     await s.emu.app.inject({

@@ -97,6 +97,8 @@ const faultSchema = z.strictObject({
   retryAfterMs: z.number().min(0).optional(),
 });
 
+const corruptSchema = z.strictObject({ offset: z.int().min(0).optional() });
+
 function parse<T>(
   schema: z.ZodType<T>,
   value: unknown,
@@ -158,6 +160,29 @@ export function controlRoutes(control: EmulatorControl) {
       control.clearFaults();
       return { ok: true };
     });
+
+    app.post<{ Params: { channelId: string } }>('/channels/:channelId/purge', async (request, reply) => {
+      try {
+        return { deleted: control.purgeChannel(request.params.channelId) };
+      } catch (err) {
+        return reply.code(404).send({ error: (err as Error).message });
+      }
+    });
+    app.post<{ Params: { attachmentId: string } }>(
+      '/attachments/:attachmentId/corrupt',
+      async (request, reply) => {
+        const input = parse(corruptSchema, body(request).payload);
+        if (!input.ok) return reply.code(400).send({ error: input.error });
+        if (!control.hasAttachment(request.params.attachmentId)) {
+          return reply.code(404).send({ error: `no attachment ${request.params.attachmentId}` });
+        }
+        try {
+          return control.corruptAttachment(request.params.attachmentId, input.value.offset);
+        } catch (err) {
+          return reply.code(400).send({ error: (err as Error).message });
+        }
+      },
+    );
 
     app.get('/stats', async () => control.stats());
   };

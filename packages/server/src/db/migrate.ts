@@ -19,6 +19,7 @@ import { deviceSignIn } from './migrations/0018-device-sign-in.js';
 import { starsRecent } from './migrations/0019-stars-recent.js';
 import { driveIdentity } from './migrations/0020-drive-identity.js';
 import { userShares } from './migrations/0021-user-shares.js';
+import { replicas } from './migrations/0024-replicas.js';
 import type { SecretBox } from '../lib/secret-box.js';
 
 /** Keys some migrations need to seal what they move out of the clear. */
@@ -48,6 +49,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0019-stars-recent': starsRecent,
     '0020-drive-identity': driveIdentity,
     '0021-user-shares': userShares,
+    '0024-replicas': replicas,
   };
 }
 

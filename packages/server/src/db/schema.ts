@@ -383,6 +383,26 @@ export interface UserSharesTable {
 export interface DriveTable {
   /** Format-2 chunks carry it and are bound to it; a chunk of another drive does not read here. */
   id: string;
+  /** How many copies of every stored object the drive keeps (1–3; migration 0024). */
+  replicas: ColumnType<number, number | undefined, number>;
+}
+
+/** What the last check or read found of a copy. */
+export type CopyStatus = 'ok' | 'missing' | 'damaged';
+
+/** One copy of the object chunk rows name by (`store`, `locator`); the object itself is one of them. */
+export interface ChunkCopiesTable {
+  store: string;
+  locator: string;
+  copy_locator: string;
+  /** What deleting this copy deletes (see `chunks.container`). */
+  copy_container: string;
+  status: ColumnType<CopyStatus, CopyStatus | undefined, CopyStatus>;
+  /** When the scrubber last looked for it (cheap or deep); null: never. */
+  checked_at: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When the scrubber last read and opened it. */
+  deep_checked_at: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: number;
 }
 
 export interface Database {
@@ -394,6 +414,7 @@ export interface Database {
   items: ItemsTable;
   file_versions: FileVersionsTable;
   chunks: ChunksTable;
+  chunk_copies: ChunkCopiesTable;
   garbage_chunks: GarbageChunksTable;
   uploads: UploadsTable;
   discord_credentials: DiscordCredentialsTable;
@@ -428,6 +449,7 @@ export type TagRow = Selectable<TagsTable>;
 export type FileVersionRow = Selectable<FileVersionsTable>;
 export type ChunkRow = Selectable<ChunksTable>;
 export type NewChunkRow = Insertable<ChunksTable>;
+export type ChunkCopyRow = Selectable<ChunkCopiesTable>;
 export type PackRow = Selectable<PacksTable>;
 export type JobRow = Selectable<JobsTable>;
 export type MediaRow = Selectable<MediaTable>;

@@ -10,4 +10,14 @@ export class DriveRepository {
     if (!row) throw new Error('The database has no drive id: it was not made by I Drive, or it is damaged');
     return row.id;
   }
+
+  /** How many copies of every stored object the drive keeps. */
+  async replicas(): Promise<number> {
+    const row = await this.db.selectFrom('drive').select('replicas').executeTakeFirst();
+    return row?.replicas ?? 1;
+  }
+
+  async setReplicas(replicas: number): Promise<void> {
+    await this.db.updateTable('drive').set({ replicas }).execute();
+  }
 }

@@ -1,3 +1,4 @@
+import { ChunkCopyRepository } from './chunk-copy.repository.js';
 import type { Db, DbHandle, Tx } from '../db/database.js';
 import { AppPasswordRepository } from './app-password.repository.js';
 import { DavRepository } from './dav.repository.js';
@@ -34,6 +35,7 @@ export class Repositories {
   readonly devicePairings: DevicePairingRepository;
   readonly items: ItemRepository;
   readonly versions: VersionRepository;
+  readonly copies: ChunkCopyRepository;
   readonly history: HistoryRepository;
   readonly uploads: UploadRepository;
   readonly discordCredentials: DiscordCredentialRepository;
@@ -68,6 +70,7 @@ export class Repositories {
     this.devicePairings = new DevicePairingRepository(db);
     this.items = new ItemRepository(db);
     this.versions = new VersionRepository(db);
+    this.copies = new ChunkCopyRepository(db);
     this.history = new HistoryRepository(db);
     this.uploads = new UploadRepository(db);
     this.discordCredentials = new DiscordCredentialRepository(db);

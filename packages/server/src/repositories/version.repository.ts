@@ -1,6 +1,7 @@
 import { sql, type Insertable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { ChunkRow, FileVersionRow, FileVersionsTable, NewChunkRow, PackRow } from '../db/schema.js';
+import { recordOwnCopy } from './chunk-copy.repository.js';
 
 /** File versions, the chunks that hold their bytes, and chunks waiting to be deleted from their store. */
 export class VersionRepository {
@@ -51,6 +52,7 @@ export class VersionRepository {
   async setChunkStored(
     versionId: string,
     idx: number,
+    store: string,
     stored: { locator: string; container: string; plain_size: number; sealed_size: number },
   ): Promise<void> {
     await this.db
@@ -59,6 +61,7 @@ export class VersionRepository {
       .where('version_id', '=', versionId)
       .where('idx', '=', idx)
       .execute();
+    await recordOwnCopy(this.db, { store, ...stored }, Date.now());
   }
 
   chunks(versionId: string): Promise<ChunkRow[]> {
@@ -267,16 +270,34 @@ export class VersionRepository {
     return times.length === 0 ? null : Math.min(...times);
   }
 
-  /** Of these containers of a store, those that some chunk is still in. */
+  /** Of these containers of a store, those that some chunk, or some copy of a chunk's object, is in. */
   async containersInUse(store: string, containers: string[]): Promise<Set<string>> {
     const used = new Set<string>();
     for (let i = 0; i < containers.length; i += 500) {
+      const batch = containers.slice(i, i + 500);
       const rows = await this.db
         .selectFrom('chunks')
         .select('container')
         .distinct()
         .where('store', '=', store)
-        .where('container', 'in', containers.slice(i, i + 500))
+        .where('container', 'in', batch)
+        .union(
+          // A copy holds its container while some chunk still names its object; the copies of an
+          // object no chunk names are garbage already (maintenance queues them).
+          this.db
+            .selectFrom('chunk_copies')
+            .select('copy_container as container')
+            .where('store', '=', store)
+            .where('copy_container', 'in', batch)
+            .where(({ exists, selectFrom }) =>
+              exists(
+                selectFrom('chunks')
+                  .select('chunks.idx')
+                  .whereRef('chunks.store', '=', 'chunk_copies.store')
+                  .whereRef('chunks.locator', '=', 'chunk_copies.locator'),
+              ),
+            ),
+        )
         .execute();
       for (const r of rows) if (r.container !== null) used.add(r.container);
     }
@@ -310,8 +331,9 @@ export class VersionRepository {
   }
 
   /** Records where the store put a pack, on every chunk in it. */
-  async setPackStored(packId: string, locator: string, container: string): Promise<void> {
+  async setPackStored(packId: string, store: string, locator: string, container: string): Promise<void> {
     await this.db.updateTable('chunks').set({ locator, container }).where('pack_id', '=', packId).execute();
+    await recordOwnCopy(this.db, { store, locator, container }, Date.now());
   }
 
   /**
@@ -362,6 +384,7 @@ export class VersionRepository {
   /** Moves a chunk to another pack, if it is still in the one it was read from; says whether it was. */
   async moveChunk(
     chunk: { version_id: string; idx: number; from: string },
+    store: string,
     to: { pack_id: string; pack_offset: number; locator: string; container: string },
   ): Promise<boolean> {
     const result = await this.db
@@ -371,6 +394,9 @@ export class VersionRepository {
       .where('idx', '=', chunk.idx)
       .where('pack_id', '=', chunk.from)
       .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    const moved = Number(result.numUpdatedRows) > 0;
+    if (moved)
+      await recordOwnCopy(this.db, { store, locator: to.locator, container: to.container }, Date.now());
+    return moved;
   }
 }

@@ -60,7 +60,35 @@ describe('connecting Discord', { timeout: 60_000 }, () => {
     const res = await t.drive.app.inject({ method: 'GET', url: '/api/v1/admin/storage', headers: admin() });
     const driveId = await t.drive.repos.drive.id();
     expect(driveId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-    expect(res.json<StorageStatus>()).toEqual({ driveId, writeTo: 'local', discord: null });
+    const none = {
+      checked: 0,
+      deepChecked: 0,
+      missing: 0,
+      damaged: 0,
+      repaired: 0,
+      added: 0,
+      removed: 0,
+      failed: 0,
+      ms: 0,
+    };
+    expect(res.json<StorageStatus>()).toEqual({
+      driveId,
+      writeTo: 'local',
+      discord: null,
+      // Local disk keeps one copy of each object: there is no place apart to put another.
+      copies: {
+        replicas: 1,
+        places: 0,
+        objects: 0,
+        copies: 0,
+        objectsShort: 0,
+        objectsLost: 0,
+        filesSingle: 0,
+        filesLost: 0,
+        atRisk: [],
+        scrub: { periodDays: 30, lastRunAt: null, last: null, week: none },
+      },
+    });
   });
 
   it('refuses a bad token with a message saying what to check, and changes nothing', async () => {

@@ -1,18 +1,29 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { connectDiscordBody, storageStatus } from '@idrive/shared';
+import { connectDiscordBody, storageReplicasBody, storageStatus } from '@idrive/shared';
 import { z } from 'zod';
 import type { DiscordService } from '../services/discord.service.js';
+import type { StorageCopiesService } from '../services/storage-copies.service.js';
 
 const tags = ['admin'];
 const config = { permission: 'admin' as const };
 
-export function adminStorageRoutes(discord: DiscordService) {
+export function adminStorageRoutes(discord: DiscordService, copies: StorageCopiesService) {
   return async (fastify: FastifyInstance): Promise<void> => {
     const app = fastify.withTypeProvider<ZodTypeProvider>();
 
     app.get('/admin/storage', { config, schema: { tags, response: { 200: storageStatus } } }, async () =>
       discord.status(),
+    );
+
+    app.put(
+      '/admin/storage/replicas',
+      { config, schema: { tags, body: storageReplicasBody, response: { 200: storageStatus } } },
+      async (request) => {
+        await copies.setReplicas(request.body.replicas);
+        discord.announceHealth();
+        return discord.status();
+      },
     );
 
     app.post(

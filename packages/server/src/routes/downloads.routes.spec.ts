@@ -74,6 +74,21 @@ describeEachDb('downloads followed by the page', (dialect) => {
     await socket.waitFor((e) => e.type === 'item.created' && e.item.id === marker.id);
   }
 
+  /** The owner's zip of the big folder, sending, its reader paused until `resume`. */
+  async function pausedZip() {
+    const mine = await socketOf(owner);
+    const id = newId();
+    let resume!: () => void;
+    const reading = download(`${api}/folders/${big.id}/zip?download=${id}`, bearer(owner.token), {
+      pauseUntil: new Promise<void>((resolve) => (resume = resolve)),
+    });
+    await mine.waitFor(
+      progressOf(id, (e) => e.sentBytes > 0),
+      5000,
+    );
+    return { mine, id, resume, reading };
+  }
+
   it('follows a zip to "done" on the socket of its session, with the totals, and nobody else hears it', async () => {
     const mine = await socketOf(owner);
     const elsewhere = await socketOf(otherDevice);
@@ -131,16 +146,7 @@ describeEachDb('downloads followed by the page', (dialect) => {
   });
 
   it("cancel ends the response early; a stranger's cancel answers 404 and changes nothing", async () => {
-    const mine = await socketOf(owner);
-    const id = newId();
-    let resume!: () => void;
-    const reading = download(`${api}/folders/${big.id}/zip?download=${id}`, bearer(owner.token), {
-      pauseUntil: new Promise<void>((resolve) => (resume = resolve)),
-    });
-    await mine.waitFor(
-      progressOf(id, (e) => e.sentBytes > 0),
-      5000,
-    );
+    const { mine, id, resume, reading } = await pausedZip();
 
     const refused = await stranger.request('POST', `/downloads/${id}/cancel`);
     expect(refused.statusCode).toBe(404);
@@ -170,16 +176,7 @@ describeEachDb('downloads followed by the page', (dialect) => {
   });
 
   it("lets a stranger's cancel leave a download to finish", async () => {
-    const mine = await socketOf(owner);
-    const id = newId();
-    let resume!: () => void;
-    const reading = download(`${api}/folders/${big.id}/zip?download=${id}`, bearer(owner.token), {
-      pauseUntil: new Promise<void>((resolve) => (resume = resolve)),
-    });
-    await mine.waitFor(
-      progressOf(id, (e) => e.sentBytes > 0),
-      5000,
-    );
+    const { mine, id, resume, reading } = await pausedZip();
     expect((await stranger.request('POST', `/downloads/${id}/cancel`)).statusCode).toBe(404);
     resume();
     expect(await reading).toMatchObject({ status: 200, complete: true });

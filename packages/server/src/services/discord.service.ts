@@ -15,6 +15,7 @@ import {
 import { DiscordRequestError, DiscordUnavailableError } from '../storage/discord/discord-http.js';
 import type { DiscordScheduler } from '../storage/discord/discord-scheduler.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
+import type { StorageCopiesService } from './storage-copies.service.js';
 
 /** How often an instance of a cluster reads the quarantines and re-enables the others made. */
 const QUARANTINE_SYNC_MS = 10_000;
@@ -45,6 +46,7 @@ export class DiscordService {
     private readonly chunkSize: number,
     private readonly log: FastifyBaseLogger,
     private readonly events: EventBus,
+    private readonly copies: StorageCopiesService,
     private readonly redis?: RedisLink,
   ) {}
 
@@ -107,7 +109,7 @@ export class DiscordService {
     return this.status();
   }
 
-  status(): StorageStatus {
+  async status(): Promise<StorageStatus> {
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return {
       driveId: this.driveId,
@@ -121,6 +123,7 @@ export class DiscordService {
           lastUsed: iso(h.lastUsed),
         })),
       },
+      copies: await this.copies.summary(),
     };
   }
 
@@ -155,8 +158,12 @@ export class DiscordService {
     this.announceHealth();
   }
 
-  private announceHealth(): void {
-    this.events.publish([ADMINS_TOPIC], { type: 'storage.health', storage: this.status() });
+  /** Tells admins' pages the storage status changed (a credential, the copies, a scrub run). */
+  announceHealth(): void {
+    this.status().then(
+      (storage) => this.events.publish([ADMINS_TOPIC], { type: 'storage.health', storage }),
+      (err: unknown) => this.log.error({ err }, 'Could not read the storage status to announce it'),
+    );
   }
 
   private async activate(rows: DiscordCredentialRow[]): Promise<void> {

@@ -14,7 +14,12 @@ import type { CipherPool, CipherSession, Digests } from '../storage/cipher-pool.
 import { ChunkWriter, chunksInFlight } from '../storage/chunk-writer.js';
 import { WriterShare } from '../storage/writer-share.js';
 import { chunkBufferSize } from '../storage/chunk-format.js';
-import { readPlaintext, storedChunkBytes, type StoredChunkRef } from '../storage/chunk-reader.js';
+import {
+  readPlaintext,
+  storedChunkBytes,
+  type CopySource,
+  type StoredChunkRef,
+} from '../storage/chunk-reader.js';
 import { READABLE_FORMATS, type DriveKeys } from '../storage/drive-keys.js';
 import { IntegrityError } from '../storage/errors.js';
 import { PACK_RUN_BYTES, readPackedFiles } from '../storage/packed-reader.js';
@@ -70,6 +75,21 @@ export class FileService {
   private readonly readBuffers: ChunkBudget;
   /** Per store, the chunks in flight that all uploads to it share. */
   private readonly writerShares = new WeakMap<ChunkStore, WriterShare>();
+  /**
+   * Where a read turns when the copy a chunk's record names fails; a copy found gone or damaged is
+   * marked so, for the scrubber to replace.
+   */
+  private readonly copies: CopySource = {
+    others: async (ref) =>
+      (await this.repos.copies.of(ref))
+        .filter((c) => c.status === 'ok' && c.copy_locator !== ref.locator)
+        .map((c) => c.copy_locator),
+    lost: (ref, locator, err) => {
+      const status = err instanceof IntegrityError ? 'damaged' : 'missing';
+      // A mark that cannot be written now is made by the scrubber when its turn comes.
+      this.repos.copies.mark(ref, locator, status, Date.now()).catch(() => undefined);
+    },
+  };
 
   constructor(
     private readonly repos: Repositories,
@@ -193,7 +213,7 @@ export class FileService {
           sealed_size: 0,
         }),
       afterPut: (chunk) =>
-        this.repos.versions.setChunkStored(versionId, chunk.index, {
+        this.repos.versions.setChunkStored(versionId, chunk.index, store.name, {
           locator: chunk.locator,
           container: containerOf(store, chunk.locator),
           plain_size: chunk.plainSize,
@@ -480,9 +500,22 @@ export class FileService {
       results[i] = read[k]!.then(({ plain, sha256 }) => {
         if (file.version.sha256 !== null && sha256 !== file.version.sha256) throw shaMismatch();
         return plain;
-      });
+      }).catch(() => this.readWhole(file));
     });
     return results;
+  }
+
+  /**
+   * A file's whole plaintext in plain memory, checked as read() checks it: where a pack's run could
+   * not be read or opened, from the other copies of its chunk.
+   */
+  private async readWhole(file: OpenVersion): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const piece of this.read(file, 0, file.version.size)) {
+      parts.push(Buffer.from(piece));
+      this.release(piece);
+    }
+    return Buffer.concat(parts);
   }
 
   /**
@@ -553,6 +586,7 @@ export class FileService {
   ): AsyncGenerator<Buffer> {
     return readPlaintext({
       stores: (name) => this.stores.get(name),
+      copies: this.copies,
       cipher: file.cipher,
       session,
       buffers: this.readBuffers,
@@ -577,7 +611,8 @@ export class FileService {
   }
 }
 
-function chunkRef(c: ChunkRow): StoredChunkRef {
+/** How a reader finds a chunk, from its record. */
+export function chunkRef(c: ChunkRow): StoredChunkRef {
   if (c.locator === null) throw new IntegrityError(`Chunk ${c.idx} of this file was never stored`);
   return {
     index: c.idx,

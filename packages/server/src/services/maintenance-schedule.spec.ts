@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../test/helpers/test-app.js';
 import { describeEachDb } from '../../test/helpers/test-db.js';
 import { JobWorker } from '../jobs/job-worker.js';
-import { MAINTENANCE_JOB, MaintenanceSchedule } from './maintenance-schedule.js';
+import { MAINTENANCE_JOB, MaintenanceSchedule, SCRUB_JOB } from './maintenance-schedule.js';
 
 const INTERVAL = 60_000;
 const log = pino({ level: 'silent' });
@@ -18,8 +18,8 @@ describeEachDb('maintenance schedule', (dialect) => {
   beforeAll(async () => {
     t = await startTestApp({ dialect });
     const { repos, jobQueue, maintenance } = t.drive;
-    a = new MaintenanceSchedule(repos, jobQueue, maintenance, INTERVAL, log);
-    b = new MaintenanceSchedule(repos, jobQueue, maintenance, INTERVAL, log);
+    a = new MaintenanceSchedule(repos, jobQueue, MAINTENANCE_JOB, maintenance, INTERVAL, log);
+    b = new MaintenanceSchedule(repos, jobQueue, MAINTENANCE_JOB, maintenance, INTERVAL, log);
     worker = new JobWorker(jobQueue, { [MAINTENANCE_JOB]: a }, log);
   });
   afterAll(() => t.close());
@@ -58,5 +58,20 @@ describeEachDb('maintenance schedule', (dialect) => {
     expect(await t.drive.jobQueue.complete(held!)).toBe(true);
     expect(await a.tick(start + INTERVAL + 1)).toBe(false);
     expect(await worker.drain()).toBe(0);
+  });
+  it('runs the scrubber once per period too, on its own, beside maintenance', async () => {
+    const { repos, jobQueue, scrub } = t.drive;
+    const scrubA = new MaintenanceSchedule(repos, jobQueue, SCRUB_JOB, scrub, INTERVAL, log);
+    const scrubB = new MaintenanceSchedule(repos, jobQueue, SCRUB_JOB, scrub, INTERVAL, log);
+    const scrubWorker = new JobWorker(jobQueue, { [SCRUB_JOB]: scrubA }, log);
+    const start = (Math.floor(Date.now() / INTERVAL) + 20) * INTERVAL;
+    const asked = await Promise.all([scrubA.tick(start), scrubB.tick(start + 1), a.tick(start + 2)]);
+    expect(asked).toEqual([true, false, true]);
+    expect(await scrubWorker.drain()).toBe(1);
+    expect(await worker.drain()).toBe(1);
+    const scrubs = await repos.scheduledRuns.list(SCRUB_JOB);
+    expect(scrubs.map((r) => r.period)).toEqual([start / INTERVAL]);
+    // Local disk keeps one copy of each object: the run looks at nothing and reports so.
+    expect(JSON.parse(scrubs[0]!.report!)).toMatchObject({ checked: 0, repaired: 0, failed: 0 });
   });
 });

@@ -19,6 +19,8 @@ export interface MaintenanceReport {
   versionsPruned: number;
   /** Mostly-empty packs rewritten (their live chunks copied to a new pack) or dropped. */
   packsCompacted: number;
+  /** Copies of objects no chunk names any more, queued for deletion with them. */
+  copiesDropped: number;
   chunksDeleted: number;
   chunkDeletesFailed: number;
   /** Stored objects that no chunk record knows (left by a crash), deleted by the daily sweep. */
@@ -60,6 +62,7 @@ export class MaintenanceService {
     await this.repos.devicePairings.deleteExpired(now);
     await this.repos.locks.deleteExpiredGrants(now);
     const packsCompacted = await this.packs.compact(now);
+    const copiesDropped = await this.dropOrphanCopies(now);
     const { deleted, failed } = await this.collectGarbage(now);
     const orphansDeleted = await this.dailySweep(now);
     const recentPruned = await this.recent.prune();
@@ -69,11 +72,32 @@ export class MaintenanceService {
       versionsDiscarded,
       versionsPruned,
       packsCompacted,
+      copiesDropped,
       chunksDeleted: deleted,
       chunkDeletesFailed: failed,
       orphansDeleted,
       recentPruned,
     };
+  }
+
+  /**
+   * The copies of objects that no chunk names any more (their files deleted, their pack compacted)
+   * are forgotten and the other copies' objects queued for deletion, in one transaction per batch.
+   */
+  private async dropOrphanCopies(now: number, batch = 500): Promise<number> {
+    let dropped = 0;
+    for (;;) {
+      const taken = await this.repos.transaction(async (r) => {
+        const rows = await r.copies.takeOrphans(batch);
+        // The object itself was queued by whatever stopped naming it (a delete, a compaction).
+        for (const row of rows.filter((c) => c.copy_locator !== c.locator)) {
+          await r.versions.queueObject(row.store, row.copy_locator, now);
+        }
+        return rows.length;
+      });
+      dropped += taken;
+      if (taken < batch) return dropped;
+    }
   }
 
   /** The sweep, on the first run of each day over all instances (it lists whole stores). */

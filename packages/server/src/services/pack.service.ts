@@ -114,7 +114,7 @@ export class PackService {
       throw err;
     }
     return this.repos.transaction(async (r) => {
-      await r.versions.setPackStored(pack.id, locator, containerOf(store, locator));
+      await r.versions.setPackStored(pack.id, store.name, locator, containerOf(store, locator));
       const results: (ItemRow | AppError)[] = [];
       for (const file of files) {
         try {
@@ -221,6 +221,7 @@ export class PackService {
         // A chunk deleted meanwhile stays deleted: its bytes in the new pack are a hole.
         await r.versions.moveChunk(
           { version_id: chunk.version_id, idx: chunk.idx, from: chunk.pack_id! },
+          store.name,
           { pack_id: packId, locator, container: containerOf(store, locator), pack_offset: offset },
         );
       }

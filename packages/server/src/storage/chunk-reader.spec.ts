@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { SEGMENT_SIZE } from '@idrive/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openChunkHeader, trailerSize } from './chunk-format.js';
-import { readPlaintext, type StoredChunkRef } from './chunk-reader.js';
+import { readPlaintext, type CopySource, type StoredChunkRef } from './chunk-reader.js';
 import { ChunkWriter } from './chunk-writer.js';
 import { CipherPool } from './cipher-pool.js';
 import { ChunkMissingError, IntegrityError } from './errors.js';
@@ -406,6 +406,46 @@ for (const format of [1, 2] as const) {
       await unlink(fileOf(s, s.chunks[1]!.locator));
       expect(await readFailure(s)).toBeInstanceOf(ChunkMissingError);
       expect(await readFailure(s, 0, CHUNK)).toBeNull();
+    });
+
+    it('reads another copy of a chunk that is gone or does not open, in order for the running hash', async () => {
+      await fresh();
+      // The same file stored again under the same key: every chunk has a second copy.
+      const copy = await storeFile(source, { known: true, format, cipher: s.cipher, dir: s.dir });
+      const others = new Map(s.chunks.map((c, k) => [c.locator, copy.chunks[k]!.locator]));
+      const lost: [number, string][] = [];
+      const copies: CopySource = {
+        others: async (ref) => [others.get(ref.locator)!],
+        lost: (ref, _locator, err) => lost.push([ref.index, err.constructor.name]),
+      };
+      const damage = async (locator: string) => {
+        const bytes = await readFile(fileOf(s, locator));
+        bytes[SEALED_SEGMENT + 7]! ^= 0x01;
+        await writeFile(fileOf(s, locator), bytes);
+      };
+      await damage(s.chunks[1]!.locator);
+      await unlink(fileOf(s, s.chunks[2]!.locator));
+
+      const pool = new CipherPool(2);
+      try {
+        // Hashed on a second thread while the next chunk opens, as a whole-file download is.
+        const session = pool.session(true, { hashApart: true });
+        const pieces = await read(s, 0, size, { copies, session, readAhead: 2 });
+        expectSame(Buffer.concat(pieces), source);
+        expect(await session.digest()).toBe(createHash('sha256').update(source).digest('hex'));
+        expect(lost.sort()).toEqual([
+          [1, 'IntegrityError'],
+          [2, 'ChunkMissingError'],
+        ]);
+        const ranged = await read(s, CHUNK + 10, 2 * CHUNK + 10, { copies });
+        expectSame(Buffer.concat(ranged), source.subarray(CHUNK + 10, 2 * CHUNK + 10));
+
+        // With the other copy damaged too, nothing is left to read: the read fails, yielding nothing wrong.
+        await damage(copy.chunks[1]!.locator);
+        expect(await readFailure(s, 0, size, { copies })).toBeInstanceOf(IntegrityError);
+      } finally {
+        await pool.close();
+      }
     });
 
     it('rejects ranges outside the file', async () => {

@@ -1,7 +1,7 @@
 import { SEGMENT_SIZE, SEGMENT_TAG_SIZE } from '@idrive/shared';
 import { CHUNK_TRAILER_SIZE, type OpenPlan } from './chunk-format.js';
 import type { ChunkStore } from './chunk-store.js';
-import { IntegrityError } from './errors.js';
+import { ChunkMissingError, IntegrityError } from './errors.js';
 import type { ChunkBudget } from './chunk-budget.js';
 import { CipherPool, type CipherSession } from './cipher-pool.js';
 import { chunkCount, sealedSize, segmentCount, type SegmentCipher } from './segment-cipher.js';
@@ -30,8 +30,21 @@ export function storedChunkBytes(ref: StoredChunkRef, cipher: SegmentCipher): nu
   return sealedSize(ref.plainSize) + (hasTrailer(ref, cipher) ? CHUNK_TRAILER_SIZE : 0);
 }
 
+/** The other copies of a chunk's object (docs/decisions.md, "Replicas"). */
+export interface CopySource {
+  /** Locators of the object's other good copies, in the same store. */
+  others(ref: StoredChunkRef): Promise<string[]>;
+  /** Told of a copy found gone or damaged (not of one that merely failed to answer). */
+  lost(ref: StoredChunkRef, locator: string, err: Error): void;
+}
+
 export interface ReadOptions {
   stores: (name: string) => ChunkStore;
+  /**
+   * Where a chunk is read from when the copy its record names fails: it is gone, its URL will not
+   * refresh, it does not answer, or it does not open. Asked only then.
+   */
+  copies?: CopySource;
   cipher: SegmentCipher;
   /** Where opening runs (and, for a session that hashes, the SHA-256 is kept); inline when not given. */
   session?: CipherSession;
@@ -81,7 +94,7 @@ interface ChunkPlan {
  * IntegrityError; unauthenticated bytes are never yielded.
  */
 export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> {
-  const { cipher, chunkSize, size, chunks, start, end } = opts;
+  const { chunkSize, size, chunks, start, end } = opts;
   const readAhead = opts.readAhead ?? 1;
   if (!Number.isSafeInteger(chunkSize) || chunkSize <= 0 || chunkSize % SEGMENT_SIZE !== 0) {
     throw new RangeError(`The chunk size must be a positive multiple of ${SEGMENT_SIZE}, not ${chunkSize}`);
@@ -115,17 +128,23 @@ export async function* readPlaintext(opts: ReadOptions): AsyncGenerator<Buffer> 
       // of it: chunks ahead take one when it is free at once, or wait for a later turn.
       const into = i === from ? opts.buffers?.acquire(wanted) : opts.buffers?.tryAcquire(wanted);
       if (opts.buffers && !into) return;
-      const fetched = fetchSealed(opts.stores, p, into, opts.buffers);
+      const copies = new CopyCursor(p.ref, opts.copies);
+      const fetched = fetchSealed(opts.stores, p, p.ref.locator, into, opts.buffers, copies);
       const turn = Promise.all([fetched, handedOver]);
-      const opened = turn.then(([sealed]) =>
-        session.open(cipher, sealed, p.open).catch((err: unknown) => {
-          opts.buffers?.release(sealed);
-          throw err;
-        }),
-      );
-      handedOver = turn;
+      // The next chunk is handed to the session once this one opened (before it is hashed): a copy
+      // read again because this one did not open must reach the session before the next chunk.
+      let handOver!: () => void;
+      let refuse!: (err: unknown) => void;
+      const handed = new Promise<void>((resolve, reject) => {
+        handOver = resolve;
+        refuse = reject;
+      });
+      const opened = turn.then(([got]) => openCopies(session, opts, p, got, copies, handOver));
+      opened.then(handOver, refuse);
+      handed.catch(() => undefined);
+      handedOver = handed;
       // A chunk fetched while an earlier one failed is never opened: its buffer goes back here.
-      turn.catch(() => fetched.then((sealed) => opts.buffers?.release(sealed)).catch(() => undefined));
+      turn.catch(() => fetched.then(({ sealed }) => opts.buffers?.release(sealed)).catch(() => undefined));
       // A prefetch may fail while nobody awaits it (or after the consumer stopped reading); the
       // failure is reported when its turn comes, not as an unhandled rejection.
       opened.catch(() => undefined);
@@ -208,35 +227,94 @@ function plan(ref: StoredChunkRef, opts: ReadOptions, start: number, end: number
   };
 }
 
-/** A chunk's sealed bytes, in `into` when the store can; `into` goes back to `buffers` unless returned. */
+/**
+ * The copies of one chunk's object a read may take: the one its record names, then the others,
+ * asked for once, never one twice.
+ */
+class CopyCursor {
+  private others: Promise<string[]> | undefined;
+  private readonly tried = new Set<string>();
+
+  constructor(
+    private readonly ref: StoredChunkRef,
+    private readonly source: CopySource | undefined,
+  ) {}
+
+  /** The copy to try after `failed` failed with `err`, if any is left. */
+  async next(failed: string, err: unknown): Promise<string | undefined> {
+    this.tried.add(failed);
+    if (!this.source) return undefined;
+    if (err instanceof ChunkMissingError || err instanceof IntegrityError) {
+      this.source.lost(this.ref, failed, err);
+    }
+    this.others ??= this.source.others(this.ref).catch(() => []);
+    return (await this.others).find((locator) => !this.tried.has(locator));
+  }
+}
+
+/**
+ * A chunk's sealed bytes from the copy at `locator`, or from another copy when that one fails, in
+ * `into` when the store can; `into` goes back to `buffers` unless returned.
+ */
 async function fetchSealed(
   stores: ReadOptions['stores'],
   p: ChunkPlan,
+  locator: string,
   into: Buffer | Promise<Buffer> | undefined,
   buffers: ChunkBudget | undefined,
-): Promise<Buffer> {
+  copies: CopyCursor,
+): Promise<{ sealed: Buffer; locator: string }> {
   const wanted = p.sealedEnd - p.sealedStart;
   const buffer = await into;
   const offset = p.ref.offset ?? 0;
-  let sealed: Buffer;
-  try {
-    sealed = await stores(p.ref.store).get(
-      p.ref.locator,
-      { start: offset + p.sealedStart, end: offset + p.sealedEnd },
-      buffer,
-    );
-    if (sealed.length !== wanted) {
-      throw new IntegrityError(
-        `Stored chunk ${p.ref.index} returned ${sealed.length} bytes where ${wanted} were expected: the file is damaged`,
-        { chunk: p.ref.index },
+  for (let from = locator; ;) {
+    let sealed: Buffer;
+    try {
+      sealed = await stores(p.ref.store).get(
+        from,
+        { start: offset + p.sealedStart, end: offset + p.sealedEnd },
+        buffer,
       );
+      if (sealed.length !== wanted) {
+        throw new IntegrityError(
+          `Stored chunk ${p.ref.index} returned ${sealed.length} bytes where ${wanted} were expected: the file is damaged`,
+          { chunk: p.ref.index },
+        );
+      }
+    } catch (err) {
+      const next = await copies.next(from, err);
+      if (next !== undefined) {
+        from = next;
+        continue;
+      }
+      if (buffer) buffers?.release(buffer);
+      throw err;
     }
-  } catch (err) {
-    if (buffer) buffers?.release(buffer);
-    throw err;
+    if (buffer && sealed.buffer !== buffer.buffer) buffers?.release(buffer);
+    return { sealed, locator: from };
   }
-  if (buffer && sealed.buffer !== buffer.buffer) buffers?.release(buffer);
-  return sealed;
+}
+
+/** Opens a chunk; when its bytes do not open, reads and opens another copy of it. */
+async function openCopies(
+  session: CipherSession,
+  opts: ReadOptions,
+  p: ChunkPlan,
+  got: { sealed: Buffer; locator: string },
+  copies: CopyCursor,
+  decrypted: () => void,
+): Promise<Buffer> {
+  for (let { sealed, locator } = got; ;) {
+    try {
+      return await session.open(opts.cipher, sealed, p.open, decrypted);
+    } catch (err) {
+      opts.buffers?.release(sealed);
+      const next = err instanceof IntegrityError ? await copies.next(locator, err) : undefined;
+      if (next === undefined) throw err;
+      // Into plain memory: waiting for a pooled buffer here could wait on this reader's chunks ahead.
+      ({ sealed, locator } = await fetchSealed(opts.stores, p, next, undefined, opts.buffers, copies));
+    }
+  }
 }
 
 const INLINE = new CipherPool(0);

@@ -54,6 +54,23 @@ export interface ChunkStore {
    * A store without it deletes exactly the locator.
    */
   containerOf?(locator: string): string;
+  /**
+   * Where an object lives, for keeping copies of it apart (Discord: its channel). A store without
+   * copies apart keeps one copy of each object: copies in one place would be lost together.
+   */
+  placeOf?(locator: string): string;
+  /** The places a copy can go now (Discord: the channels with a webhook in use). */
+  places?(): string[];
+  /**
+   * Stores a copy of an object in a place not among `avoid`, durably, and returns its locator. It
+   * shares its container with nothing else, so it can be deleted alone.
+   */
+  putApart?(key: string, data: Buffer, avoid: readonly string[]): Promise<string>;
+  /**
+   * Looks for objects without reading them (Discord: one message read per message): `present`,
+   * `missing` (the store says it is gone), or the error that kept the store from saying.
+   */
+  probe?(locators: string[]): Promise<Map<string, 'present' | 'missing' | Error>>;
   /** Deletes a chunk (its whole container); a missing chunk is not an error (deletes are retried by jobs). */
   delete(locator: string): Promise<void>;
   /**

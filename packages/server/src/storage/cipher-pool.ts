@@ -191,9 +191,10 @@ export interface CipherSession {
   /**
    * Opens sealed segments, checking the chunk's trailer when the plan has one (see openChunk);
    * rejects with IntegrityError on damage. A buffer in shared memory (BufferPool) is opened in
-   * place; any other may travel to another thread.
+   * place; any other may travel to another thread. `decrypted` is told once the bytes opened, before
+   * the session hashes them, so a reader can hand the next chunk over without waiting for the hash.
    */
-  open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan): Promise<Buffer>;
+  open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan, decrypted?: () => void): Promise<Buffer>;
   /** SHA-256 (hex) of everything hashed; ends the session. */
   digest(): Promise<string>;
   /** The same, with SHA-1 and MD5 when the session was opened with `checksums`; ends the session. */
@@ -226,8 +227,12 @@ class InlineSession implements CipherSession {
     return { sealed: sealChunk(cipher, plain, place, inPlace, sha256), plain };
   }
 
-  open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan): Promise<Buffer> {
-    return attempt(() => this.update(openChunk(cipher, sealed, plan, isShared(sealed))));
+  open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan, decrypted?: () => void): Promise<Buffer> {
+    return attempt(() => {
+      const plain = openChunk(cipher, sealed, plan, isShared(sealed));
+      decrypted?.();
+      return this.update(plain);
+    });
   }
 
   async digest(): Promise<string> {
@@ -273,7 +278,7 @@ class WorkerSession implements CipherSession {
     return { sealed, plain: sameMemory(Buffer.from(back.buffer, back.byteOffset, back.byteLength), plain) };
   }
 
-  async open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan): Promise<Buffer> {
+  async open(cipher: SegmentCipher, sealed: Buffer, plan: OpenPlan, decrypted?: () => void): Promise<Buffer> {
     this.hashedBytes += plan.plainBytes;
     const job = {
       op: 'open' as const,
@@ -283,6 +288,7 @@ class WorkerSession implements CipherSession {
       hash: this.hashing.hash && !this.hasher,
     };
     const plain = sameMemory(this.output(await this.post(this.target, job)), sealed);
+    decrypted?.();
     if (this.hashing.hash && this.hasher) {
       // Opens come back in file order, so their hashes are posted in file order too. The hasher
       // reads shared memory where it is; anything else is copied to it, never moved, since the

@@ -1,4 +1,4 @@
-import type { Item, ShareRole } from '@idrive/shared';
+import type { Item } from '@idrive/shared';
 import { computed, inject, provide, shallowRef, type InjectionKey } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { useRoute, useRouter } from 'vue-router';
@@ -7,10 +7,13 @@ import { errorMessage } from '../api/http';
 import { copyItems, moveItem, renameItem, trashItems } from '../api/items';
 import { starItems, unstarItems } from '../api/starred-recent';
 import { restoreItems } from '../api/trash';
+import type { ListSelection } from '../components/list/types';
 import { useDialogsStore, type LockMode } from '../stores/dialogs';
 import { useDownloadsStore } from '../stores/downloads';
 import { useFolderStore } from '../stores/folder';
 import { useSelectionStore } from '../stores/selection';
+import { roleOver, type AccessRole } from '../utils/item-access';
+import { locationOf } from '../utils/item-location';
 import { folderPath } from '../utils/location';
 
 /** The browser's own dialogs (sharing and locks go through the app-wide dialog store). */
@@ -20,7 +23,6 @@ export type BrowserDialog =
   | { kind: 'new-file' }
   | { kind: 'move' | 'copy'; items: Item[] }
   | { kind: 'tags'; items: Item[] }
-  | { kind: 'info'; item: Item }
   | { kind: 'versions'; item: Item };
 
 /** A short message after an action, with an undo where one makes sense. */
@@ -36,16 +38,36 @@ export interface Destination {
   name: string;
 }
 
+/** Where actions show what they changed: the open folder, or a list of results. */
+export interface ActionTarget {
+  /** An item changed, arrived or came back (a rename, a move, a copy, a restore). */
+  upsert(item: Item): void;
+  remove(ids: readonly string[]): void;
+  setStarred(ids: readonly string[], starred: boolean): void;
+}
+
+export interface ItemActionsOptions {
+  /** The open folder unless given. */
+  target?: ActionTarget;
+  /** The selection store unless given. */
+  selection?: ListSelection;
+  /** A file opens in the preview over its own folder rather than over this page (results). */
+  openFilesInFolder?: boolean;
+}
+
 /**
  * Everything the browser can do to items, shared by the context menu, the selection bar, the
- * keyboard and drag and drop. Created once by the folder view and injected below it.
+ * keyboard, drag and drop, "New" and the details panel. Created by the app's shell for the open
+ * folder, and by a view that lists other things (results) for those, and injected below them; the
+ * dialogs it asks for are the views'.
  */
-export function createItemActions() {
+export function createItemActions(options: ItemActionsOptions = {}) {
   const { t } = useI18n();
   const route = useRoute();
   const router = useRouter();
   const folder = useFolderStore();
-  const selection = useSelectionStore();
+  const target = options.target ?? folder;
+  const selection = options.selection ?? useSelectionStore();
   const dialogs = useDialogsStore();
   const downloads = useDownloadsStore();
   const dialog = shallowRef<BrowserDialog | null>(null);
@@ -56,9 +78,15 @@ export function createItemActions() {
   }
 
   function open(item: Item): void {
-    if (item.type === 'folder') void router.push(folderPath(item.id));
+    if (item.type === 'folder') {
+      void router.push(folderPath(item.id));
+      return;
+    }
+    const home = options.openFilesInFolder ? locationOf(item, { home: '', sharedWithMe: '' }) : null;
     // The preview overlay renders itself from the query, so Back closes it.
-    else void router.push({ query: { ...route.query, preview: item.id } });
+    void router.push(
+      home ? { path: home.to, query: { preview: item.id } } : { query: { ...route.query, preview: item.id } },
+    );
   }
 
   function download(items: Item[]): void {
@@ -70,7 +98,7 @@ export function createItemActions() {
   }
 
   async function rename(item: Item, name: string): Promise<void> {
-    folder.upsert(await renameItem(item.id, name));
+    target.upsert(await renameItem(item.id, name));
   }
 
   /** One request per item; stops at the first failure and reports how far it got. */
@@ -78,8 +106,7 @@ export function createItemActions() {
     const moving = items.filter((item) => item.id !== to.id && item.parentId !== to.id);
     if (moving.length === 0) return;
     try {
-      for (const item of moving) folder.upsert(await moveItem(item.id, to.id));
-      selection.prune(folder.items);
+      for (const item of moving) target.upsert(await moveItem(item.id, to.id));
       notice.value = {
         text: t('browser.notices.moved', { n: moving.length, folder: to.name }, moving.length),
       };
@@ -94,7 +121,7 @@ export function createItemActions() {
         items.map((item) => item.id),
         to.id,
       );
-      for (const copy of copies) folder.upsert(copy);
+      for (const copy of copies) target.upsert(copy);
       notice.value = {
         text: t('browser.notices.copied', { n: copies.length, folder: to.name }, copies.length),
       };
@@ -112,18 +139,17 @@ export function createItemActions() {
       fail(err);
       return;
     }
-    folder.remove(ids);
-    selection.prune(folder.items);
+    target.remove(ids);
     notice.value = {
       text: t('browser.notices.trashed', { n: ids.length }, ids.length),
       // What is trashed in a folder shared with the user goes to its owner's trash, not theirs.
-      ...(role.value === 'owner' ? { undo: () => void restore(ids) } : {}),
+      ...(roleOver(items, role.value) === 'owner' ? { undo: () => void restore(ids) } : {}),
     };
   }
 
   async function restore(ids: string[]): Promise<void> {
     try {
-      for (const item of await restoreItems(ids)) folder.upsert(item);
+      for (const item of await restoreItems(ids)) target.upsert(item);
       notice.value = { text: t('browser.notices.restored', { n: ids.length }, ids.length) };
     } catch (err) {
       fail(err);
@@ -141,7 +167,7 @@ export function createItemActions() {
       fail(err);
       return;
     }
-    folder.setStarred(ids, starred);
+    target.setStarred(ids, starred);
     notice.value = {
       text: t(
         starred ? 'browser.notices.starred' : 'browser.notices.unstarred',
@@ -181,9 +207,12 @@ export function createItemActions() {
 
   /**
    * What the user is to the open folder and what is in it: its owner, or what a share makes them
-   * (a grantee's own shares on what is inside are not told apart here; the server decides).
+   * (a grantee's own shares on what is inside are not told apart here; the server decides). Results
+   * are from anywhere, so there each item's own mark says (see `roleOver`).
    */
-  const role = computed<'owner' | ShareRole>(() => folder.folder?.shared?.role ?? 'owner');
+  const role = computed<AccessRole>(() =>
+    options.target ? 'owner' : (folder.folder?.shared?.role ?? 'owner'),
+  );
 
   return {
     dialog,
@@ -214,6 +243,6 @@ export function provideItemActions(actions: ItemActions): void {
 
 export function useItemActions(): ItemActions {
   const actions = inject(key);
-  if (!actions) throw new Error('useItemActions needs createItemActions in a parent view');
+  if (!actions) throw new Error('useItemActions needs createItemActions in a parent component');
   return actions;
 }

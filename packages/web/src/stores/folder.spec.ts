@@ -42,23 +42,12 @@ vi.stubGlobal('localStorage', {
   setItem: (key: string, value: string) => storage.set(key, value),
 });
 
-// Frames run when a test says so (`paint()`).
-let frames: FrameRequestCallback[] = [];
-vi.stubGlobal('requestAnimationFrame', (callback: FrameRequestCallback) => frames.push(callback));
-async function paint(): Promise<void> {
-  const due = frames;
-  frames = [];
-  for (const callback of due) callback(0);
-  await new Promise((resolve) => setTimeout(resolve, 1));
-}
-
 const limits = () => vi.mocked(getListing).mock.calls.map(([, options]) => options?.limit);
 
 describe('the folder store', () => {
   beforeEach(() => {
     setActivePinia(createPinia());
     storage.clear();
-    frames = [];
     vi.mocked(getListing).mockReset();
     vi.mocked(getListing).mockImplementation(async (_id, options = {}) => {
       const { offset = 0, limit = 1000 } = options as Partial<ListQuery>;
@@ -74,38 +63,20 @@ describe('the folder store', () => {
     });
   });
 
-  it('shows the first page at once, then streams in the rest in pages of 2,000', async () => {
+  it('shows the first page at once, and the rest in pages of 2,000 only as the list asks for them', async () => {
     const store = useFolderStore();
     await store.load('folder');
     expect(store.items.length).toBe(500);
-    expect(store.complete).toBe(false);
-    await paint();
-    await vi.waitFor(() => expect(store.complete).toBe(true));
-    expect(store.items.map((item) => item.id)).toEqual(all.map((item) => item.id));
-    expect(limits()).toEqual([500, ...Array<number>(13).fill(2_000)]);
-  });
-
-  it('asks for the rest only once the first page is painted, and shows it while the rest is slow', async () => {
-    let releaseSecond = () => {};
-    const second = new Promise<void>((resolve) => (releaseSecond = resolve));
-    const listing = vi.mocked(getListing).getMockImplementation()!;
-    vi.mocked(getListing).mockImplementation(async (id, options = {}) => {
-      if ((options.offset ?? 0) > 0) await second;
-      return listing(id, options);
-    });
-    const store = useFolderStore();
-    await store.load('folder');
+    expect(store.total).toBe(25_000);
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(limits()).toEqual([500]);
-    await paint();
-    expect(limits()).toEqual([500, 2_000]);
-    // The second page hangs: the first one is what the store shows meanwhile.
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(store.items.length).toBe(500);
-    expect(store.complete).toBe(false);
-    releaseSecond();
-    await vi.waitFor(() => expect(store.complete).toBe(true));
-    expect(store.items.length).toBe(all.length);
+
+    await store.paged.ensure(4_000);
+    expect(store.items.length).toBe(4_500);
+    expect(limits()).toEqual([500, 2_000, 2_000]);
+    await store.paged.loadAll();
+    expect(store.items.map((item) => item.id)).toEqual(all.map((item) => item.id));
+    expect(limits()).toEqual([500, ...Array<number>(13).fill(2_000)]);
   });
 
   it('takes the first page asked for at start-up instead of asking again', async () => {
@@ -156,8 +127,12 @@ describe('the folder store', () => {
   it('puts a new item at its sorted place, replaces a renamed one, drops one that left', async () => {
     const store = useFolderStore();
     await store.load('folder');
-    await paint();
-    await vi.waitFor(() => expect(store.complete).toBe(true));
+    // Past the loaded page: counted, and left for the page that will bring it.
+    store.upsert(file(30_000, { id: 'late', name: 'file-20000b.txt' }));
+    expect(store.items.length).toBe(500);
+    expect(store.total).toBe(25_001);
+
+    await store.paged.loadAll();
     store.upsert(file(30_000, { id: 'new', name: 'file-00002b.txt' }));
     expect(store.items.slice(2, 5).map((item) => item.id)).toEqual(['f2', 'new', 'f3']);
     expect(store.total).toBe(25_001);

@@ -2,6 +2,7 @@ import type { DriveEvent } from '@idrive/shared';
 import { defineStore } from 'pinia';
 import { shallowRef } from 'vue';
 import { API_BASE } from '../api/http';
+import { useDetailsStore } from './details';
 import { useFolderStore } from './folder';
 import { session } from './session';
 
@@ -14,8 +15,8 @@ const BACKOFF_MAX_MS = 30_000;
 
 /**
  * The signed-in user's live events: one websocket, reconnected quietly with growing pauses and
- * `?since=` so nothing is missed. Item events are applied to the open folder here; other areas
- * (uploads, downloads, the trash view) `subscribe` for what they need.
+ * `?since=` so nothing is missed. Item events are applied to the open folder and the details panel
+ * here; other areas (uploads, downloads, the trash view) `subscribe` for what they need.
  */
 export const useLiveStore = defineStore('live', () => {
   const connected = shallowRef(false);
@@ -36,6 +37,7 @@ export const useLiveStore = defineStore('live', () => {
 
   function apply(event: DriveEvent): void {
     const folder = useFolderStore();
+    const details = useDetailsStore();
     switch (event.type) {
       case 'item.created':
       case 'item.updated':
@@ -43,9 +45,11 @@ export const useLiveStore = defineStore('live', () => {
       case 'item.restored':
       case 'item.copied':
         folder.upsert(event.item);
+        details.update(event.item);
         break;
       case 'item.deleted':
         folder.remove([event.item.id]);
+        details.forget([event.item.id]);
         break;
       case 'item.starred':
         folder.setStarred(event.itemIds, event.starred);

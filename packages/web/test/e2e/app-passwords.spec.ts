@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebServer, type WebServer } from './browser.js';
-import { signIn } from './drive.js';
+import { fromAccountMenu, signIn } from './drive.js';
 
 const PASSWORD = 'app-password-test-1';
 
@@ -29,7 +29,7 @@ describe('app passwords in Chromium', { timeout: 120_000 }, () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, baseUrl, PASSWORD);
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await fromAccountMenu(page, 'Settings');
     const section = page.getByRole('region', { name: 'App passwords' });
     await section.getByText('No app passwords yet.').waitFor();
 

@@ -4,7 +4,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MeResponse } from '@idrive/shared';
 import { startWebServer, type WebServer } from './browser.js';
-import { signIn } from './drive.js';
+import { fromAccountMenu, signIn } from './drive.js';
 
 const PASSWORD = 'device-sign-in-test-1';
 const PHONE_UA =
@@ -90,7 +90,7 @@ describe('sign-in with a QR code in Chromium', { timeout: 120_000 }, () => {
     const laptop = await browser.newContext();
     const laptopPage = await laptop.newPage();
     await signIn(laptopPage, baseUrl, PASSWORD);
-    await laptopPage.getByRole('link', { name: 'Settings' }).click();
+    await fromAccountMenu(laptopPage, 'Settings');
     const section = laptopPage.getByRole('region', { name: 'Sign in another device' });
     await section.getByRole('button', { name: 'Continue' }).click();
     await expect.poll(() => section.getByRole('alert').textContent()).toContain('Type the code');

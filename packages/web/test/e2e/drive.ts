@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { nameKey, type Item, type Listing, type MeResponse } from '@idrive/shared';
 import { openDatabase } from '../../../server/src/db/database.js';
 import { ItemRepository } from '../../../server/src/repositories/item.repository.js';
@@ -104,6 +104,28 @@ export async function signIn(
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  // The header's search form: on every signed-in page and every screen size (Sign out folds into a menu on phones).
+  // The header's search form: on every signed-in page and every screen size.
   await page.getByRole('search').waitFor();
+}
+
+/** Picks an entry of the account menu in the header: Settings, Keyboard shortcuts, Sign out. */
+export async function fromAccountMenu(page: Page, entry: string): Promise<void> {
+  await page.getByRole('button', { name: /^Account: / }).click();
+  await page
+    .getByRole('menu', { name: /^Account: / })
+    .getByRole('menuitem', { name: entry })
+    .click();
+}
+
+/** Picks an entry of the sidebar's New menu: a new folder or text file, or an upload. */
+export async function fromNewMenu(page: Page, entry: string): Promise<void> {
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  await page.getByRole('menu', { name: 'New' }).getByRole('menuitem', { name: entry, exact: true }).click();
+}
+
+/** The names of the entries an item list inside `within` shows, top to bottom (placeholders left out). */
+export async function listedNames(within: Locator): Promise<string[]> {
+  return within
+    .getByRole('row')
+    .evaluateAll((rows) => rows.flatMap((row) => row.querySelector('.item-name')?.textContent?.trim() ?? []));
 }

@@ -67,7 +67,7 @@ describe('item details in the browser', { timeout: 120_000 }, () => {
 
     await itemAction(page, 'small.txt', 'Copy to…');
     const picker = page.getByRole('dialog', { name: 'Copy 1 item' });
-    await picker.getByRole('button', { name: /Folder/ }).click();
+    await picker.getByRole('row', { name: /Folder/ }).click();
     await picker.getByRole('button', { name: 'Copy here' }).click();
     await page.getByText('Copied 1 item to Folder').waitFor();
     const inFolder = await api.json<Listing>('GET', `/folders/${folder.id}/children`);
@@ -83,12 +83,13 @@ describe('item details in the browser', { timeout: 120_000 }, () => {
     const tagged = await api.json<ItemDetails>('GET', `/items/${big.id}`);
     expect(tagged.tags?.map((t) => t.name)).toEqual(['work']);
 
-    await itemAction(page, 'big.txt', 'Info');
-    const info = page.getByRole('dialog', { name: 'Info: big.txt' });
+    await itemAction(page, 'big.txt', 'Details');
+    const info = page.getByRole('complementary', { name: 'Details: big.txt' });
     await info.getByText(createHash('sha256').update(BIG).digest('hex')).waitFor();
     await info.getByText('5000 bytes', { exact: false }).waitFor();
-    await info.getByText('work').waitFor();
-    await page.keyboard.press('Escape');
+    await info.getByRole('region', { name: 'Tags' }).getByText('work').waitFor();
+    await info.getByRole('button', { name: 'Close the details' }).click();
+    await info.waitFor({ state: 'detached' });
 
     // The menu selected big.txt, and the selection bar stands where the view switch was.
     await page.getByRole('button', { name: 'Clear the selection' }).click();

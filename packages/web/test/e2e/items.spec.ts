@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item, ItemDetails, Listing, TrashListing } from '@idrive/shared';
 import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
 import { startWebServer, type WebServer } from './browser.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, fromNewMenu, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'items-test-password';
 
@@ -59,7 +59,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
 
     // The trash view lists it with its date; restoring puts it back in the folder.
     await page.getByRole('link', { name: 'Trash' }).click();
-    const table = page.getByRole('table', { name: 'Items in the trash' });
+    const table = page.getByRole('grid', { name: 'Items in the trash' });
     await table.getByRole('row', { name: /notes\.txt/ }).waitFor();
     expect(
       await table
@@ -91,7 +91,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
         'Rename…',
         'Move to…',
         'Copy to…',
-        'Info',
+        'Details',
         'Move to trash',
       ]),
     );
@@ -102,7 +102,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
     await menu.getByRole('menuitem', { name: 'Move to…' }).click();
 
     const picker = page.getByRole('dialog', { name: 'Move 1 item' });
-    await picker.getByRole('button', { name: /Archive/ }).click();
+    await picker.getByRole('row', { name: /Archive/ }).click();
     await picker.getByRole('button', { name: 'Move here' }).click();
     await page.getByText('Moved 1 item to Archive').waitFor();
     expect((await api.json<ItemDetails>('GET', `/items/${notes.id}`)).parentId).toBe(archive.id);
@@ -124,7 +124,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
     await signIn(page, server.baseUrl, PASSWORD);
     const grid = page.getByRole('grid', { name: 'Contents of My Drive' });
 
-    await page.getByRole('button', { name: 'New folder' }).click();
+    await fromNewMenu(page, 'New folder');
     const folderDialog = page.getByRole('dialog', { name: 'New folder' });
     await folderDialog.getByLabel('Folder name').fill('a/b');
     await folderDialog.getByRole('button', { name: 'Create' }).click();
@@ -142,7 +142,7 @@ describe('items in the browser', { timeout: 120_000 }, () => {
     // The new folder is selected and sits with the folders, in name order.
     expect(await grid.getByRole('row', { name: /Letters/ }).getAttribute('aria-rowindex')).toBe('3');
 
-    await page.getByRole('button', { name: 'New text file' }).click();
+    await fromNewMenu(page, 'New text file');
     const fileDialog = page.getByRole('dialog', { name: 'New text file' });
     await fileDialog.getByLabel('File name').fill('todo.txt');
     await fileDialog.getByRole('button', { name: 'Create and open' }).click();

@@ -2,16 +2,13 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebServer, type WebServer } from './browser.js';
 import { loginOver } from '../../../server/test/helpers/http-client.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, fromAccountMenu, listedNames, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'settings-test-password';
 
 /** The names of the search results, in order. */
 async function resultNames(page: Page): Promise<string[]> {
-  const results = page.getByRole('region', { name: 'Results' });
-  return results
-    .getByRole('listitem')
-    .evaluateAll((items) => items.map((item) => item.querySelector('a')?.textContent?.trim() ?? ''));
+  return listedNames(page.getByRole('region', { name: 'Results' }));
 }
 
 /** Search, appearance and account settings, as a person uses them. */
@@ -79,7 +76,7 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
     const context = await browser.newContext({ colorScheme: 'light' });
     const page = await context.newPage();
     await signIn(page, baseUrl, PASSWORD);
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await fromAccountMenu(page, 'Settings');
     await page.getByRole('radio', { name: 'Dark' }).check();
     await page.getByRole('radio', { name: 'Polski' }).check();
 
@@ -94,7 +91,7 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
     };
     for (const when of ['now', 'after reload']) {
       if (when === 'after reload') await page.reload();
-      await page.getByRole('button', { name: 'Wyloguj się' }).waitFor();
+      await page.getByRole('button', { name: 'Konto: admin' }).waitFor();
       await page.getByRole('heading', { name: 'Ustawienia' }).waitFor();
       expect(await html.getAttribute('lang')).toBe('pl');
       expect(await html.getAttribute('data-theme')).toBe('dark');
@@ -103,7 +100,8 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
 
     // The server answers in English; the app words its errors in the chosen language.
     await page.goto(baseUrl);
-    await page.getByRole('button', { name: 'Nowy folder' }).click();
+    await page.getByRole('button', { name: 'Nowy', exact: true }).click();
+    await page.getByRole('menuitem', { name: 'Nowy folder' }).click();
     const dialog = page.getByRole('dialog', { name: 'Nowy folder' });
     await dialog.getByLabel('Nazwa folderu').fill('Reports');
     await dialog.getByRole('button', { name: 'Utwórz' }).click();
@@ -134,7 +132,7 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, baseUrl, 'erin-first-password', 'erin');
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await fromAccountMenu(page, 'Settings');
     const sessions = page.getByRole('region', { name: 'Where you are signed in' });
     await expect.poll(() => sessions.getByRole('listitem').count()).toBe(2);
     await sessions
@@ -155,14 +153,14 @@ describe('search and settings in Chromium', { timeout: 120_000 }, () => {
     await password.getByRole('button', { name: 'Change password' }).click();
     await expect.poll(() => password.getByRole('status').textContent()).toContain('Password changed');
 
-    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await fromAccountMenu(page, 'Sign out');
     await page.getByLabel('Username').fill('erin');
     await page.getByLabel('Password').fill('erin-first-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong username or password');
     await page.getByLabel('Password').fill('erin-second-password');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Account: erin' }).waitFor();
     await context.close();
   });
 });

@@ -4,6 +4,7 @@ import type { Item, Listing } from '@idrive/shared';
 import { loginOver } from '../../../server/test/helpers/http-client.js';
 import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
 import { startWebServer, type WebServer } from './browser.js';
+import { fromAccountMenu } from './drive.js';
 
 const PASSWORD = 'browser-test-password';
 
@@ -71,7 +72,7 @@ describe('the web app in Chromium', { timeout: 120_000 }, () => {
     // The session survives a reload (the cookie), then ends on sign-out.
     await page.reload();
     await page.getByRole('row', { name: /beach\.jpg/ }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
+    await fromAccountMenu(page, 'Sign out');
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.close();
   });

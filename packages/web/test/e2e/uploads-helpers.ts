@@ -46,19 +46,19 @@ export async function storedTree(baseUrl: string, username: string, password: st
  * Drops files or folders from the disk onto the page the way the operating system does: Chromium
  * gets the paths as native drag data (CDP Input.dispatchDragEvent), so a dropped folder arrives
  * as a real directory entry that the app has to walk. Like a hovering pointer, it keeps sending
- * dragover until `hovering()` sees the page react, then drops.
+ * dragover (at `at`, in the viewport) until `hovering()` sees the page react, then drops.
  */
 export async function dropFromDisk(
   page: Page,
   paths: string[],
   hovering: () => Promise<boolean>,
+  at: { x: number; y: number } = { x: 300, y: 300 },
 ): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   const event = (type: 'dragEnter' | 'dragOver' | 'drop') =>
     cdp.send('Input.dispatchDragEvent', {
       type,
-      x: 300,
-      y: 300,
+      ...at,
       data: { items: [], files: paths, dragOperationsMask: 1 },
     });
   await event('dragEnter');

@@ -7,7 +7,7 @@ import type { Browser, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Item } from '@idrive/shared';
 import { startWebServer, type WebServer } from './browser.js';
-import { driveApi, signIn } from './drive.js';
+import { driveApi, fromNewMenu, signIn } from './drive.js';
 import { sha256, storedTree } from './uploads-helpers.js';
 
 const PASSWORD = 'resume-test-password';
@@ -61,10 +61,9 @@ describe('resuming an upload after a reload in Chromium', { timeout: 180_000 }, 
         uploadUrl = response.headers()['location'] ?? '';
       }
     });
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent('filechooser'),
-      page.getByRole('menuitem', { name: 'Files' }).click(),
+      fromNewMenu(page, 'Upload files'),
     ]);
     await chooser.setFiles(big);
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWebServer, type WebServer } from './browser.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, fromNewMenu, signIn, type DriveApi } from './drive.js';
 import { dropFromDisk, localTree, sha256, storedTree } from './uploads-helpers.js';
 
 const PASSWORD = 'uploads-test-password';
@@ -16,6 +16,13 @@ const row = (page: Page, name: string) => page.getByRole('grid').getByRole('row'
 
 async function totalProgress(page: Page): Promise<string | null> {
   return page.getByRole('progressbar', { name: 'Total upload progress' }).getAttribute('aria-valuenow');
+}
+
+/** How much of a progress bar is drawn filled, 0 to 1, as the page renders it now. */
+async function barFill(page: Page, name: string): Promise<number> {
+  return page
+    .getByRole('progressbar', { name })
+    .evaluate((bar) => new DOMMatrixReadOnly(getComputedStyle(bar.firstElementChild!).transform).a);
 }
 
 /** Uploads from the desktop (drag and drop, the pickers), conflicts, and what another tab sees. */
@@ -89,17 +96,16 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
-  it('uploads a folder picked with the Upload menu into the open folder', async () => {
+  it('uploads a folder picked with the New menu into the open folder', async () => {
     const target = await api.mkdir(api.rootId, 'Picked');
     const page = await (await browser.newContext()).newPage();
     await signIn(page, baseUrl, PASSWORD);
     await row(page, 'Picked').dblclick();
     await page.getByRole('heading', { name: 'Picked', level: 1 }).waitFor();
 
-    await page.getByRole('button', { name: 'Upload', exact: true }).click();
     const [chooser] = await Promise.all([
       page.waitForEvent('filechooser'),
-      page.getByRole('menuitem', { name: 'Folder' }).click(),
+      fromNewMenu(page, 'Upload folder'),
     ]);
     await chooser.setFiles(path.join(disk, 'Album'));
     await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
@@ -109,6 +115,49 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     const local = await localTree(path.join(disk, 'Album'), 'Album/');
     // A folder pick lists files only, so the empty folder is not part of it.
     expect(stored).toEqual({ ...local, 'Album/': 'folder', 'Album/2024/': 'folder' });
+    await page.context().close();
+  });
+
+  it('uploads files dropped onto a folder’s row into that folder, naming it while they hover', async () => {
+    const inbox = await api.mkdir(api.rootId, 'Inbox');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    const box = await row(page, 'Inbox').boundingBox();
+    if (!box) throw new Error('the Inbox row is not on screen');
+    await dropFromDisk(
+      page,
+      [path.join(disk, 'notes.txt')],
+      () => page.getByText('Drop to upload to Inbox').isVisible(),
+      { x: box.x + box.width / 2, y: box.y + box.height / 2 },
+    );
+    await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
+    const { tree } = await storedTree(baseUrl, 'admin', PASSWORD);
+    expect(await tree(inbox.id)).toEqual({ 'notes.txt': (await localTree(disk))['notes.txt'] });
+    // Not also into the open folder.
+    expect(Object.keys(await tree(api.rootId)).filter((name) => name.startsWith('notes'))).toEqual([
+      'notes.txt',
+    ]);
+    await page.context().close();
+  });
+
+  it('draws a finished small upload full at once', async () => {
+    const target = await api.mkdir(api.rootId, 'Small');
+    const page = await (await browser.newContext()).newPage();
+    await signIn(page, baseUrl, PASSWORD);
+    await row(page, 'Small').dblclick();
+    await page.getByRole('heading', { name: 'Small', level: 1 }).waitFor();
+    const [chooser] = await Promise.all([
+      page.waitForEvent('filechooser'),
+      fromNewMenu(page, 'Upload files'),
+    ]);
+    await chooser.setFiles(path.join(disk, 'notes.txt'));
+    await page.getByRole('region', { name: 'Uploads complete' }).waitFor();
+    // Not wherever the bar's slide had got to when the upload ended (it read a sixth).
+    expect(await barFill(page, 'Upload progress of notes.txt')).toBe(1);
+    expect(await barFill(page, 'Total upload progress')).toBe(1);
+    expect(Object.keys(await (await storedTree(baseUrl, 'admin', PASSWORD)).tree(target.id))).toEqual([
+      'notes.txt',
+    ]);
     await page.context().close();
   });
 
@@ -122,10 +171,9 @@ describe('uploads in Chromium', { timeout: 120_000 }, () => {
     await writeFile(path.join(changed, 'photo.bin'), photo);
 
     const pick = async (...files: string[]) => {
-      await page.getByRole('button', { name: 'Upload', exact: true }).click();
       const [chooser] = await Promise.all([
         page.waitForEvent('filechooser'),
-        page.getByRole('menuitem', { name: 'Files' }).click(),
+        fromNewMenu(page, 'Upload files'),
       ]);
       await chooser.setFiles(files.map((file) => path.join(changed, file)));
     };

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccessList, User } from '@idrive/shared';
 import type { ServerProcess } from '../../../server/test/helpers/server-process.js';
 import { startWebServer, type WebServer } from './browser.js';
-import { driveApi, signIn, type DriveApi } from './drive.js';
+import { driveApi, fromNewMenu, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'sharing-test-password';
 const USER_PASSWORD = 'user-password-1';
@@ -72,8 +72,9 @@ describe('sharing with another user in Chromium', { timeout: 120_000 }, () => {
     await dialog.getByRole('button', { name: 'Close' }).first().click();
 
     // Bob: the open view lists it as it is shared, with whose it is.
-    await shared.getByText('Shared by alice; you can edit').waitFor();
-    await shared.getByRole('link', { name: 'Team', exact: true }).click();
+    const sharedTeam = shared.getByRole('row', { name: /Team/ });
+    await sharedTeam.getByText('Shared by alice; you can edit').waitFor();
+    await sharedTeam.getByText('Team', { exact: true }).dblclick();
     await b.getByRole('heading', { name: 'Team', level: 1 }).waitFor();
     await b
       .getByRole('navigation', { name: 'Breadcrumbs' })
@@ -90,11 +91,7 @@ describe('sharing with another user in Chromium', { timeout: 120_000 }, () => {
       .waitFor();
     await a.evaluate(() => Object.assign(window, { notReloaded: true }));
 
-    await b.getByRole('button', { name: 'Upload', exact: true }).click();
-    const [chooser] = await Promise.all([
-      b.waitForEvent('filechooser'),
-      b.getByRole('menuitem', { name: 'Files' }).click(),
-    ]);
+    const [chooser] = await Promise.all([b.waitForEvent('filechooser'), fromNewMenu(b, 'Upload files')]);
     await chooser.setFiles(path.join(disk, 'from-bob.txt'));
     await b.getByRole('region', { name: 'Uploads complete' }).waitFor();
     await grid(b, 'Team')

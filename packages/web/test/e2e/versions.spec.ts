@@ -6,7 +6,7 @@ import { driveApi, signIn, type DriveApi } from './drive.js';
 
 const PASSWORD = 'versions-test-password';
 
-/** The version history dialog: opened from a file's menu and from its info, restoring and deleting. */
+/** The version history: in its dialog from a file's menu and in the details panel, restoring and deleting. */
 describe('version history in Chromium', { timeout: 90_000 }, () => {
   let web: WebServer;
   let api: DriveApi;
@@ -80,18 +80,14 @@ describe('version history in Chromium', { timeout: 90_000 }, () => {
     await page.close();
   });
 
-  it('opens the history from the info dialog and deletes a version after asking', async () => {
+  it('lists the history in the details panel too, and deletes a version there after asking', async () => {
     const page = await web.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await signIn(page, web.server.baseUrl, PASSWORD);
     await page.getByRole('button', { name: 'More actions for notes.txt' }).click();
-    await page.getByRole('menuitem', { name: 'Info' }).click();
-    await page
-      .getByRole('dialog', { name: 'Info: notes.txt' })
-      .getByRole('button', { name: 'Version history' })
-      .click();
+    await page.getByRole('menuitem', { name: 'Details' }).click();
 
-    const dialog = page.getByRole('dialog', { name: 'Version history: notes.txt' });
-    const rows = dialog.getByRole('listitem');
+    const panel = page.getByRole('complementary', { name: 'Details: notes.txt' });
+    const rows = panel.getByRole('region', { name: 'Versions' }).getByRole('listitem');
     await expect.poll(() => rows.count()).toBe(4);
     await rows
       .nth(1)
@@ -103,6 +99,30 @@ describe('version history in Chromium', { timeout: 90_000 }, () => {
     await expect.poll(() => rows.count()).toBe(3);
     const left = (await (await raw(`/files/${file.id}/versions`)).json()) as FileVersionList;
     expect(left.versions.map((v) => v.size)).toEqual([15, 14, 15]);
+    await page.close();
+  });
+
+  it('keeps the limits set in the settings, and an emptied field follows the drive again', async () => {
+    const page = await web.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await signIn(page, web.server.baseUrl, PASSWORD);
+    await page.goto(`${web.server.baseUrl}/settings`);
+    const section = page.getByRole('region', { name: 'Version history' });
+    const days = section.getByLabel('Days to keep earlier versions');
+    const count = section.getByLabel('Versions kept of each file');
+    await days.fill('7');
+    await count.fill('3');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await section.getByRole('status').filter({ hasText: 'Saved.' }).waitFor({ state: 'attached' });
+    const saved = (await (await raw('/account/version-retention')).json()) as { days: number; count: number };
+    expect([saved.days, saved.count]).toEqual([7, 3]);
+
+    await page.reload();
+    expect(await count.inputValue()).toBe('3');
+    await days.fill('');
+    await section.getByRole('button', { name: 'Save' }).click();
+    await expect
+      .poll(async () => ((await (await raw('/account/version-retention')).json()) as { days: unknown }).days)
+      .toBeNull();
     await page.close();
   });
 });

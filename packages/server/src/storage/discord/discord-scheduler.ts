@@ -53,6 +53,8 @@ interface Job {
   kind: Credential['kind'];
   /** This credential and no other (a webhook reading its own message). */
   only?: string;
+  /** Webhooks of these channels are not used (a copy goes where no other copy of its object is). */
+  avoidChannels?: readonly string[];
   /** The route's rate-limit key for a credential (bucket and top-level resource). */
   routeKey: (c: Credential) => string;
   request: (c: Credential) => DiscordRequest;
@@ -105,10 +107,11 @@ export class DiscordScheduler {
     this.sleep = options.sleep ?? sleepReal;
   }
 
-  /** Posts a message with attachments through the least busy webhook. */
-  async upload(form: () => MultipartBody): Promise<unknown> {
+  /** Posts a message with attachments through the least busy webhook, of a channel not in `avoidChannels`. */
+  async upload(form: () => MultipartBody, avoidChannels?: readonly string[]): Promise<unknown> {
     const res = await this.run({
       ...UPLOAD,
+      ...(avoidChannels ? { avoidChannels, what: 'a copy of a chunk' } : {}),
       request: (c) => ({
         method: 'POST',
         path: `/webhooks/${c.cred.id}/${(c.cred as WebhookCredential).token}?wait=true`,
@@ -195,11 +198,17 @@ export class DiscordScheduler {
     }
   }
 
-  private usable(job: Pick<Job, 'kind' | 'only'>): Credential[] {
+  /** The channels that have a webhook in use: where chunks can be stored now. */
+  uploadChannels(): string[] {
+    return [...new Set(this.usable(UPLOAD).map((c) => (c.cred as WebhookCredential).channelId))];
+  }
+
+  private usable(job: Pick<Job, 'kind' | 'only' | 'avoidChannels'>): Credential[] {
     return this.credentials.filter(
       (c) =>
         c.kind === job.kind &&
         (job.only === undefined || c.cred.id === job.only) &&
+        !(c.kind === 'webhook' && job.avoidChannels?.includes(c.cred.channelId)) &&
         !this.health.get(c.cred.id)!.quarantined,
     );
   }

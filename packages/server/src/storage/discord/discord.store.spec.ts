@@ -45,6 +45,28 @@ describe('DiscordChunkStore against the emulator', () => {
     expect(into.equals(data.subarray(5, 105))).toBe(true);
   });
 
+  it('puts a copy alone in a message of a channel apart, and looks for copies without reading them', async () => {
+    const data = randomBytes(50_000);
+    const first = await store.put('22222222-3333-4444-8555-666666666666', data);
+    const channels = discord.seeded.channels.map((c) => c.id);
+    expect(store.places().sort()).toEqual([...channels].sort());
+    const apart = await store.putApart('33333333-4444-4555-8666-777777777777', data, [store.placeOf(first)]);
+    expect(store.placeOf(apart)).not.toBe(store.placeOf(first));
+    expect(store.containerOf(apart)).not.toBe(store.containerOf(first));
+    expect((await store.get(apart)).equals(data)).toBe(true);
+    // Nowhere left apart: refused before anything is sent.
+    const messages = emulator.control.stats().messages;
+    await expect(store.putApart('44444444-5555-4666-8777-888888888888', data, channels)).rejects.toThrow(
+      /No storage channel is left/,
+    );
+    expect(emulator.control.stats().messages).toBe(messages);
+
+    emulator.control.purgeChannel(store.placeOf(apart));
+    const found = await store.probe([first, apart]);
+    expect(found.get(first)).toBe('present');
+    expect(found.get(apart)).toBe('missing');
+  });
+
   it('still reads after 25 hours, without ever using an expired URL', async () => {
     const data = randomBytes(100_000);
     const locator = await store.put('11111111-2222-4333-8444-555555555555', data);

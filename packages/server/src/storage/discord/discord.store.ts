@@ -107,37 +107,106 @@ export class DiscordChunkStore implements ChunkStore {
 
   private async send(batch: QueuedPut[]): Promise<void> {
     try {
-      const body = new MultipartBody(
-        [
-          {
-            name: 'payload_json',
-            value: JSON.stringify({ attachments: batch.map((p, i) => ({ id: i, filename: p.filename })) }),
-          },
-        ],
-        batch.map((p, i) => ({ field: `files[${i}]`, filename: p.filename, data: p.data })),
-      );
-      const message = (await this.options.scheduler.upload(() => body)) as DiscordMessage;
-      for (const p of batch) {
-        const attachment = message.attachments.find((a) => a.filename === p.filename);
-        if (!attachment || attachment.size !== p.data.length) {
-          p.reject(
-            new Error(`Discord stored ${attachment?.size ?? 'no'} bytes of a ${p.data.length}-byte chunk`),
-          );
-          continue;
-        }
-        this.options.urls.remember(attachment.id, attachment.url);
-        p.resolve(
-          formatLocator({
-            channelId: message.channel_id,
-            messageId: message.id,
-            attachmentId: attachment.id,
-            filename: p.filename,
-          }),
-        );
-      }
+      const stored = await this.post(batch);
+      batch.forEach((p, i) => {
+        const locator = stored[i]!;
+        if (locator instanceof Error) p.reject(locator);
+        else p.resolve(locator);
+      });
     } catch (err) {
       for (const p of batch) p.reject(err as Error);
     }
+  }
+
+  /** Sends one message with these attachments; the locator of each, or why it was not stored. */
+  private async post(
+    files: { filename: string; data: Buffer }[],
+    avoidChannels?: readonly string[],
+  ): Promise<(string | Error)[]> {
+    const body = new MultipartBody(
+      [
+        {
+          name: 'payload_json',
+          value: JSON.stringify({ attachments: files.map((p, i) => ({ id: i, filename: p.filename })) }),
+        },
+      ],
+      files.map((p, i) => ({ field: `files[${i}]`, filename: p.filename, data: p.data })),
+    );
+    const message = (await this.options.scheduler.upload(() => body, avoidChannels)) as DiscordMessage;
+    return files.map((p) => {
+      const attachment = message.attachments.find((a) => a.filename === p.filename);
+      if (!attachment || attachment.size !== p.data.length) {
+        return new Error(`Discord stored ${attachment?.size ?? 'no'} bytes of a ${p.data.length}-byte chunk`);
+      }
+      this.options.urls.remember(attachment.id, attachment.url);
+      return formatLocator({
+        channelId: message.channel_id,
+        messageId: message.id,
+        attachmentId: attachment.id,
+        filename: p.filename,
+      });
+    });
+  }
+
+  placeOf(locator: string): string {
+    return parseLocator(locator).channelId;
+  }
+
+  places(): string[] {
+    return this.options.scheduler.uploadChannels();
+  }
+
+  /** A copy goes alone in a message of its own, in a channel none of `avoid` is in. */
+  async putApart(key: string, data: Buffer, avoid: readonly string[]): Promise<string> {
+    if (data.length > this.limits.maxChunkBytes) {
+      throw new Error(
+        `A ${data.length}-byte chunk is over Discord's ${this.limits.maxChunkBytes}-byte limit`,
+      );
+    }
+    if (!this.places().some((place) => !avoid.includes(place))) {
+      throw new Error('No storage channel is left apart from the copies this chunk has');
+    }
+    const [stored] = await this.post([{ filename: `${key}.bin`, data }], avoid);
+    if (stored instanceof Error) throw stored;
+    return stored!;
+  }
+
+  /**
+   * Reads each message once through a bot. Unknown Message: every chunk in it is gone. A bot
+   * without the Message Content intent sees no attachments in our webhooks' messages, so then the
+   * message standing is all it can tell; one that sees them also checks each attachment is there.
+   */
+  async probe(locators: string[]): Promise<Map<string, 'present' | 'missing' | Error>> {
+    const found = new Map<string, 'present' | 'missing' | Error>();
+    const byMessage = new Map<string, string[]>();
+    for (const locator of locators) {
+      const container = containerOfLocator(locator);
+      byMessage.set(container, [...(byMessage.get(container) ?? []), locator]);
+    }
+    for (const [container, inMessage] of byMessage) {
+      const [channelId, messageId] = container.split('/') as [string, string];
+      try {
+        const res = await this.options.scheduler.bot(
+          'checking a stored message',
+          `messages:channel:${channelId}`,
+          (bot) => ({
+            method: 'GET',
+            path: `/channels/${channelId}/messages/${messageId}`,
+            authorization: `Bot ${bot.token}`,
+          }),
+        );
+        const message = res.json as DiscordMessage;
+        const seen = new Set(message.attachments.map((a) => a.id));
+        for (const locator of inMessage) {
+          const visible = seen.size === 0 || seen.has(parseLocator(locator).attachmentId);
+          found.set(locator, visible ? 'present' : 'missing');
+        }
+      } catch (err) {
+        const gone = err instanceof DiscordRequestError && err.body?.code === UNKNOWN_MESSAGE;
+        for (const locator of inMessage) found.set(locator, gone ? 'missing' : (err as Error));
+      }
+    }
+    return found;
   }
 
   async get(locator: string, range?: ByteRange, into?: Buffer): Promise<Buffer> {
