@@ -61,10 +61,12 @@ import { tagRoutes } from './routes/tags.routes.js';
 import { trashRoutes } from './routes/trash.routes.js';
 import { uploadRoutes } from './routes/uploads.routes.js';
 import { quotaRoutes } from './routes/quotas.routes.js';
+import { userShareRoutes } from './routes/user-shares.routes.js';
 import { userRoutes } from './routes/users.routes.js';
 import { versionRoutes } from './routes/versions.routes.js';
 import { webRoutes } from './routes/web.routes.js';
 import { zipRoutes } from './routes/zip.routes.js';
+import { AccessService } from './services/access.service.js';
 import { AppPasswordService } from './services/app-password.service.js';
 import { ArchiveService } from './services/archive.service.js';
 import { AuthService } from './services/auth.service.js';
@@ -94,6 +96,7 @@ import { PackService } from './services/pack.service.js';
 import { QuotaService } from './services/quota.service.js';
 import { SettingsService } from './services/settings.service.js';
 import { UploadService, uploadBusy } from './services/upload.service.js';
+import { UserShareService } from './services/user-share.service.js';
 import { UserService } from './services/user.service.js';
 import { VersionService } from './services/version.service.js';
 import { ZipService } from './services/zip.service.js';
@@ -281,11 +284,13 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
   const appPasswords = new AppPasswordService(repos, auth, attemptThrottle(), config, bus);
   const deviceSignIns = new DeviceSignInService(repos, auth, attemptThrottle(), config);
   const quota = new QuotaService(repos);
-  const items = new ItemService(repos, config.trashRetentionDays, itemEvents, quota);
+  const access = new AccessService(repos);
+  const items = new ItemService(repos, config.trashRetentionDays, itemEvents, quota, access);
+  const userShares = new UserShareService(repos, items, itemEvents);
   const tags = new TagService(repos, items);
-  const search = new SearchService(repos, items, tags);
+  const search = new SearchService(repos, items, tags, access);
   const stars = new StarService(repos, items, itemEvents);
-  const locks = new LockService(repos, items, hasher, attemptThrottle(), UNLOCK_GRANT_MS);
+  const locks = new LockService(repos, items, access, hasher, attemptThrottle(), UNLOCK_GRANT_MS);
   // The main thread keeps HTTP and disk; the other cores encrypt, decrypt and hash. At least two, so
   // that a download can open on one while it hashes on the other; they start only when needed.
   const pool = new CipherPool(overrides.cipherThreads ?? Math.max(2, os.availableParallelism() - 1));
@@ -403,7 +408,12 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     log,
   );
 
-  const eventSockets = new EventSockets(bus, auth, locks, log);
+  const eventSockets = new EventSockets(
+    bus,
+    auth,
+    { closedFolders: (who) => locks.closedFolders(who), sharedRoots: (user) => access.sharedRoots(user) },
+    log,
+  );
   const socketCaps = new SocketCaps({
     perUser: config.maxSocketsPerUser,
     perAddress: config.maxSocketsPerIp,
@@ -427,6 +437,8 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
     quota,
     settings: new SettingsService(repos),
     items,
+    access,
+    userShares,
     files,
     versions,
     uploads,
@@ -500,6 +512,7 @@ export async function createApp(config: Config, overrides: AppOverrides = {}): P
       await api.register(tagRoutes(context));
       await api.register(searchRoutes(context));
       await api.register(starredRecentRoutes(context));
+      await api.register(userShareRoutes(context));
       await api.register(shareRoutes(context));
       await api.register(shareLinkRoutes(context, eventSockets, socketCaps));
       await api.register(trashRoutes(context));

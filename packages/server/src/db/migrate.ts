@@ -18,6 +18,7 @@ import { versionHistory } from './migrations/0016-version-history.js';
 import { deviceSignIn } from './migrations/0018-device-sign-in.js';
 import { starsRecent } from './migrations/0019-stars-recent.js';
 import { driveIdentity } from './migrations/0020-drive-identity.js';
+import { userShares } from './migrations/0021-user-shares.js';
 import { quotas } from './migrations/0022-quotas.js';
 import { metadataJournal } from './migrations/0023-metadata-journal.js';
 import { replicas } from './migrations/0024-replicas.js';
@@ -49,6 +50,7 @@ function migrations(handle: DbHandle, keys: MigrationKeys): Record<string, Migra
     '0018-device-sign-in': deviceSignIn,
     '0019-stars-recent': starsRecent,
     '0020-drive-identity': driveIdentity,
+    '0021-user-shares': userShares,
     '0022-quotas': quotas,
     '0023-metadata-journal': metadataJournal(handle.dialect),
     '0024-replicas': replicas,

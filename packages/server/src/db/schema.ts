@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
-import type { RecentAction, ShareMode } from '@idrive/shared';
+import type { RecentAction, ShareMode, ShareRole } from '@idrive/shared';
 
 /**
  * Table types. Times are epoch milliseconds and flags are 0/1 integers in both SQLite and PostgreSQL,
@@ -124,6 +124,11 @@ export interface FileVersionsTable {
    * this version's own id.
    */
   sealed_as: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * Who stored it: the owner, or an editor of a folder shared with them. Null for versions stored
+   * before items could be shared (their owner) and for thumbnails and previews.
+   */
+  created_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ChunksTable {
@@ -372,6 +377,16 @@ export interface RecentItemsTable {
   at: number;
 }
 
+/** An item shared with another user of the drive, and everything inside it. */
+export interface UserSharesTable {
+  item_id: string;
+  grantee_id: string;
+  role: ShareRole;
+  /** Who shared it; null once that account is deleted. */
+  granted_by: string | null;
+  granted_at: number;
+}
+
 /** The drive itself: one row, made by migration 0020. */
 export interface DriveTable {
   /** Format-2 chunks carry it and are bound to it; a chunk of another drive does not read here. */
@@ -492,6 +507,7 @@ export interface Database {
   recent_items: RecentItemsTable;
   quota_reservations: QuotaReservationsTable;
   settings: SettingsTable;
+  user_shares: UserSharesTable;
 }
 
 export type UserRow = Selectable<UsersTable>;
@@ -517,3 +533,4 @@ export type DavLockRow = Selectable<DavLocksTable>;
 export type DavPropertyRow = Selectable<DavPropertiesTable>;
 export type DiscordCredentialRow = Selectable<DiscordCredentialsTable>;
 export type RecentItemRow = Selectable<RecentItemsTable>;
+export type UserShareRow = Selectable<UserSharesTable>;

@@ -1,19 +1,28 @@
 import { eventsCloseCodes, type DriveEvent } from '@idrive/shared';
 import { WebSocket } from 'ws';
 
+/** What a client may see, looked up for each batch of item news. */
+export interface ClientScope {
+  /** Locked folders the session has not opened: what lies inside them is not sent. */
+  closed: ReadonlySet<string>;
+  /**
+   * What this client may see of an event (a share visitor sees it from the shared folder down, a
+   * user another user's items from what is shared with them down), or null.
+   */
+  view?(event: DriveEvent): DriveEvent | null;
+}
+
 export interface ClientAccess {
   /** The session whose end closes the socket (none for a share link's visitor). */
   sessionId: string | null;
-  /** Locked folders the session has not opened: what lies inside them is not sent. */
-  closedFolders(): Promise<ReadonlySet<string>>;
   /**
-   * What this client may see of an event (a share visitor sees it from the shared folder down), or
-   * null; `closed` as `closedFolders` gave it.
+   * The scope for the next batch: locks open and close, their grants run out, items are shared and
+   * unshared, so it is asked again each time.
    */
-  view?(event: DriveEvent, closed: ReadonlySet<string>): DriveEvent | null;
+  scope(): Promise<ClientScope>;
 }
 
-const NONE: ReadonlySet<string> = new Set();
+const NONE: ClientScope = { closed: new Set() };
 
 /** Whether a session kept out of `closed` folders may see the event. */
 export function visibleThrough(event: DriveEvent, closed: ReadonlySet<string>): boolean {
@@ -69,14 +78,12 @@ export class EventClient {
       while (this.queue.length > 0 && !this.closed) {
         const batch = this.queue;
         this.queue = [];
-        // One lookup per batch: grants change when the session unlocks a folder or its grant runs out.
-        const closed = batch.some((event) => 'ancestorIds' in event)
-          ? await this.access.closedFolders()
-          : NONE;
+        // One lookup per batch: unlock grants and shares change while the socket is open.
+        const scope = batch.some((event) => 'ancestorIds' in event) ? await this.access.scope() : NONE;
         for (const event of batch) {
           if (this.closed) return;
-          const shown = this.access.view ? this.access.view(event, closed) : event;
-          if (shown && visibleThrough(shown, closed)) this.send(shown);
+          const shown = scope.view ? scope.view(event) : event;
+          if (shown && visibleThrough(shown, scope.closed)) this.send(shown);
           const sessionId = this.access.sessionId;
           if (event.type === 'session.ended' && sessionId !== null && event.sessionIds.includes(sessionId)) {
             this.close(eventsCloseCodes.sessionEnded, 'Signed out');

@@ -67,7 +67,7 @@ describe('EventSockets', () => {
     sockets = new EventSockets(
       bus,
       { stillSignedIn: async () => options.signedIn?.() ?? true },
-      { closedFolders: async () => new Set<string>() },
+      { closedFolders: async () => new Set<string>(), sharedRoots: async () => new Set<string>() },
       pino({ level: 'silent' }),
       { heartbeatMs: options.heartbeatMs ?? 60_000, maxBufferedBytes: options.maxBufferedBytes ?? 1 << 20 },
     );

@@ -1,10 +1,12 @@
 import { eventsCloseCodes } from '@idrive/shared';
 import type { FastifyBaseLogger } from 'fastify';
 import type { WebSocket } from 'ws';
+import type { UserRow } from '../db/schema.js';
 import type { Authenticated } from '../services/auth.service.js';
 import { hasPermission } from '../services/user.service.js';
 import { EventClient, type ClientAccess } from './event-client.js';
 import type { EventBus } from './event-bus.js';
+import { userView } from './share-view.js';
 import { ADMINS_TOPIC, sessionTopic, userTopic } from './topics.js';
 
 export interface EventSocketsOptions {
@@ -19,8 +21,10 @@ export interface SessionCheck {
   stillSignedIn(auth: Authenticated): Promise<boolean>;
 }
 
-export interface FolderLocks {
+/** What a user's socket may see: locked folders its session has not opened, and what is shared with them. */
+export interface UserScopes {
   closedFolders(auth: Authenticated): Promise<ReadonlySet<string>>;
+  sharedRoots(user: UserRow): Promise<ReadonlySet<string>>;
 }
 
 /** What a socket is for: the topics it hears, what it may see of them, and whether it may stay. */
@@ -49,7 +53,7 @@ export class EventSockets {
   constructor(
     private readonly bus: EventBus,
     private readonly sessions: SessionCheck,
-    private readonly locks: FolderLocks,
+    private readonly scopes: UserScopes,
     private readonly log: FastifyBaseLogger,
     private readonly options: EventSocketsOptions = {
       heartbeatMs: 30_000,
@@ -57,7 +61,10 @@ export class EventSockets {
     },
   ) {}
 
-  /** A signed-in user's socket: their items' events, its session's own (and, for admins, instance news). */
+  /**
+   * A signed-in user's socket: their items' events and those of items shared with them (which reach
+   * their topic too), its session's own, and for admins instance news.
+   */
   serve(socket: WebSocket, auth: Authenticated, since?: number): Promise<void> {
     return this.serveViewer(
       socket,
@@ -67,7 +74,16 @@ export class EventSockets {
           sessionTopic(auth.session.id),
           ...(hasPermission(auth.user, 'admin') ? [ADMINS_TOPIC] : []),
         ],
-        access: { sessionId: auth.session.id, closedFolders: () => this.locks.closedFolders(auth) },
+        access: {
+          sessionId: auth.session.id,
+          scope: async () => {
+            const [closed, roots] = await Promise.all([
+              this.scopes.closedFolders(auth),
+              this.scopes.sharedRoots(auth.user),
+            ]);
+            return { closed, view: userView(auth.user.root_folder_id, roots) };
+          },
+        },
         stillAllowed: () => this.sessions.stillSignedIn(auth),
       },
       since,

@@ -6,6 +6,7 @@ import type {
   ItemDetails,
   Session,
   Share,
+  SharedMark,
   User,
   UserItem,
 } from '@idrive/shared';
@@ -94,19 +95,25 @@ export function presentVersion(row: ListedVersion): FileVersion {
     id: row.id,
     size: row.size,
     createdAt: iso(row.created_at),
-    author: row.username === null ? null : { id: row.owner_id, username: row.username },
+    author:
+      row.author_id === null || row.username === null ? null : { id: row.author_id, username: row.username },
     current: row.replaced_at === null,
     sha256: row.sha256,
   };
 }
 
-/** An item as the signed-in user sees it; `stars` holds the ids they starred among the rows presented. */
+/**
+ * An item as the signed-in user sees it; `stars` holds the ids they starred among the rows presented,
+ * `marks` whose the rows that are not theirs are (AccessService.marks).
+ */
 export function presentUserItem(
   row: ItemRow,
   locks: ReadonlySet<string> | undefined,
   stars: ReadonlySet<string>,
+  marks?: ReadonlyMap<string, SharedMark>,
 ): UserItem {
-  return { ...presentItem(row, locks), starred: stars.has(row.id) };
+  const shared = marks?.get(row.id);
+  return { ...presentItem(row, locks), starred: stars.has(row.id), ...(shared ? { shared } : {}) };
 }
 
 /** The root folder's name is empty; clients label it themselves ("My Drive"). */
@@ -116,9 +123,10 @@ export function presentDetails(
   sha256: string | null,
   locks: ReadonlySet<string> | undefined,
   stars: ReadonlySet<string>,
+  marks?: ReadonlyMap<string, SharedMark>,
 ): ItemDetails {
   return {
-    ...presentUserItem(row, locks, stars),
+    ...presentUserItem(row, locks, stars, marks),
     sha256,
     path: path.map((p) => ({ id: p.id, name: p.name })),
   };

@@ -19,6 +19,7 @@ export function presentSearchHit(
 ): SearchResult {
   return {
     ...presentUserItem(hit.item, locks, stars),
+    ...(hit.shared ? { shared: hit.shared } : {}),
     parentPath: hit.parentPath,
     tags: hit.tags.map(presentTagSummary),
   };

@@ -4,8 +4,15 @@ import type { FileVersionRow } from '../db/schema.js';
 
 const DAY_MS = 86_400_000;
 
-/** A version as the history lists it: its row, who stored it, and when it was replaced (null: current). */
-export type ListedVersion = FileVersionRow & { username: string | null; replaced_at: number | null };
+/**
+ * A version as the history lists it: its row, who stored it (null: an account since deleted), and
+ * when it was replaced (null: current).
+ */
+export type ListedVersion = FileVersionRow & {
+  author_id: string | null;
+  username: string | null;
+  replaced_at: number | null;
+};
 
 /** How long earlier versions are kept: days after they were replaced, and versions per file. */
 export interface RetentionLimits {
@@ -39,9 +46,12 @@ export class HistoryRepository {
   async list(itemId: string, currentId: string): Promise<ListedVersion[]> {
     const versions = this.db
       .selectFrom('file_versions')
-      .leftJoin('users', 'users.id', 'file_versions.owner_id')
+      // Versions stored before `created_by` was kept are their owner's.
+      .leftJoin('users', (join) =>
+        join.on(sql<boolean>`users.id = coalesce(file_versions.created_by, file_versions.owner_id)`),
+      )
       .selectAll('file_versions')
-      .select('users.username');
+      .select(['users.id as author_id', 'users.username']);
     const current = await versions
       .select(sql<number | null>`null`.as('replaced_at'))
       .where('file_versions.id', '=', currentId)

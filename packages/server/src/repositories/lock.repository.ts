@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { FolderLocksTable } from '../db/schema.js';
+import { foldersBelow } from './tree-sql.js';
 
 /** A lock that keeps an item closed: the locked folder, its name, and how far above the item it is. */
 export interface BlockingLock {
@@ -85,12 +86,28 @@ export class LockRepository {
     return rows.rows.map((r) => ({ ...r, depth: Number(r.depth) }));
   }
 
-  /** The user's locked folders that the session has no live grant for: subtrees to leave out. */
-  async closedFolders(ownerId: string, sessionId: string | null, now: number): Promise<string[]> {
+  /**
+   * The locked folders the session has no live grant for: subtrees to leave out. The user's own, and
+   * with `shared` (something is shared with them) those at or below an item shared with them.
+   */
+  async closedFolders(
+    userId: string,
+    shared: boolean,
+    sessionId: string | null,
+    now: number,
+  ): Promise<string[]> {
+    const roots = sql`select item_id from user_shares where grantee_id = ${userId}`;
     const rows = await this.db
       .selectFrom('folder_locks')
       .select('folder_id')
-      .where('owner_id', '=', ownerId)
+      .where((eb) =>
+        shared
+          ? eb.or([
+              eb('owner_id', '=', userId),
+              sql<boolean>`folder_id in (${foldersBelow(sql`id in (${roots})`)})`,
+            ])
+          : eb('owner_id', '=', userId),
+      )
       .where(({ not, exists, selectFrom }) =>
         not(
           exists(
@@ -117,8 +134,11 @@ export class LockRepository {
     return new Set(rows.map((r) => r.folder_id));
   }
 
-  /** Gives copied folders the locks of the folders they were copied from (old id → new id). */
-  async copyLocks(copies: Map<string, string>, now: number): Promise<void> {
+  /**
+   * Gives copied folders the locks of the folders they were copied from (old id → new id), as locks
+   * of the copies' owner.
+   */
+  async copyLocks(copies: Map<string, string>, now: number, ownerId: string): Promise<void> {
     const sources = [...copies.keys()];
     for (let i = 0; i < sources.length; i += 500) {
       const locks = await this.db
@@ -129,7 +149,14 @@ export class LockRepository {
       if (locks.length === 0) continue;
       await this.db
         .insertInto('folder_locks')
-        .values(locks.map((l) => ({ ...l, folder_id: copies.get(l.folder_id)!, created_at: now })))
+        .values(
+          locks.map((l) => ({
+            ...l,
+            folder_id: copies.get(l.folder_id)!,
+            owner_id: ownerId,
+            created_at: now,
+          })),
+        )
         .execute();
     }
   }

@@ -37,8 +37,14 @@ export class RecentRepository {
   }
 
   /** A page of the user's recent files that the list shows (see `listedFor`), newest first. */
-  page(userId: string, closedFolderIds: string[], offset: number, limit: number): Promise<RecentRow[]> {
-    return this.listed(userId, closedFolderIds)
+  page(
+    userId: string,
+    shared: boolean,
+    closedFolderIds: string[],
+    offset: number,
+    limit: number,
+  ): Promise<RecentRow[]> {
+    return this.listed(userId, shared, closedFolderIds)
       .selectAll('items')
       .select(['recent_items.action', 'recent_items.at as recent_at'])
       .orderBy('recent_items.at', 'desc')
@@ -48,8 +54,8 @@ export class RecentRepository {
       .execute();
   }
 
-  count(userId: string, closedFolderIds: string[]): Promise<number> {
-    return this.listed(userId, closedFolderIds)
+  count(userId: string, shared: boolean, closedFolderIds: string[]): Promise<number> {
+    return this.listed(userId, shared, closedFolderIds)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow()
       .then((r) => Number(r.n));
@@ -92,12 +98,12 @@ export class RecentRepository {
   }
 
   /** The user's entries joined to the files the list shows (the cross join: see StarRepository). */
-  private listed(userId: string, closedFolderIds: string[]) {
+  private listed(userId: string, shared: boolean, closedFolderIds: string[]) {
     return this.db
       .selectFrom('recent_items')
       .crossJoin('items')
       .whereRef('items.id', '=', 'recent_items.item_id')
       .where('recent_items.user_id', '=', userId)
-      .where(listedFor(userId, closedFolderIds));
+      .where(listedFor(userId, shared, closedFolderIds));
   }
 }

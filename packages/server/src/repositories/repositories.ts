@@ -22,6 +22,7 @@ import { StarRepository } from './star.repository.js';
 import { StagedTailRepository } from './staged-tail.repository.js';
 import { TagRepository } from './tag.repository.js';
 import { UploadRepository } from './upload.repository.js';
+import { UserShareRepository } from './user-share.repository.js';
 import { UserRepository } from './user.repository.js';
 import { VersionRepository } from './version.repository.js';
 import { ZipRepository } from './zip.repository.js';
@@ -53,6 +54,7 @@ export class Repositories {
   readonly dav: DavRepository;
   readonly stars: StarRepository;
   readonly recent: RecentRepository;
+  readonly userShares: UserShareRepository;
   readonly drive: DriveRepository;
   readonly quotas: QuotaRepository;
   readonly settings: SettingsRepository;
@@ -90,6 +92,7 @@ export class Repositories {
     this.dav = new DavRepository(db);
     this.stars = new StarRepository(db);
     this.recent = new RecentRepository(db);
+    this.userShares = new UserShareRepository(db);
     this.drive = new DriveRepository(db);
     this.quotas = new QuotaRepository(db);
     this.settings = new SettingsRepository(db);

@@ -55,7 +55,8 @@ describeEachDb('search index', (dialect) => {
   });
 
   const filters = (text: string): SearchFilters => ({
-    ownerId,
+    userId: ownerId,
+    shared: false,
     text: foldForSearch(text),
     excludedFolderIds: [],
   });
@@ -101,7 +102,7 @@ describeEachDb('search index', (dialect) => {
     };
     await t.drive.repos.tags.insert(tag);
     const { folderId } = drive;
-    const on = (text: string): SearchFilters => ({ ...filters(text), ownerId: drive.ownerId });
+    const on = (text: string): SearchFilters => ({ ...filters(text), userId: drive.ownerId });
     for (const f of [
       on('żółty łąka 12'),
       { ...on('raport zielony 45'), kinds: ['text' as const], minSize: 0 },
@@ -146,7 +147,7 @@ describeEachDb('search index', (dialect) => {
     const rows = await db.db.selectFrom('items').select(['name', 'search_name']).execute();
     for (const row of rows) expect(row.search_name, row.name).toBe(foldForSearch(row.name));
     const { rows: found } = await t.drive.repos.search.find(
-      { ...filters('cma nocna'), ownerId: u.userId },
+      { ...filters('cma nocna'), userId: u.userId },
       ALL,
     );
     expect(found.map((r) => r.name).sort()).toEqual(['Ćma nocna.txt']);
@@ -168,7 +169,7 @@ describeEachDb('search index', (dialect) => {
       const stored = await old.db.selectFrom('items').select(['name', 'search_name']).execute();
       for (const row of stored) expect(row.search_name).toBe(foldForSearch(row.name));
       const { rows: found, total } = await repos.search.find(
-        { ownerId: userId, text: 'zolc 12', excludedFolderIds: [] },
+        { userId, shared: false, text: 'zolc 12', excludedFolderIds: [] },
         ALL,
       );
       const expected = rows.filter((r) => foldForSearch(r.name).includes('zolc 12'));

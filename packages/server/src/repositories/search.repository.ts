@@ -2,11 +2,13 @@ import { fileKindRules, type FileKind } from '@idrive/shared';
 import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
 import type { Db, DbDialect, Tx } from '../db/database.js';
 import type { Database, ItemRow } from '../db/schema.js';
-import { foldersBelow } from './tree-sql.js';
+import { foldersBelow, visibleTo } from './tree-sql.js';
 
 /** What a search looks for. Texts are folded for search already (`foldForSearch`). */
 export interface SearchFilters {
-  ownerId: string;
+  /** Whose search it is: their own items, and those shared with them when `shared` says there are any. */
+  userId: string;
+  shared: boolean;
   /** A part of the folded name. */
   text?: string;
   type?: 'file' | 'folder';
@@ -32,10 +34,10 @@ export interface SearchOrder {
   limit: number;
 }
 
-/** Trigrams need three characters; shorter texts are matched by scanning the owner's items. */
+/** Trigrams need three characters; shorter texts are matched by scanning the user's items. */
 const TRIGRAM = 3;
 
-/** Name search over the item tree: one user's live items, filtered, sorted and paged. */
+/** Name search over the item tree: the live items one user may see, filtered, sorted and paged. */
 export class SearchRepository {
   constructor(
     private readonly db: Db | Tx,
@@ -109,7 +111,7 @@ export class SearchRepository {
     const col = (name: 'owner_id' | 'parent_id' | 'id') =>
       matchFirst ? sql`+items.${sql.ref(name)}` : sql.ref(`items.${name}`);
     const all: Expression<SqlBool>[] = [
-      sql<SqlBool>`${col('owner_id')} = ${f.ownerId}`,
+      visibleTo(f.userId, f.shared, col),
       eb('items.trashed_at', 'is', null),
       // The root folder is where a search starts, never a result.
       sql<SqlBool>`${col('parent_id')} is not null`,

@@ -51,8 +51,14 @@ export class StarRepository {
   }
 
   /** A page of the items the user starred that the list shows (see `listedFor`), newest star first. */
-  page(userId: string, closedFolderIds: string[], offset: number, limit: number): Promise<StarredRow[]> {
-    return this.listed(userId, closedFolderIds)
+  page(
+    userId: string,
+    shared: boolean,
+    closedFolderIds: string[],
+    offset: number,
+    limit: number,
+  ): Promise<StarredRow[]> {
+    return this.listed(userId, shared, closedFolderIds)
       .selectAll('items')
       .select('item_stars.starred_at')
       .orderBy('item_stars.starred_at', 'desc')
@@ -62,8 +68,8 @@ export class StarRepository {
       .execute();
   }
 
-  count(userId: string, closedFolderIds: string[]): Promise<number> {
-    return this.listed(userId, closedFolderIds)
+  count(userId: string, shared: boolean, closedFolderIds: string[]): Promise<number> {
+    return this.listed(userId, shared, closedFolderIds)
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow()
       .then((r) => Number(r.n));
@@ -74,12 +80,12 @@ export class StarRepository {
    * and look each item up, never the other way round: without statistics it might start from the
    * owner's items instead, all million of them.
    */
-  private listed(userId: string, closedFolderIds: string[]) {
+  private listed(userId: string, shared: boolean, closedFolderIds: string[]) {
     return this.db
       .selectFrom('item_stars')
       .crossJoin('items')
       .whereRef('items.id', '=', 'item_stars.item_id')
       .where('item_stars.user_id', '=', userId)
-      .where(listedFor(userId, closedFolderIds));
+      .where(listedFor(userId, shared, closedFolderIds));
   }
 }

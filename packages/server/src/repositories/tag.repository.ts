@@ -1,7 +1,7 @@
 import { sql, type Updateable } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
 import type { TagRow, TagsTable } from '../db/schema.js';
-import { outsideFolders } from './tree-sql.js';
+import { outsideFolders, visibleTo } from './tree-sql.js';
 
 /** Statements stay under SQLite's limit of bound parameters. */
 const BATCH = 400;
@@ -41,8 +41,8 @@ export class TagRepository {
   }
 
   /**
-   * The owner's tags (or the one with `id`) by name, each with how many live items carry it, not
-   * counting items inside `closedFolderIds`.
+   * The owner's tags (or the one with `id`) by name, each with how many live items they may see
+   * carry it, not counting items inside `closedFolderIds`.
    */
   listWithCounts(
     ownerId: string,
@@ -56,6 +56,7 @@ export class TagRepository {
         join
           .onRef('items.id', '=', 'item_tags.item_id')
           .on('items.trashed_at', 'is', null)
+          .on(visibleTo(ownerId, true))
           .on(outsideFolders(sql.ref('items.parent_id'), closedFolderIds)),
       )
       .selectAll('tags')
@@ -104,8 +105,8 @@ export class TagRepository {
     }
   }
 
-  /** The tags on each of these items, by name. */
-  async tagsOf(itemIds: string[]): Promise<Map<string, TagRow[]>> {
+  /** The user's tags on each of these items, by name (other users' tags on a shared item are theirs). */
+  async tagsOf(ownerId: string, itemIds: string[]): Promise<Map<string, TagRow[]>> {
     const byItem = new Map<string, TagRow[]>();
     for (let i = 0; i < itemIds.length; i += BATCH) {
       const rows = await this.db
@@ -113,6 +114,7 @@ export class TagRepository {
         .innerJoin('tags', 'tags.id', 'item_tags.tag_id')
         .selectAll('tags')
         .select('item_tags.item_id')
+        .where('tags.owner_id', '=', ownerId)
         .where('item_tags.item_id', 'in', itemIds.slice(i, i + BATCH))
         .orderBy('tags.name_key')
         .execute();
@@ -121,14 +123,16 @@ export class TagRepository {
     return byItem;
   }
 
-  /** Gives copies the tags of the items they were copied from (old id → new id). */
-  async copyTags(copies: Map<string, string>): Promise<void> {
+  /** Gives copies the tags these users had on the items they were copied from (old id → new id). */
+  async copyTags(copies: Map<string, string>, ownerIds: string[]): Promise<void> {
     const sources = [...copies.keys()];
     for (let i = 0; i < sources.length; i += BATCH) {
       const rows = await this.db
         .selectFrom('item_tags')
-        .selectAll()
-        .where('item_id', 'in', sources.slice(i, i + BATCH))
+        .innerJoin('tags', 'tags.id', 'item_tags.tag_id')
+        .select(['item_tags.item_id', 'item_tags.tag_id'])
+        .where('tags.owner_id', 'in', ownerIds)
+        .where('item_tags.item_id', 'in', sources.slice(i, i + BATCH))
         .execute();
       for (let j = 0; j < rows.length; j += BATCH) {
         await this.db

@@ -22,9 +22,26 @@ export function outsideFolders(parentColumn: RawBuilder<unknown>, folderIds: str
 }
 
 /**
- * True for an item of `items` that a list of one user's own marks (stars, recent files) shows: one
- * they may see, which today means their own, not in the trash and not inside `closedFolderIds`.
+ * True for an item of `items` the user may see: their own, or one shared with them or inside a
+ * folder shared with them (AccessService's rule, as a list filters by it). `shared` says whether
+ * anything is shared with them at all; when nothing is, the test is the owner alone, which keeps
+ * the owner index usable.
  */
-export function listedFor(userId: string, closedFolderIds: string[]): RawBuilder<SqlBool> {
-  return sql<SqlBool>`(items.owner_id = ${userId} and items.trashed_at is null and ${outsideFolders(sql.ref('items.parent_id'), closedFolderIds)})`;
+export function visibleTo(
+  userId: string,
+  shared: boolean,
+  col: (name: 'owner_id' | 'id' | 'parent_id') => unknown = (name) => sql.ref(`items.${name}`),
+): RawBuilder<SqlBool> {
+  const own = sql<SqlBool>`${col('owner_id')} = ${userId}`;
+  if (!shared) return own;
+  const roots = sql`select item_id from user_shares where grantee_id = ${userId}`;
+  return sql<SqlBool>`(${own} or ${col('id')} in (${roots}) or ${col('parent_id')} in (${foldersBelow(sql`id in (${roots})`)}))`;
+}
+
+/**
+ * True for an item of `items` that a list of one user's own marks (stars, recent files) shows: one
+ * they may see (see `visibleTo`), not in the trash and not inside `closedFolderIds`.
+ */
+export function listedFor(userId: string, shared: boolean, closedFolderIds: string[]): RawBuilder<SqlBool> {
+  return sql<SqlBool>`(${visibleTo(userId, shared)} and items.trashed_at is null and ${outsideFolders(sql.ref('items.parent_id'), closedFolderIds)})`;
 }

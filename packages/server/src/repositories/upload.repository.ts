@@ -1,5 +1,6 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { Db, Tx } from '../db/database.js';
-import type { UploadRow } from '../db/schema.js';
+import type { Database, UploadRow } from '../db/schema.js';
 
 /** Resumable uploads in progress. */
 export class UploadRepository {
@@ -36,12 +37,30 @@ export class UploadRepository {
     return this.db.selectFrom('uploads').selectAll().where('expires_at', '<', at).limit(limit).execute();
   }
 
+  /**
+   * The uploads a user's removal ends: their own, and others' into the user's folders (an editor's
+   * upload into a shared folder stores a version of the owner's, which goes with the owner).
+   */
   async idsForOwner(ownerId: string): Promise<string[]> {
-    const rows = await this.db.selectFrom('uploads').select('id').where('owner_id', '=', ownerId).execute();
+    const rows = await this.db
+      .selectFrom('uploads')
+      .select('id')
+      .where((eb) => this.ofOwner(eb, ownerId))
+      .execute();
     return rows.map((r) => r.id);
   }
 
   async deleteForOwner(ownerId: string): Promise<void> {
-    await this.db.deleteFrom('uploads').where('owner_id', '=', ownerId).execute();
+    await this.db
+      .deleteFrom('uploads')
+      .where((eb) => this.ofOwner(eb, ownerId))
+      .execute();
+  }
+
+  private ofOwner(eb: ExpressionBuilder<Database, 'uploads'>, ownerId: string) {
+    return eb.or([
+      eb('owner_id', '=', ownerId),
+      eb('version_id', 'in', eb.selectFrom('file_versions').select('id').where('owner_id', '=', ownerId)),
+    ]);
   }
 }

@@ -20,6 +20,38 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
+  /** The usernames of these users (those that exist). */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('users')
+        .select(['id', 'username'])
+        .where('id', 'in', ids.slice(i, i + 500))
+        .execute();
+      for (const row of rows) names.set(row.id, row.username);
+    }
+    return names;
+  }
+
+  /**
+   * Active users whose username contains `text` (ignoring case), those it starts with first: whom a
+   * user may share with. `text` is matched literally.
+   */
+  lookup(text: string, exceptId: string, limit: number): Promise<Pick<UserRow, 'id' | 'username'>[]> {
+    const key = text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    return this.db
+      .selectFrom('users')
+      .select(['id', 'username'])
+      .where('disabled', '=', 0)
+      .where('id', '!=', exceptId)
+      .where(sql<boolean>`username_key like ${`%${key}%`} escape '\\'`)
+      .orderBy(sql`case when username_key like ${`${key}%`} escape '\\' then 0 else 1 end`)
+      .orderBy('username_key')
+      .limit(limit)
+      .execute();
+  }
+
   list(): Promise<UserRow[]> {
     return this.db.selectFrom('users').selectAll().orderBy('username_key').execute();
   }

@@ -211,7 +211,7 @@ describeEachDb('batch upload and small-file packs', (dialect) => {
         conflict: 'fail' as const,
         mimeType: 'text/plain',
       };
-      const file = t.drive.packs.seal(user, target, Buffer.from('x'));
+      const file = t.drive.packs.seal(user, user.id, target, Buffer.from('x'));
       const store = t.drive.stores.current();
       const packId = randomUUID();
       await t.drive.repos.transaction(async (r) => {

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { ZipPlanning } from '../http/zip-planning.js';
+import type { AccessService } from '../services/access.service.js';
 import type { AppPasswordService } from '../services/app-password.service.js';
 import type { ArchiveService } from '../services/archive.service.js';
 import type { AuthService } from '../services/auth.service.js';
@@ -18,6 +19,7 @@ import type { ShareService } from '../services/share.service.js';
 import type { StarService } from '../services/star.service.js';
 import type { TagService } from '../services/tag.service.js';
 import type { UploadService } from '../services/upload.service.js';
+import type { UserShareService } from '../services/user-share.service.js';
 import type { UserService } from '../services/user.service.js';
 import type { VersionService } from '../services/version.service.js';
 import type { ZipService } from '../services/zip.service.js';
@@ -32,6 +34,9 @@ export interface RouteContext {
   quota: QuotaService;
   settings: SettingsService;
   items: ItemService;
+  /** Who may do what with an item (AccessService), and sharing items with other users. */
+  access: AccessService;
+  userShares: UserShareService;
   files: FileService;
   versions: VersionService;
   uploads: UploadService;

@@ -45,10 +45,14 @@ export function fileRoutes(ctx: RouteContext) {
         const user = currentUser(request);
         const file = await ctx.files.open(user, request.params.id);
         const { path } = await ctx.items.details(user, file.item.id);
-        const starred = await ctx.stars.among(user, [file.item]);
+        const [starred, marks, tagRows] = await Promise.all([
+          ctx.stars.among(user, [file.item]),
+          ctx.access.marks(user, [file.item]),
+          ctx.tags.tagsOfItem(user, file.item.id),
+        ]);
         return {
-          ...presentDetails(file.item, path, file.version.sha256, undefined, starred),
-          tags: (await ctx.tags.tagsOfItem(file.item.id)).map(presentTagSummary),
+          ...presentDetails(file.item, path, file.version.sha256, undefined, starred, marks),
+          tags: tagRows.map(presentTagSummary),
           storage: await ctx.files.storageInfo(file.version),
           media: await ctx.media.info(file.version.id),
         };

@@ -10,6 +10,7 @@ import {
   listQuery,
   uploadFileParams,
   uploadFileQuery,
+  type SharedMark,
 } from '@idrive/shared';
 import type { UserRow } from '../db/schema.js';
 import { currentUser, requirePermission } from '../http/auth.js';
@@ -22,21 +23,31 @@ import type { RouteContext } from './context.js';
 
 const tags = ['folders'];
 
-/** `locked` and `starred` hold the ids of locked folders and of what the user starred, among the rows. */
+/**
+ * `locked` and `starred` hold the ids of locked folders and of what the user starred, among the rows;
+ * `marks` says whose the rows are when they are not the user's.
+ */
 function presentListing(
   result: FolderListing,
   offset: number,
   limit: number,
   locked: ReadonlySet<string>,
   starred: ReadonlySet<string>,
+  marks: ReadonlyMap<string, SharedMark>,
 ) {
   return {
-    folder: presentDetails(result.folder, result.path, null, locked, starred),
-    items: result.items.map((row) => presentUserItem(row, locked, starred)),
+    folder: presentDetails(result.folder, result.path, null, locked, starred, marks),
+    items: result.items.map((row) => presentUserItem(row, locked, starred, marks)),
     total: result.total,
     offset,
     limit,
   };
+}
+
+/** Whose a listing's rows are: the folder's role passes to its children unless one is shared itself. */
+function listingMarks(ctx: RouteContext, user: UserRow, result: FolderListing) {
+  const { role } = result.access;
+  return ctx.access.marks(user, [result.folder, ...result.items], role === 'owner' ? undefined : role);
 }
 
 export function folderRoutes(ctx: RouteContext) {
@@ -51,7 +62,7 @@ export function folderRoutes(ctx: RouteContext) {
         const result = await ctx.items.list(user, user.root_folder_id, request.query);
         const locked = await ctx.locks.lockedAmong(result.items);
         const starred = await ctx.stars.among(user, result.items);
-        return presentListing(result, request.query.offset, request.query.limit, locked, starred);
+        return presentListing(result, request.query.offset, request.query.limit, locked, starred, new Map());
       },
     );
 
@@ -64,9 +75,12 @@ export function folderRoutes(ctx: RouteContext) {
       async (request) => {
         const user = currentUser(request);
         const result = await ctx.items.list(user, request.params.id, request.query);
-        const locked = await ctx.locks.lockedAmong([result.folder, ...result.items]);
-        const starred = await ctx.stars.among(user, [result.folder, ...result.items]);
-        return presentListing(result, request.query.offset, request.query.limit, locked, starred);
+        const [locked, starred, marks] = await Promise.all([
+          ctx.locks.lockedAmong([result.folder, ...result.items]),
+          ctx.stars.among(user, [result.folder, ...result.items]),
+          listingMarks(ctx, user, result),
+        ]);
+        return presentListing(result, request.query.offset, request.query.limit, locked, starred, marks);
       },
     );
 

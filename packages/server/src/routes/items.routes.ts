@@ -30,14 +30,16 @@ export function itemRoutes(ctx: RouteContext) {
       async (request) => {
         const user = currentUser(request);
         const { item: row, path } = await ctx.items.details(user, request.params.id);
-        const [sha256, locked, starred] = await Promise.all([
+        const [sha256, locked, starred, marks, tagRows] = await Promise.all([
           ctx.files.sha256Of(row),
           ctx.locks.lockedAmong([row]),
           ctx.stars.among(user, [row]),
+          ctx.access.marks(user, [row]),
+          ctx.tags.tagsOfItem(user, row.id),
         ]);
         return {
-          ...presentDetails(row, path, sha256, locked, starred),
-          tags: (await ctx.tags.tagsOfItem(row.id)).map(presentTagSummary),
+          ...presentDetails(row, path, sha256, locked, starred, marks),
+          tags: tagRows.map(presentTagSummary),
         };
       },
     );

@@ -199,14 +199,17 @@ export function shareLinkRoutes(ctx: RouteContext, sockets: EventSockets, caps: 
           socket.close(eventsCloseCodes.sessionEnded, 'This link does not show live changes');
           return;
         }
+        const view = shareView(open.root.id);
         await sockets.serveViewer(
           socket,
           {
             topics: [folderTopic(open.root.id)],
             access: {
               sessionId: null,
-              closedFolders: () => ctx.shares.closedFolders(open),
-              view: shareView(open.root.id),
+              scope: async () => {
+                const closed = await ctx.shares.closedFolders(open);
+                return { closed, view: (event) => view(event, closed) };
+              },
             },
             stillAllowed: () => ctx.shares.stillOpen(request.params.token, token),
           },

@@ -45,7 +45,10 @@ export function starredRecentRoutes(ctx: RouteContext) {
         const auth = currentAuth(request);
         const closed = await ctx.locks.closedFolders(auth);
         const { rows, total } = await ctx.stars.list(auth.user, request.query, closed);
-        const [hits, locked] = await Promise.all([ctx.search.describe(rows), ctx.locks.lockedAmong(rows)]);
+        const [hits, locked] = await Promise.all([
+          ctx.search.describe(auth.user, rows),
+          ctx.locks.lockedAmong(rows),
+        ]);
         const starred = new Set(rows.map((row) => row.id));
         return {
           items: hits.map((hit) => ({
@@ -67,7 +70,7 @@ export function starredRecentRoutes(ctx: RouteContext) {
         const closed = await ctx.locks.closedFolders(auth);
         const { rows, total } = await ctx.recent.list(auth.user, request.query, closed);
         const [hits, starred] = await Promise.all([
-          ctx.search.describe(rows),
+          ctx.search.describe(auth.user, rows),
           ctx.stars.among(auth.user, rows),
         ]);
         return {

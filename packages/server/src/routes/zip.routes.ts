@@ -4,6 +4,8 @@ import { downloadQuery, idParams, zipDownloadQuery } from '@idrive/shared';
 import { currentAuth } from '../http/auth.js';
 import { sendZip } from '../http/content.js';
 import { FollowedDownloads } from '../http/followed-downloads.js';
+import type { UserRow } from '../db/schema.js';
+import { badRequest } from '../lib/app-error.js';
 import type { ZipDownload } from '../services/zip.service.js';
 import type { RouteContext } from './context.js';
 
@@ -18,12 +20,12 @@ export function zipRoutes(ctx: RouteContext) {
     async function plannedZip(
       request: FastifyRequest,
       reply: FastifyReply,
-      plan: (skip: ReadonlySet<string>, userId: string) => Promise<ZipDownload>,
+      plan: (skip: ReadonlySet<string>, user: UserRow) => Promise<ZipDownload>,
     ) {
       const auth = currentAuth(request);
       const download = await followed.begin(request);
       const skip = await ctx.locks.closedFolders(auth);
-      const zip = await ctx.zipPlanning.run(request.ip, () => plan(skip, auth.user.id));
+      const zip = await ctx.zipPlanning.run(request.ip, () => plan(skip, auth.user));
       download?.describe({
         name: zip.name,
         totalBytes: zip.size,
@@ -41,7 +43,11 @@ export function zipRoutes(ctx: RouteContext) {
       schema: { tags, params: idParams, querystring: downloadQuery },
       onSend: followed.onSend,
       handler: (request, reply) =>
-        plannedZip(request, reply, (skip, userId) => ctx.zips.ofFolder(userId, request.params.id, skip)),
+        plannedZip(request, reply, async (skip, user) => {
+          // The archive is read from the folder's owner's drive: the user's own, or one shared with them.
+          const folder = await ctx.items.get(user, request.params.id);
+          return ctx.zips.ofFolder(folder.owner_id, folder.id, skip);
+        }),
     });
 
     app.route({
@@ -52,7 +58,17 @@ export function zipRoutes(ctx: RouteContext) {
       schema: { tags, querystring: zipDownloadQuery },
       onSend: followed.onSend,
       handler: (request, reply) =>
-        plannedZip(request, reply, (skip, userId) => ctx.zips.ofSelection(userId, request.query.ids, skip)),
+        plannedZip(request, reply, async (skip, user) => {
+          const selected = await Promise.all(request.query.ids.map((id) => ctx.items.get(user, id)));
+          const owners = new Set(selected.map((item) => item.owner_id));
+          if (owners.size > 1) throw badRequest("Zip one user's items at a time");
+          // The common folder names the archive only when the user may see it.
+          const parents = new Set(selected.map((item) => item.parent_id));
+          const [parentId] = parents;
+          const named =
+            parents.size === 1 && parentId !== null && (await ctx.access.of(user, parentId!)) !== null;
+          return ctx.zips.ofSelection([...owners][0]!, request.query.ids, skip, named);
+        }),
     });
   };
 }

@@ -115,7 +115,7 @@ export class BatchUploadService {
         const name = names.pop()!;
         const parentId = await this.folderFor(user, folders, names, made);
         const target = { parentId, name, conflict, mimeType: resolveMimeType(name, part.mimeType) };
-        await this.files.checkTarget(user, target);
+        const parent = await this.files.checkTarget(user, target);
 
         const iterator = part.content[Symbol.asyncIterator]();
         const head: Buffer[] = [];
@@ -139,7 +139,7 @@ export class BatchUploadService {
         }
         const bytes = Buffer.concat(head, headBytes);
         target.mimeType = await refineByContent(target.mimeType, bytes.subarray(0, SNIFF_BYTES));
-        const file = this.packs.seal(user, target, bytes);
+        const file = this.packs.seal(user, parent.owner_id, target, bytes);
         const footprint = packFootprint(file.sealed.length);
         if (pendingBytes + footprint > capacity) await flush();
         pending.push({ file, index, path: part.path });

@@ -25,7 +25,7 @@ import { IntegrityError } from '../storage/errors.js';
 import { PACK_RUN_BYTES, readPackedFiles } from '../storage/packed-reader.js';
 import type { SegmentCipher } from '../storage/segment-cipher.js';
 import type { StoreRegistry } from '../storage/store-registry.js';
-import { newItemRow, type ItemService } from './item.service.js';
+import { lockTreesOf, newItemRow, type ItemService } from './item.service.js';
 import type { QuotaService } from './quota.service.js';
 
 /** Where an upload lands and what happens when the name is taken. */
@@ -125,7 +125,7 @@ export class FileService {
 
   /**
    * Refuses an upload early (before any byte is read) when it could not be committed; returns the
-   * folder it goes into, whose owner its bytes are charged to.
+   * folder it goes into, whose owner the file will be and its bytes are charged to.
    */
   async checkTarget(
     user: UserRow,
@@ -143,26 +143,26 @@ export class FileService {
   }
 
   /**
-   * A new version in the 'uploading' state, with its own random data key wrapped by the master key.
-   * With `reserve`, its bytes are reserved against that owner's quota in the same transaction, so a
-   * write that does not fit is refused (507) before anything is recorded or stored.
+   * A new version in the 'uploading' state, with its own random data key wrapped by the master key:
+   * `ownerId`'s, stored by `createdBy` (the owner, or an editor of a folder shared with them). With
+   * `reserveBytes`, they are reserved against the owner's quota in the same transaction, so a write
+   * that does not fit is refused (507) before anything is recorded or stored.
    */
   async startVersion(
     ownerId: string,
     r: Repositories = this.repos,
-    reserve?: { ownerId: string; bytes: number },
+    options: { createdBy?: string | null; reserveBytes?: number } = {},
   ): Promise<{ versionId: string; cipher: SegmentCipher }> {
-    const { row, cipher } = this.newVersion(ownerId);
-    const reserving = reserve && reserve.bytes > 0 ? reserve : undefined;
+    const { row, cipher } = this.newVersion(ownerId, options.createdBy ?? null);
+    const bytes = options.reserveBytes ?? 0;
     await r.transaction(
       async (tx) => {
         // On PostgreSQL the owner's row is locked before a row referring to a user is written: the
         // reference takes a share lock on that row, and two uploads each holding one while waiting
         // for the other's to lock it would deadlock.
-        if (reserving) await tx.users.lockTree(reserving.ownerId);
+        if (bytes > 0) await tx.users.lockTree(ownerId);
         await tx.versions.insert(row);
-        if (reserving)
-          await this.quota.reserve(reserving.ownerId, row.id, reserving.bytes, reserving.bytes, tx);
+        if (bytes > 0) await this.quota.reserve(ownerId, row.id, bytes, bytes, tx);
       },
       // Lost to a power cut, the version is an upload nobody was told had begun.
       { durable: false },
@@ -180,7 +180,10 @@ export class FileService {
   }
 
   /** A version row (not yet inserted) and its cipher: every version has its own random data key. */
-  newVersion(ownerId: string): {
+  newVersion(
+    ownerId: string,
+    createdBy: string | null = null,
+  ): {
     row: Insertable<FileVersionsTable> & { id: string };
     cipher: SegmentCipher;
   } {
@@ -189,6 +192,7 @@ export class FileService {
     const row = {
       id,
       owner_id: ownerId,
+      created_by: createdBy,
       status: 'uploading' as const,
       size: 0,
       sha256: null,
@@ -251,7 +255,7 @@ export class FileService {
     options: UploadChecks = {},
   ): Promise<ItemRow> {
     const parent = await this.checkTarget(user, target);
-    return this.storeThen(user, parent.owner_id, body, options, async ({ versionId, size, sha256, head }) =>
+    return this.storeThen(parent.owner_id, user, body, options, async ({ versionId, size, sha256, head }) =>
       this.commit(
         user,
         { ...target, mimeType: await refineByContent(target.mimeType, head) },
@@ -263,23 +267,23 @@ export class FileService {
   }
 
   /**
-   * Streams a body into a new version and hands it to `commit`. If anything fails (the body, the
-   * SHA-256 the client gave, the quota, the commit), the version and its stored chunks are dropped.
-   * The bytes are reserved against `chargedTo`'s quota before they are stored: a declared size at
-   * once (507 before any byte is read), a body without one as it grows.
+   * Streams a body into a new version of `ownerId`'s stored by `user`, and hands it to `commit`. If
+   * anything fails (the body, the SHA-256 the client gave, the quota, the commit), the version and
+   * its stored chunks are dropped. The bytes are reserved against the owner's quota before they are
+   * stored: a declared size at once (507 before any byte is read), a body without one as it grows.
    */
   private async storeThen(
+    ownerId: string,
     user: UserRow,
-    chargedTo: string,
     body: AsyncIterable<Buffer>,
     options: UploadChecks,
     commit: (stored: { versionId: string; size: number; sha256: string; head: Buffer }) => Promise<ItemRow>,
   ): Promise<ItemRow> {
     if (options.declaredSize !== undefined) this.checkSize(options.declaredSize);
     let reserved = options.declaredSize ?? 0;
-    const { versionId, cipher } = await this.startVersion(user.id, this.repos, {
-      ownerId: chargedTo,
-      bytes: reserved,
+    const { versionId, cipher } = await this.startVersion(ownerId, this.repos, {
+      createdBy: user.id,
+      reserveBytes: reserved,
     });
     const session = this.pool.session(true, { checksums: options.checksums });
     const writer = this.writer(versionId, cipher, session, { totalSize: options.declaredSize });
@@ -292,8 +296,7 @@ export class FileService {
         // A body without a length (chunked) is stopped as soon as it passes the limit.
         received += piece.length;
         this.checkSize(received);
-        if (received > reserved)
-          reserved += await this.reserveMore(chargedTo, versionId, received - reserved);
+        if (received > reserved) reserved += await this.reserveMore(ownerId, versionId, received - reserved);
         await writer.write(piece);
       }
       const { size } = await writer.finish();
@@ -327,7 +330,8 @@ export class FileService {
 
   /**
    * commit() inside the caller's transaction. A name conflict is thrown before anything is written,
-   * so a caller committing many files may catch it and go on with the others.
+   * so a caller committing many files may catch it and go on with the others. The file is the
+   * folder's owner's, whoever uploaded it.
    */
   async commitIn(
     r: Repositories,
@@ -337,12 +341,12 @@ export class FileService {
     size: number,
     sha256: string,
   ): Promise<ItemRow> {
-    await r.users.lockTree(user.id);
+    await lockTreesOf(r, [target.parentId]);
     const parent = await this.items.liveFolder(user, target.parentId, r);
     const existing = await r.items.findLiveChild(parent.id, nameKey(target.name));
     const now = Date.now();
     if (existing && target.conflict === 'replace' && existing.type === 'file') {
-      return this.replaceIn(r, existing, { versionId, size, sha256, mimeType: target.mimeType });
+      return this.replaceIn(r, user, existing, { versionId, size, sha256, mimeType: target.mimeType });
     }
     if (existing && target.conflict !== 'rename') throw nameConflict(target.name);
     // Before anything is written, like the conflict: a caller committing many may go on past it.
@@ -351,7 +355,7 @@ export class FileService {
     await this.media.queue(r, versionId, target.mimeType);
     const name = existing ? await this.items.freeName(r, parent.id, target.name) : target.name;
     const row = newItemRow({
-      owner_id: user.id,
+      owner_id: parent.owner_id,
       parent_id: parent.id,
       type: 'file',
       name,
@@ -363,7 +367,7 @@ export class FileService {
     await r.items.insert(row);
     await r.items.addSizeToChain(parent.id, size);
     const created = (await r.items.findById(row.id))!;
-    await this.events.created(r, created);
+    await this.events.created(r, created, user.id);
     return created;
   }
 
@@ -374,6 +378,7 @@ export class FileService {
    */
   async replaceIn(
     r: Repositories,
+    user: UserRow,
     existing: ItemRow,
     version: { versionId: string; size: number; sha256: string; mimeType: string },
   ): Promise<ItemRow> {
@@ -386,7 +391,7 @@ export class FileService {
     await r.items.addSizeToChain(existing.parent_id!, size - existing.size);
     if (existing.version_id) await r.history.add(existing.id, existing.version_id, now);
     const replaced = (await r.items.findById(existing.id))!;
-    await this.events.updated(r, replaced, 'content');
+    await this.events.updated(r, replaced, 'content', user.id);
     return replaced;
   }
 
@@ -403,7 +408,7 @@ export class FileService {
     options: UploadChecks & { accepts?: (version: FileVersionRow) => boolean } = {},
   ): Promise<ItemRow> {
     const replaceable = async (r: Repositories): Promise<ItemRow> => {
-      const file = await this.items.get(user, fileId, r);
+      const file = await this.items.writable(user, fileId, r);
       if (file.type !== 'file' || !file.version_id) throw badRequest('This item is a folder, not a file');
       if (file.trashed_at !== null) throw conflict('The file is in the trash; restore it first');
       const current = await r.versions.findById(file.version_id);
@@ -413,12 +418,12 @@ export class FileService {
       return file;
     };
     const file = await replaceable(this.repos);
-    return this.storeThen(user, file.owner_id, body, options, (stored) =>
+    return this.storeThen(file.owner_id, user, body, options, (stored) =>
       this.repos.transaction(async (r) => {
-        await r.users.lockTree(user.id);
-        const file = await replaceable(r);
-        const mimeType = file.mime_type ?? 'application/octet-stream';
-        return this.replaceIn(r, file, { ...stored, mimeType });
+        await r.users.lockTree(file.owner_id);
+        const current = await replaceable(r);
+        const mimeType = current.mime_type ?? 'application/octet-stream';
+        return this.replaceIn(r, user, current, { ...stored, mimeType });
       }),
     );
   }

@@ -2,25 +2,30 @@ import { randomUUID } from 'node:crypto';
 import { nameKey, numberedName, type ListQuery } from '@idrive/shared';
 import type { ItemRow, NewItemRow, UserRow } from '../db/schema.js';
 import type { ItemEvents } from '../events/item-events.js';
-import { badRequest, conflict, nameConflict, notFound } from '../lib/app-error.js';
+import { badRequest, conflict, forbidden, nameConflict, notFound } from '../lib/app-error.js';
 import type { Repositories } from '../repositories/repositories.js';
+import type { Access, AccessService, Need } from './access.service.js';
 import type { QuotaService } from './quota.service.js';
 
 const DAY_MS = 86_400_000;
 
 export interface FolderListing {
   folder: ItemRow;
+  /** From the root (or the item shared with the user) down to the folder. */
   path: ItemRow[];
   items: ItemRow[];
   total: number;
+  /** What the user is to the folder, and so to its children (unless one is shared with them itself). */
+  access: Access;
 }
 
 /**
  * The folder tree: create, list, rename, move, copy, trash, restore and purge. Every change that
  * touches more than one row runs in one transaction, and folder sizes and the owner's used bytes
- * are adjusted in that same transaction, so they are always right without a scan. The trash counts
- * against the quota (its files are still stored), so trashing frees nothing and a restore from the
- * trash adds nothing; only a purge gives bytes back.
+ * are adjusted in that same transaction, so they are always right without a scan. Who may do what
+ * is the access service's answer; items made in a folder shared with the user are its owner's. The trash
+ * counts against the quota (its files are still stored), so trashing frees nothing and a restore
+ * from the trash adds nothing; only a purge gives bytes back.
  */
 export class ItemService {
   constructor(
@@ -28,49 +33,82 @@ export class ItemService {
     private readonly trashRetentionDays: number,
     private readonly events: ItemEvents,
     private readonly quota: QuotaService,
+    private readonly access: AccessService,
   ) {}
 
-  /** The user's item (file or folder, live or trashed); other users' ids are simply not found. */
-  async get(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
-    const item = await r.items.findOwned(user.id, id);
-    if (!item) throw notFound('Item');
-    return item;
+  /** An item (file or folder, live or trashed) the user may see; anything else is simply not found. */
+  get(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
+    return this.require(user, id, 'read', r);
   }
 
-  async details(user: UserRow, id: string): Promise<{ item: ItemRow; path: ItemRow[] }> {
-    const item = await this.get(user, id);
-    return { item, path: await this.repos.items.pathTo(item.id) };
+  /** An item the user may do what `need` says with (see AccessService). */
+  async require(user: UserRow, id: string, need: Need, r: Repositories = this.repos): Promise<ItemRow> {
+    return (await this.access.require(user, id, need, r)).item;
+  }
+
+  /** An item the user may change (a file's content, an item's time). */
+  writable(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
+    return this.require(user, id, 'write', r);
+  }
+
+  /** An item the user owns (to share it, lock it, empty it from the trash). */
+  owned(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
+    return this.require(user, id, 'own', r);
+  }
+
+  /** An item and the path to it as the user may see it, and what they are to it. */
+  async details(user: UserRow, id: string): Promise<{ item: ItemRow; path: ItemRow[]; access: Access }> {
+    const access = await this.access.require(user, id, 'read');
+    return { item: access.item, path: await this.pathFor(user, access.item), access };
   }
 
   async list(user: UserRow, folderId: string, query: ListQuery): Promise<FolderListing> {
-    const folder = await this.get(user, folderId);
+    const access = await this.access.require(user, folderId, 'read');
+    const folder = access.item;
     if (folder.type !== 'folder') throw notFound('Folder');
     const [path, items, total] = await Promise.all([
-      this.repos.items.pathTo(folder.id),
+      this.pathFor(user, folder),
       this.repos.items.listChildren(folder.id, query),
       this.repos.items.countChildren(folder.id),
     ]);
-    return { folder, path, items, total };
+    return { folder, path, items, total, access };
   }
 
-  /** A live folder of the user's that new items may go into. */
-  async liveFolder(user: UserRow, id: string, r: Repositories = this.repos): Promise<ItemRow> {
-    const folder = await this.get(user, id, r);
+  /** The chain from the root down to the item, cut where the user's view of another drive starts. */
+  private async pathFor(user: UserRow, item: ItemRow): Promise<ItemRow[]> {
+    const path = await this.repos.items.pathTo(item.id);
+    if (item.owner_id === user.id) return path;
+    return this.access.visiblePath(user, item.owner_id, path, await this.access.sharedRoots(user));
+  }
+
+  /** A live folder the user may do what `need` says in (by default: put new items into it). */
+  async liveFolder(
+    user: UserRow,
+    id: string,
+    r: Repositories = this.repos,
+    need: Need = 'write',
+  ): Promise<ItemRow> {
+    return (await this.liveFolderAccess(user, id, r, need)).item;
+  }
+
+  private async liveFolderAccess(user: UserRow, id: string, r: Repositories, need: Need): Promise<Access> {
+    const access = await this.access.require(user, id, need, r);
+    const folder = access.item;
     if (folder.type !== 'folder') throw badRequest('The target is a file, not a folder');
     if (folder.trashed_at !== null) throw conflict('The folder is in the trash; restore it first');
-    return folder;
+    return access;
   }
 
   async createFolder(user: UserRow, parentId: string, name: string): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
+      await lockTreesOf(r, [parentId]);
       const parent = await this.liveFolder(user, parentId, r);
       if (await r.items.findLiveChild(parent.id, nameKey(name))) throw nameConflict(name);
       const now = Date.now();
-      const row = newItemRow({ owner_id: user.id, parent_id: parent.id, type: 'folder', name, now });
+      const row = newItemRow({ owner_id: parent.owner_id, parent_id: parent.id, type: 'folder', name, now });
       await r.items.insert(row);
       const created = (await r.items.findById(row.id))!;
-      await this.events.created(r, created);
+      await this.events.created(r, created, user.id);
       return created;
     });
   }
@@ -85,13 +123,13 @@ export class ItemService {
     name: string,
   ): Promise<{ folder: ItemRow; created: boolean }> {
     return this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
+      await lockTreesOf(r, [parentId]);
       const parent = await this.liveFolder(user, parentId, r);
       const existing = await r.items.findLiveChild(parent.id, nameKey(name));
       if (existing?.type === 'folder') return { folder: existing, created: false };
       if (existing) throw nameConflict(name);
       const row = newItemRow({
-        owner_id: user.id,
+        owner_id: parent.owner_id,
         parent_id: parent.id,
         type: 'folder',
         name,
@@ -99,7 +137,7 @@ export class ItemService {
       });
       await r.items.insert(row);
       const created = (await r.items.findById(row.id))!;
-      await this.events.created(r, created);
+      await this.events.created(r, created, user.id);
       return { folder: created, created: true };
     });
   }
@@ -111,30 +149,36 @@ export class ItemService {
   async discardNew(user: UserRow, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     await this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
+      await lockTreesOf(r, ids);
       const now = Date.now();
       const roots: ItemRow[] = [];
       for (const id of ids) {
-        const item = await r.items.findOwned(user.id, id);
+        const item = (await this.access.of(user, id, r))?.item;
         if (!item || item.trashed_at !== null || item.parent_id === null) continue;
         await r.items.addSizeToChain(item.parent_id, -item.size);
         await r.items.markTrashed(item.id, now);
         roots.push((await r.items.findById(item.id))!);
       }
-      await this.purge(r, user.id, roots);
+      for (const [ownerId, owned] of byOwner(roots)) await this.purge(r, ownerId, owned, user.id);
     });
   }
 
-  /** Renames and/or moves an item. Moving a folder into itself or below itself is refused. */
+  /**
+   * Renames and/or moves an item. Moving a folder into itself or below itself is refused, and so is
+   * a move out of the user's reach: out of their drive, or out of the item shared with them.
+   */
   async update(user: UserRow, id: string, changes: { name?: string; parentId?: string }): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
-      const item = await this.get(user, id, r);
+      await lockTreesOf(r, [id, ...(changes.parentId ? [changes.parentId] : [])]);
+      const entry = await this.access.entry(user, id, r);
+      const item = entry.item;
       if (item.parent_id === null) throw badRequest('The root folder cannot be renamed or moved');
       if (item.trashed_at !== null) throw conflict('The item is in the trash; restore it first');
       const name = changes.name ?? item.name;
       const targetId = changes.parentId ?? item.parent_id;
-      const target = await this.liveFolder(user, targetId, r);
+      const to = await this.liveFolderAccess(user, targetId, r, 'write');
+      const target = to.item;
+      if (!this.access.sameReach(entry, to, true)) throw outOfReach('moved');
       if (targetId !== item.parent_id) {
         const targetPath = await r.items.pathTo(target.id);
         if (targetPath.some((p) => p.id === item.id)) {
@@ -155,20 +199,23 @@ export class ItemService {
         await r.items.addSizeToChain(target.id, item.size);
       }
       const updated = (await r.items.findById(item.id))!;
-      if (from) await this.events.moved(r, updated, from);
-      else if (name !== item.name) await this.events.updated(r, updated, 'renamed');
+      if (from) await this.events.moved(r, updated, from, user.id);
+      else if (name !== item.name) await this.events.updated(r, updated, 'renamed', user.id);
       return updated;
     });
   }
 
   /**
    * Copies items (folders with everything live inside them) into a folder. Copies share the
-   * originals' stored versions, so a copy costs rows, not bytes on the store; a taken name gets a number.
+   * originals' stored versions, so a copy costs rows, not bytes on the store; a taken name gets a
+   * number. The copies are the target folder's owner's. What may be copied where: anything the
+   * user can see into their own drive, their own items anywhere they may add to, and another
+   * user's only within one item shared with them to edit.
    */
   async copy(user: UserRow, ids: string[], parentId: string): Promise<ItemRow[]> {
     return this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
-      const target = await this.liveFolder(user, parentId, r);
+      await lockTreesOf(r, [parentId, ...ids]);
+      const target = await this.liveFolderAccess(user, parentId, r, 'write');
       const copies: ItemRow[] = [];
       for (const id of ids) copies.push(await this.copyInto(r, user, id, target));
       return copies;
@@ -178,9 +225,9 @@ export class ItemService {
   /** Copies one item into a folder under the name given (a WebDAV COPY); a taken name is a conflict. */
   async copyAs(user: UserRow, id: string, parentId: string, name: string): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
-      const target = await this.liveFolder(user, parentId, r);
-      if (await r.items.findLiveChild(target.id, nameKey(name))) throw nameConflict(name);
+      await lockTreesOf(r, [parentId, id]);
+      const target = await this.liveFolderAccess(user, parentId, r, 'write');
+      if (await r.items.findLiveChild(target.item.id, nameKey(name))) throw nameConflict(name);
       return this.copyInto(r, user, id, target, name);
     });
   }
@@ -190,11 +237,16 @@ export class ItemService {
     r: Repositories,
     user: UserRow,
     id: string,
-    target: ItemRow,
+    to: Access,
     chosenName?: string,
   ): Promise<ItemRow> {
+    const target = to.item;
     const targetPath = await r.items.pathTo(target.id);
-    const source = await this.get(user, id, r);
+    const from = await this.access.require(user, id, 'read', r);
+    const source = from.item;
+    if (to.role !== 'owner' && from.role !== 'owner' && !this.access.sameReach(from, to)) {
+      throw outOfReach('copied');
+    }
     if (source.parent_id === null) throw badRequest('The root folder cannot be copied');
     if (source.trashed_at !== null) throw conflict(`"${source.name}" is in the trash; restore it first`);
     if (targetPath.some((p) => p.id === source.id)) throw conflict('A folder cannot be copied into itself');
@@ -207,6 +259,7 @@ export class ItemService {
     const rows: NewItemRow[] = subtree.map((row) => ({
       ...stripDepth(row),
       id: newIds.get(row.id)!,
+      owner_id: target.owner_id,
       parent_id: row.id === source.id ? target.id : newIds.get(row.parent_id!)!,
       ...(row.id === source.id ? { name, name_key: nameKey(name) } : {}),
       created_at: now,
@@ -214,38 +267,42 @@ export class ItemService {
     }));
     await r.items.insertMany(rows);
     // A copy of a locked folder is locked with the same password: copying must not open it.
-    await r.locks.copyLocks(newIds, now);
-    await r.tags.copyTags(newIds);
+    await r.locks.copyLocks(newIds, now, target.owner_id);
+    // Tags are each user's own: the copy keeps the copier's and its new owner's.
+    await r.tags.copyTags(newIds, [...new Set([user.id, target.owner_id])]);
     await r.dav.copyProperties(newIds);
     await r.items.addSizeToChain(target.id, source.size);
     const copy = (await r.items.findById(newIds.get(source.id)!))!;
-    await this.events.copied(r, copy, source.id);
+    await this.events.copied(r, copy, source.id, user.id);
     return copy;
   }
 
   /** Sets when an item was last modified (a sync client keeps the time the file had where it came from). */
   async setModified(user: UserRow, id: string, at: number): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {
-      const item = await this.get(user, id, r);
+      const item = await this.writable(user, id, r);
       await r.items.update(item.id, { updated_at: at });
       const updated = (await r.items.findById(item.id))!;
-      await this.events.updated(r, updated, 'content');
+      await this.events.updated(r, updated, 'content', user.id);
       return updated;
     });
   }
 
-  /** Moves items to the trash; a folder takes everything in it along. */
+  /**
+   * Moves items to the trash; a folder takes everything in it along. What an editor trashes in a
+   * folder shared with them goes to its owner's trash.
+   */
   async trash(user: UserRow, ids: string[]): Promise<void> {
     await this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
+      await lockTreesOf(r, ids);
       const now = Date.now();
       for (const id of ids) {
-        const item = await this.get(user, id, r);
+        const item = (await this.access.entry(user, id, r)).item;
         if (item.parent_id === null) throw badRequest('The root folder cannot be deleted');
         if (item.trashed_at !== null) continue;
         await r.items.addSizeToChain(item.parent_id, -item.size);
         await r.items.markTrashed(item.id, now);
-        await this.events.deleted(r, (await r.items.findById(item.id))!, 'trashed');
+        await this.events.deleted(r, (await r.items.findById(item.id))!, 'trashed', user.id);
       }
     });
   }
@@ -270,7 +327,7 @@ export class ItemService {
         await r.items.unmarkTrashed(item.id);
         await r.items.addSizeToChain(targetId, item.size);
         const row = (await r.items.findById(item.id))!;
-        await this.events.restored(r, row);
+        await this.events.restored(r, row, user.id);
         restored.push(row);
       }
       return restored;
@@ -300,7 +357,7 @@ export class ItemService {
       await r.users.lockTree(user.id);
       const roots = [];
       for (const id of ids) roots.push(await this.trashRoot(user, id, r));
-      await this.purge(r, user.id, roots);
+      await this.purge(r, user.id, roots, user.id);
     });
   }
 
@@ -310,7 +367,7 @@ export class ItemService {
       await r.users.lockTree(user.id);
       const total = await r.items.countTrashRoots(user.id, [...closed]);
       const roots = await r.items.listTrashRoots(user.id, 0, total, [...closed]);
-      await this.purge(r, user.id, roots);
+      await this.purge(r, user.id, roots, user.id);
       return roots.length;
     });
   }
@@ -322,12 +379,10 @@ export class ItemService {
     for (;;) {
       const roots = await this.repos.items.trashRootsBefore(before, 200);
       if (roots.length === 0) return purged;
-      const byOwner = new Map<string, ItemRow[]>();
-      for (const row of roots) byOwner.set(row.owner_id, [...(byOwner.get(row.owner_id) ?? []), row]);
-      for (const [ownerId, ownerRoots] of byOwner) {
+      for (const [ownerId, ownerRoots] of byOwner(roots)) {
         await this.repos.transaction(async (r) => {
           await r.users.lockTree(ownerId);
-          await this.purge(r, ownerId, ownerRoots);
+          await this.purge(r, ownerId, ownerRoots, null);
         });
       }
       purged += roots.length;
@@ -349,8 +404,9 @@ export class ItemService {
     }
   }
 
+  /** An entry of the user's own trash: the trash is its owner's, whoever put the item there. */
   private async trashRoot(user: UserRow, id: string, r: Repositories): Promise<ItemRow> {
-    const item = await this.get(user, id, r);
+    const item = await this.owned(user, id, r);
     if (item.trash_root_id !== item.id) throw notFound('Item in the trash');
     return item;
   }
@@ -360,9 +416,9 @@ export class ItemService {
    * its own, before its folder, is still a trash entry of its own: it is moved under the root (where a
    * restore puts it) instead of being deleted with the folder.
    */
-  private async purge(r: Repositories, ownerId: string, roots: ItemRow[]): Promise<void> {
+  private async purge(r: Repositories, ownerId: string, roots: ItemRow[], by: string | null): Promise<void> {
     // Announced from where they were, which is read before anything is deleted.
-    for (const root of roots) await this.events.deleted(r, root, 'purged');
+    for (const root of roots) await this.events.deleted(r, root, 'purged', by);
     const purging = new Set(roots.map((root) => root.id));
     const doomed = new Map<string, ItemRow>();
     const spared = new Set<string>();
@@ -397,6 +453,33 @@ export class ItemService {
     await r.versions.deleteVersions(await r.items.unreferencedVersions([...versionIds]), Date.now());
     await r.users.addUsedBytes(ownerId, -(fileBytes(rows) + historyBytes));
   }
+}
+
+/** A move or copy out of where the user may take it. */
+function outOfReach(what: 'moved' | 'copied'): Error {
+  return forbidden(
+    `This can only be ${what} within your own drive or within the item shared with you to edit`,
+  );
+}
+
+/**
+ * Takes the tree locks of the owners of these items (each owner once, in one order, so two changes
+ * across the same drives cannot wait for each other). An item's owner never changes, so it is read
+ * before the lock; ids that name nothing are left to the checks that follow.
+ */
+export async function lockTreesOf(r: Repositories, ids: readonly string[]): Promise<void> {
+  const owners = new Set<string>();
+  for (const id of new Set(ids)) {
+    const row = await r.items.findById(id);
+    if (row) owners.add(row.owner_id);
+  }
+  for (const owner of [...owners].sort()) await r.users.lockTree(owner);
+}
+
+function byOwner(rows: ItemRow[]): Map<string, ItemRow[]> {
+  const owned = new Map<string, ItemRow[]>();
+  for (const row of rows) owned.set(row.owner_id, [...(owned.get(row.owner_id) ?? []), row]);
+  return owned;
 }
 
 function fileBytes(rows: ItemRow[]): number {

@@ -4,6 +4,7 @@ import { verifyThrottled, type LoginThrottle } from '../lib/login-throttle.js';
 import type { PasswordHasher } from '../lib/password-hasher.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { Authenticated } from './auth.service.js';
+import type { AccessService } from './access.service.js';
 import type { ItemService } from './item.service.js';
 
 /** Wrong passwords allowed per folder and user within the throttle's window. */
@@ -26,18 +27,25 @@ export class LockService {
   constructor(
     private readonly repos: Repositories,
     private readonly items: ItemService,
+    private readonly access: AccessService,
     private readonly hasher: PasswordHasher,
     private readonly throttle: LoginThrottle,
     private readonly grantMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Throws 423 `locked` (naming the outermost closed folder) unless the session may see `itemId`. */
+  /**
+   * Throws 423 `locked` (naming the outermost closed folder) unless the session may see `itemId`.
+   * For an item shared with the user, the locks that count are those from the outermost item shared
+   * with them down: what lies above is the owner's, out of the user's sight, and the owner chose to
+   * share what is below it.
+   */
   async check(auth: Authenticated, itemId: string, scope: LockScope): Promise<void> {
-    // Another user's item is simply not found: its locks are none of this user's business.
-    await this.items.get(auth.user, itemId);
+    // An item the user cannot reach is simply not found: its locks are none of this user's business.
+    const { grants } = await this.access.require(auth.user, itemId, 'read');
+    const reach = grants.length > 0 ? grants[grants.length - 1]!.depth : Infinity;
     const blocking = (await this.repos.locks.blocking(itemId, auth.session.id, this.now())).filter(
-      (lock) => scope === 'contents' || lock.depth > 0,
+      (lock) => (scope === 'contents' || lock.depth > 0) && lock.depth <= reach,
     );
     const outermost = blocking[0];
     if (!outermost) return;
@@ -47,9 +55,13 @@ export class LockService {
     });
   }
 
-  /** The locked folders this session has not unlocked: whole subtrees that searches, zips and shares leave out. */
+  /**
+   * The locked folders this session has not unlocked: whole subtrees that searches, zips and shares
+   * leave out. The user's own, and those inside items shared with them.
+   */
   async closedFolders(auth: Authenticated): Promise<Set<string>> {
-    return new Set(await this.repos.locks.closedFolders(auth.user.id, auth.session.id, this.now()));
+    const shared = (await this.access.sharedRoots(auth.user)).size > 0;
+    return new Set(await this.repos.locks.closedFolders(auth.user.id, shared, auth.session.id, this.now()));
   }
 
   /** Which of these rows are folders with a lock (to mark them in a listing). */
@@ -96,11 +108,13 @@ export class LockService {
 
   /** A new password; every session that had the folder open must unlock it again. */
   async change(auth: Authenticated, folderId: string, password: string, newPassword: string): Promise<void> {
+    await this.items.owned(auth.user, folderId);
     await this.verify(auth.user, folderId, password);
     await this.repos.locks.setPassword(folderId, await this.hasher.hash(newPassword));
   }
 
   async remove(auth: Authenticated, folderId: string, password: string): Promise<void> {
+    await this.items.owned(auth.user, folderId);
     await this.verify(auth.user, folderId, password);
     await this.repos.locks.delete(folderId);
   }
@@ -116,8 +130,9 @@ export class LockService {
     });
   }
 
+  /** Only its owner may lock a folder, or change or take away its password. */
   private async lockableFolder(user: UserRow, folderId: string): Promise<ItemRow> {
-    const folder = await this.items.liveFolder(user, folderId);
+    const folder = await this.items.liveFolder(user, folderId, this.repos, 'own');
     if (folder.parent_id === null) throw badRequest('The root folder cannot be locked');
     return folder;
   }

@@ -54,10 +54,13 @@ export class PackService {
     return this.capacityOf(this.stores.current());
   }
 
-  /** Seals a small file (a whole one-chunk file, under a fresh key) for a pack. */
-  seal(user: UserRow, target: UploadTarget, plain: Buffer): PackedFile {
+  /**
+   * Seals a small file (a whole one-chunk file, under a fresh key) for a pack: `ownerId`'s (the
+   * target folder's owner), stored by `user`.
+   */
+  seal(user: UserRow, ownerId: string, target: UploadTarget, plain: Buffer): PackedFile {
     if (plain.length > PACKED_FILE_MAX) throw new RangeError(`${plain.length} bytes is too big to pack`);
-    const { row, cipher } = this.files.newVersion(user.id);
+    const { row, cipher } = this.files.newVersion(ownerId, user.id);
     return {
       target,
       version: row,

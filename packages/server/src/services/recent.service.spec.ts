@@ -78,7 +78,11 @@ describeEachDb('recent files: coalescing opens', (dialect) => {
     clock += 1_000;
     const row = (await t.drive.repos.items.findById(file.id))!;
     const place = { parentId: row.parent_id, ancestorIds: [row.parent_id!] };
-    a.itemChanged({ type: 'item.updated', item: presentItem(row), ...place, change: 'content' }, row);
+    a.itemChanged(
+      { type: 'item.updated', item: presentItem(row), ...place, change: 'content' },
+      row,
+      user.id,
+    );
     expect((await entries(a))[0]).toEqual({ name: 'movie.mp4', action: 'changed', at: start + 1_000 });
     clock += 1_000;
     a.opened(user, file.id);

@@ -42,10 +42,13 @@ export class RecentService implements ItemChangeListener {
     this.note(entry);
   }
 
-  /** A file was uploaded, saved, renamed, moved or copied: its owner changed it. */
-  itemChanged(event: NewItemEvent, row: ItemRow): void {
+  /**
+   * A file was uploaded, saved, renamed, moved or copied: by its owner, or by someone it is shared
+   * with, whose Recent it goes to (the drive's own work goes to the owner's).
+   */
+  itemChanged(event: NewItemEvent, row: ItemRow, by: string | null): void {
     if (row.type !== 'file' || !CHANGES.has(event.type)) return;
-    this.note({ user_id: row.owner_id, item_id: row.id, action: 'changed', at: this.now() });
+    this.note({ user_id: by ?? row.owner_id, item_id: row.id, action: 'changed', at: this.now() });
   }
 
   /**
@@ -58,9 +61,10 @@ export class RecentService implements ItemChangeListener {
     closed: ReadonlySet<string>,
   ): Promise<{ rows: RecentRow[]; total: number }> {
     await this.flush();
+    const shared = await this.repos.userShares.anyFor(user.id);
     const [rows, total] = await Promise.all([
-      this.repos.recent.page(user.id, [...closed], page.offset, page.limit),
-      this.repos.recent.count(user.id, [...closed]),
+      this.repos.recent.page(user.id, shared, [...closed], page.offset, page.limit),
+      this.repos.recent.count(user.id, shared, [...closed]),
     ]);
     return { rows, total };
   }

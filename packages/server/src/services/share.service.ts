@@ -47,8 +47,9 @@ export class ShareService {
 
   // The owner's side.
 
+  /** A link to one of the user's own items (what is shared with them is theirs to use, not to pass on). */
   async create(user: UserRow, body: CreateShareBody): Promise<ShareRow> {
-    const item = await this.items.get(user, body.itemId);
+    const item = await this.items.owned(user, body.itemId);
     if (item.trashed_at !== null) throw badRequest('An item in the trash cannot be shared');
     if (body.mode === 'upload' && item.type !== 'folder') {
       throw badRequest('Only a folder can take uploads from a link');
@@ -80,7 +81,7 @@ export class ShareService {
   }
 
   async list(user: UserRow, itemId?: string): Promise<ShareRow[]> {
-    if (itemId) await this.items.get(user, itemId);
+    if (itemId) await this.items.owned(user, itemId);
     return this.repos.shares.listOwned(user.id, itemId);
   }
 
@@ -258,7 +259,7 @@ export class ShareService {
 
   /** The owner's locked folders: a visitor never sees inside them, whatever the owner unlocked. */
   async closedFolders(open: OpenShare): Promise<ReadonlySet<string>> {
-    return new Set(await this.repos.locks.closedFolders(open.owner.id, null, this.now()));
+    return new Set(await this.repos.locks.closedFolders(open.owner.id, false, null, this.now()));
   }
 
   /** Counts a download against the link's limit; 410 when the limit was reached meanwhile. */

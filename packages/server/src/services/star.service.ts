@@ -8,8 +8,8 @@ import type { ItemService } from './item.service.js';
 
 /**
  * Each user's stars on files and folders they can see. Whether a user may star an item is whether
- * `ItemService.get` finds it for them, the check every item route makes, so whoever may see more
- * items later may star those too.
+ * `ItemService.get` finds it for them, the check every item route makes, so items shared with them
+ * can be starred too; a star stays when the share ends, and is only left out of Starred meanwhile.
  */
 export class StarService {
   constructor(
@@ -60,9 +60,10 @@ export class StarService {
     page: PageQuery,
     closed: ReadonlySet<string>,
   ): Promise<{ rows: StarredRow[]; total: number }> {
+    const shared = await this.repos.userShares.anyFor(user.id);
     const [rows, total] = await Promise.all([
-      this.repos.stars.page(user.id, [...closed], page.offset, page.limit),
-      this.repos.stars.count(user.id, [...closed]),
+      this.repos.stars.page(user.id, shared, [...closed], page.offset, page.limit),
+      this.repos.stars.count(user.id, shared, [...closed]),
     ]);
     return { rows, total };
   }

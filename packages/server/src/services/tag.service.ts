@@ -21,7 +21,10 @@ export class TagService {
     private readonly items: ItemService,
   ) {}
 
-  /** Counts leave out what lies inside the folders in `closed` (locked ones this session has not opened). */
+  /**
+   * Counts leave out what the user may no longer see (an item no longer shared with them) and what
+   * lies inside the folders in `closed` (locked ones this session has not opened).
+   */
   list(user: UserRow, closed: ReadonlySet<string>): Promise<Array<TagRow & { items: number }>> {
     return this.repos.tags.listWithCounts(user.id, undefined, [...closed]);
   }
@@ -67,8 +70,9 @@ export class TagService {
   }
 
   /**
-   * Adds and removes tags on many items in one go. Every id is checked first: another user's tag or
-   * item (or one that does not exist) is a 404 and nothing changes.
+   * Adds and removes tags on many items in one go: the user's own tags, on items they may see (a
+   * tag is their own label, as a star is). Every id is checked first: another user's tag or an item
+   * they cannot see (or one that does not exist) is a 404 and nothing changes.
    */
   async change(user: UserRow, body: ChangeItemTagsBody): Promise<void> {
     await this.repos.transaction(async (r) => {
@@ -84,14 +88,14 @@ export class TagService {
     });
   }
 
-  /** The tags on each of these items. */
-  tagsOf(itemIds: string[]): Promise<Map<string, TagRow[]>> {
-    return this.repos.tags.tagsOf(itemIds);
+  /** The user's tags on each of these items. */
+  tagsOf(user: UserRow, itemIds: string[]): Promise<Map<string, TagRow[]>> {
+    return this.repos.tags.tagsOf(user.id, itemIds);
   }
 
-  /** One item's tags, for its details. */
-  async tagsOfItem(itemId: string): Promise<TagRow[]> {
-    return (await this.tagsOf([itemId])).get(itemId) ?? [];
+  /** The user's tags on one item, for its details. */
+  async tagsOfItem(user: UserRow, itemId: string): Promise<TagRow[]> {
+    return (await this.tagsOf(user, [itemId])).get(itemId) ?? [];
   }
 
   /** The user's tags among these ids (all of them, or 404): for filtering a search by tags. */

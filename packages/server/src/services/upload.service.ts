@@ -82,9 +82,10 @@ export class UploadService {
   ): Promise<{ upload: UploadRow; fileId: string | null }> {
     const parent = await this.files.checkTarget(user, target);
     const upload = await this.repos.transaction(async (r) => {
-      const { versionId } = await this.files.startVersion(user.id, r, {
-        ownerId: parent.owner_id,
-        bytes: size ?? 0,
+      // The file will be the folder's owner's, and its bytes charged to them; the upload itself is the uploader's.
+      const { versionId } = await this.files.startVersion(parent.owner_id, r, {
+        createdBy: user.id,
+        reserveBytes: size ?? 0,
       });
       const now = Date.now();
       const upload: UploadRow = {

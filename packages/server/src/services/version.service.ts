@@ -6,7 +6,8 @@ import { badRequest, conflict, notFound } from '../lib/app-error.js';
 import type { ListedVersion, RetentionLimits } from '../repositories/history.repository.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { FileService, OpenFile } from './file.service.js';
-import type { ItemService } from './item.service.js';
+import type { Need } from './access.service.js';
+import { lockTreesOf, type ItemService } from './item.service.js';
 
 /** Earlier versions dropped per pass of the retention sweep. */
 const PRUNE_BATCH = 500;
@@ -53,12 +54,12 @@ export class VersionService {
    */
   async restore(user: UserRow, fileId: string, versionId: string): Promise<ItemRow> {
     return this.repos.transaction(async (r) => {
-      await r.users.lockTree(user.id);
-      const file = await this.file(user, fileId, r);
+      await lockTreesOf(r, [fileId]);
+      const file = await this.file(user, fileId, r, 'write');
       if (file.trashed_at !== null) throw conflict('The file is in the trash; restore it first');
       const source = await this.earlier(r, file, versionId);
-      const restored = await this.shareContent(r, user, source);
-      return this.files.replaceIn(r, file, {
+      const restored = await this.shareContent(r, user, file, source);
+      return this.files.replaceIn(r, user, file, {
         versionId: restored,
         size: source.size,
         sha256: source.sha256!,
@@ -67,13 +68,13 @@ export class VersionService {
     });
   }
 
-  /** Deletes an earlier version (never the current one). */
+  /** Deletes an earlier version (never the current one): the history is its owner's to thin out. */
   async remove(user: UserRow, fileId: string, versionId: string): Promise<void> {
     await this.repos.transaction(async (r) => {
       await r.users.lockTree(user.id);
-      const file = await this.file(user, fileId, r);
+      const file = await this.file(user, fileId, r, 'own');
       await this.earlier(r, file, versionId);
-      await this.drop(r, file, [versionId]);
+      await this.drop(r, file, [versionId], user.id);
     });
   }
 
@@ -96,7 +97,7 @@ export class VersionService {
         await this.repos.transaction(async (r) => {
           await r.users.lockTree(ownerId);
           for (const [itemId, versionIds] of byItem)
-            await this.drop(r, (await r.items.findById(itemId))!, versionIds);
+            await this.drop(r, (await r.items.findById(itemId))!, versionIds, null);
         });
       }
       pruned += beyond.length;
@@ -123,9 +124,14 @@ export class VersionService {
     return this.retention({ ...user, version_keep_days: body.days, version_keep_count: body.count });
   }
 
-  /** The user's file (live or trashed); a folder has no versions. */
-  private async file(user: UserRow, fileId: string, r: Repositories = this.repos): Promise<ItemRow> {
-    const file = await this.items.get(user, fileId, r);
+  /** A file (live or trashed) the user may read, or do what `need` says with; a folder has no versions. */
+  private async file(
+    user: UserRow,
+    fileId: string,
+    r: Repositories = this.repos,
+    need: Need = 'read',
+  ): Promise<ItemRow> {
+    const file = await this.items.require(user, fileId, need, r);
     if (file.type !== 'file' || !file.version_id) throw badRequest('This item is a folder, not a file');
     return file;
   }
@@ -142,12 +148,18 @@ export class VersionService {
    * A new committed version holding the same bytes as `source`: its chunk records repeat the
    * source's (the same stored objects), and it opens under the key and id they were sealed with.
    */
-  private async shareContent(r: Repositories, user: UserRow, source: FileVersionRow): Promise<string> {
+  private async shareContent(
+    r: Repositories,
+    user: UserRow,
+    file: ItemRow,
+    source: FileVersionRow,
+  ): Promise<string> {
     const id = randomUUID();
     await r.versions.insert({
       ...source,
       id,
-      owner_id: user.id,
+      owner_id: file.owner_id,
+      created_by: user.id,
       created_at: Date.now(),
       sealed_as: source.sealed_as ?? source.id,
     });
@@ -160,11 +172,11 @@ export class VersionService {
    * Takes versions out of a file's history, deleting those nothing else refers to; their bytes no
    * longer count against the owner's quota.
    */
-  private async drop(r: Repositories, file: ItemRow, versionIds: string[]): Promise<void> {
+  private async drop(r: Repositories, file: ItemRow, versionIds: string[], by: string | null): Promise<void> {
     const bytes = await r.history.bytesOf([file.id], versionIds);
     await r.history.remove(file.id, versionIds);
     await r.users.addUsedBytes(file.owner_id, -bytes);
     await r.versions.deleteVersions(await r.items.unreferencedVersions(versionIds), Date.now());
-    await this.events.versionsChanged(r, file);
+    await this.events.versionsChanged(r, file, by);
   }
 }

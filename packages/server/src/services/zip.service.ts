@@ -32,7 +32,8 @@ const DRIVE_NAME = 'I Drive';
 /**
  * Zip downloads of folders and selections, streamed on the fly and resumable. It works on an owner
  * and root ids, not on a session, so share links can serve the same archives; whoever calls it
- * decides which folders are left out (password-locked ones that are not open).
+ * decides whose drive it reads (after checking the caller may see the roots there) and which folders
+ * are left out (password-locked ones that are not open).
  */
 export class ZipService {
   constructor(
@@ -50,11 +51,16 @@ export class ZipService {
     return this.download(`${name}.zip`, rows, top, skipFolders);
   }
 
-  /** Items (files and folders) at the top level of the archive, each folder with everything inside it. */
+  /**
+   * Items (files and folders) at the top level of the archive, each folder with everything inside it.
+   * `nameByFolder` false keeps the name of the folder they are in out of the archive's name (a
+   * folder of the owner's that the caller does not see).
+   */
   async ofSelection(
     ownerId: string,
     ids: readonly string[],
     skipFolders: ReadonlySet<string>,
+    nameByFolder = true,
   ): Promise<ZipDownload> {
     const unique = [...new Set(ids)];
     const selected: ItemRow[] = [];
@@ -67,7 +73,8 @@ export class ZipService {
     const rows = await this.repos.zip.liveSubtrees(ownerId, unique);
     const chosen = new Set(unique);
     const top = rows.filter((r) => chosen.has(r.id));
-    return this.download(`${await this.selectionName(ownerId, selected)}.zip`, rows, top, skipFolders);
+    const name = await this.selectionName(ownerId, selected, nameByFolder);
+    return this.download(`${name}.zip`, rows, top, skipFolders);
   }
 
   private async liveItem(ownerId: string, id: string): Promise<ItemRow> {
@@ -78,10 +85,10 @@ export class ZipService {
   }
 
   /** One item: its name; several from one folder: that folder's; otherwise the drive's. */
-  private async selectionName(ownerId: string, selected: ItemRow[]): Promise<string> {
+  private async selectionName(ownerId: string, selected: ItemRow[], byFolder: boolean): Promise<string> {
     if (selected.length === 1) return selected[0]!.name;
     const parents = new Set(selected.map((s) => s.parent_id));
-    if (parents.size !== 1) return DRIVE_NAME;
+    if (parents.size !== 1 || !byFolder) return DRIVE_NAME;
     const parent = await this.repos.items.findOwned(ownerId, selected[0]!.parent_id!);
     return parent && parent.parent_id !== null ? parent.name : DRIVE_NAME;
   }

@@ -3,7 +3,7 @@ import { badRequest, conflict } from '../lib/app-error.js';
 import { readBody, type DavCall } from './dav-call.js';
 import { lockTimeout } from './dav-locks.js';
 import { parseBody } from './dav-props.js';
-import { checkIf, gate, resolve, type DavDeps } from './dav-resources.js';
+import { checkIf, gate, refuseShared, resolve, type DavDeps } from './dav-resources.js';
 import { resolveMimeType } from '../lib/mime.js';
 import { checkName } from '@idrive/shared';
 import { activeLock, DAV_NS, XML_HEAD } from './dav-xml-out.js';
@@ -27,6 +27,7 @@ export async function lock(call: DavCall, deps: DavDeps): Promise<FastifyReply> 
   const { request, reply, user, auth } = call;
   const res = await resolve(deps, user, call.path.segments);
   await gate(deps, auth, res, 'item');
+  refuseShared(res);
   const timeout = lockTimeout(request.headers.timeout as string | undefined);
   const body = await readBody(request);
   const now = Date.now();

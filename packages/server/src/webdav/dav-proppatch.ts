@@ -3,7 +3,7 @@ import { badRequest, notFound } from '../lib/app-error.js';
 import { readBody, type DavCall } from './dav-call.js';
 import { davHref } from './dav-path.js';
 import { isLive, parseBody, type PropName } from './dav-props.js';
-import { checkWrite, gate, resolve, type DavDeps } from './dav-resources.js';
+import { checkWrite, gate, refuseShared, resolve, type DavDeps } from './dav-resources.js';
 import { DAV_NS, MULTISTATUS_CLOSE, MULTISTATUS_OPEN, propElement, statusLine } from './dav-xml-out.js';
 import { elements, escapeXml, is, serializeChildren, textOf } from './xml.js';
 
@@ -52,11 +52,13 @@ export async function proppatch(call: DavCall, deps: DavDeps): Promise<FastifyRe
   });
   const res = await resolve(deps, user, call.path.segments);
   await gate(deps, auth, res, 'item');
+  refuseShared(res);
   if (!res.item) throw notFound('Resource');
   await checkWrite(deps, request, user, [{ res, below: false }]);
   const refused = ops.some(isLive);
   if (!refused) {
-    const item = res.item;
+    // Properties are part of the item: only who may change it may set them (not a viewer of it).
+    const item = await deps.items.writable(user, res.item.id);
     await deps.repos.transaction(async (r) => {
       for (const op of ops) {
         if (op.set)

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import type { ItemRow } from '../db/schema.js';
+import type { ItemRow, UserRow } from '../db/schema.js';
 import { badRequest, notFound } from '../lib/app-error.js';
 import { contentBody, sendRanged } from '../http/content.js';
 import type { DavCall } from './dav-call.js';
@@ -14,6 +14,7 @@ import {
   type PropRequest,
 } from './dav-props.js';
 import { gate, resolve, versionOf, type DavDeps } from './dav-resources.js';
+import { inShared, sharedCollectionRow, sharedEntries, type SharedEntry } from './dav-shared.js';
 import { coversPath, pathKey } from './dav-path.js';
 import { readBody } from './dav-call.js';
 
@@ -29,10 +30,16 @@ export function options(reply: FastifyReply): FastifyReply {
     .send();
 }
 
+/** A resource of a listing and the URL it has there. */
+interface Listed {
+  row: ItemRow;
+  segments: string[];
+}
+
 /**
  * PROPFIND at Depth 0 or 1 (a missing Depth is taken as 1, as sabre/dav does once infinity is off);
  * Depth: infinity is refused with propfind-finite-depth. The answer is streamed a page of children
- * at a time.
+ * at a time. The root lists Shared with me after its own children.
  */
 export async function propfind(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
   const { request, reply, user, auth } = call;
@@ -43,21 +50,22 @@ export async function propfind(call: DavCall, deps: DavDeps): Promise<FastifyRep
   if (depth !== '0' && depth !== '1') throw badRequest('Depth must be 0, 1 or infinity');
   const props = parsePropfind(await readBody(request));
   const res = await resolve(deps, user, call.path.segments);
-  const listing = depth === '1' && res.item?.type === 'folder';
+  const item = res.shared ? sharedCollectionRow(user, res.shared) : res.item;
+  const listing = depth === '1' && item?.type === 'folder';
   await gate(deps, auth, res, listing ? 'contents' : 'item');
-  if (!res.item) throw notFound('Resource');
-  const item = res.item;
+  if (!item) throw notFound('Resource');
   const locks = await deps.davLocks.affecting(user.id, res.key, listing);
-  const freeBytes = await deps.quota.freeBytes(user.id);
-  const entries = async (rows: ItemRow[], parentSegments: string[]): Promise<DavEntry[]> => {
+  // What the resource's owner has left: an upload into it is charged to them.
+  const freeBytes = await deps.quota.freeBytes(item.owner_id);
+  const entries = async (listed: Listed[]): Promise<DavEntry[]> => {
+    const rows = listed.map((l) => l.row);
     const versions = new Map(
       (await deps.repos.versions.findMany(rows.flatMap((r) => (r.version_id ? [r.version_id] : [])))).map(
         (v) => [v.id, v],
       ),
     );
     const dead = needsDead(props) ? await deps.repos.dav.propertiesOf(rows.map((r) => r.id)) : [];
-    return rows.map((row) => {
-      const segments = row.id === item.id ? parentSegments : [...parentSegments, row.name];
+    return listed.map(({ row, segments }) => {
       const key = pathKey(segments);
       return {
         segments,
@@ -70,27 +78,59 @@ export async function propfind(call: DavCall, deps: DavDeps): Promise<FastifyRep
       };
     });
   };
-  const body = Readable.from(multistatus(deps, props, item, res.segments, listing, entries));
+  const pages = !listing
+    ? none()
+    : res.shared
+      ? sharedPage(res.shared, res.segments)
+      : childPages(deps, item, res.segments, res.segments.length === 0 ? user : undefined);
+  const body = Readable.from(multistatus(props, { row: item, segments: res.segments }, pages, entries));
   return reply.code(207).type('application/xml; charset=utf-8').send(body);
 }
 
-async function* multistatus(
+async function* none(): AsyncGenerator<Listed[]> {}
+
+/** What is shared with the user, under the collection's URL. */
+async function* sharedPage(shared: SharedEntry[], segments: string[]): AsyncGenerator<Listed[]> {
+  yield shared.map((entry) => ({ row: entry.item, segments: [...segments, entry.name] }));
+}
+
+/**
+ * A folder's children a page at a time; for the user's root (`rootOf`), Shared with me comes last,
+ * in place of a folder of theirs of that name, once anything is shared with them (a sync of a drive
+ * nobody shares with sees just the drive).
+ */
+async function* childPages(
   deps: DavDeps,
-  props: PropRequest,
-  item: ItemRow,
+  folder: ItemRow,
   segments: string[],
-  listing: boolean,
-  entries: (rows: ItemRow[], parentSegments: string[]) => Promise<DavEntry[]>,
-): AsyncGenerator<string> {
-  const now = Date.now();
-  yield MULTISTATUS_OPEN + (await entries([item], segments)).map((e) => responseXml(e, props, now)).join('');
-  if (!listing) return yield MULTISTATUS_CLOSE;
+  rootOf: UserRow | undefined,
+): AsyncGenerator<Listed[]> {
+  const shared = rootOf ? await sharedEntries(deps.repos, rootOf) : [];
   for (let after: string | null = null; ;) {
-    const page = await deps.repos.items.listChildrenAfter(item.id, after, PAGE);
+    const page = await deps.repos.items.listChildrenAfter(folder.id, after, PAGE);
     if (page.length === 0) break;
-    yield (await entries(page, segments)).map((e) => responseXml(e, props, now)).join('');
+    yield page
+      .filter((row) => !(shared.length > 0 && inShared([row.name])))
+      .map((row) => ({ row, segments: [...segments, row.name] }));
     if (page.length < PAGE) break;
     after = page[page.length - 1]!.name_key;
+  }
+  if (rootOf && shared.length > 0) {
+    const row = sharedCollectionRow(rootOf, shared);
+    yield [{ row, segments: [...segments, row.name] }];
+  }
+}
+
+async function* multistatus(
+  props: PropRequest,
+  self: Listed,
+  pages: AsyncGenerator<Listed[]>,
+  entries: (listed: Listed[]) => Promise<DavEntry[]>,
+): AsyncGenerator<string> {
+  const now = Date.now();
+  yield MULTISTATUS_OPEN + (await entries([self])).map((e) => responseXml(e, props, now)).join('');
+  for await (const page of pages) {
+    yield (await entries(page)).map((e) => responseXml(e, props, now)).join('');
   }
   yield MULTISTATUS_CLOSE;
 }
@@ -100,8 +140,8 @@ export async function getContent(call: DavCall, deps: DavDeps): Promise<FastifyR
   const { request, reply, user, auth } = call;
   const res = await resolve(deps, user, call.path.segments);
   await gate(deps, auth, res, 'contents');
-  if (!res.item) throw notFound('Resource');
-  if (res.item.type === 'folder') {
+  if (!res.item && !res.shared) throw notFound('Resource');
+  if (!res.item || res.item.type === 'folder') {
     return reply
       .code(200)
       .headers({ 'content-length': '0', 'content-type': 'text/plain; charset=utf-8' })

@@ -12,6 +12,7 @@ import { parseIf, submittedTokens, type IfList } from './dav-if.js';
 import { davLocked, type DavLockService } from './dav-locks.js';
 import { parseDestination, pathKey } from './dav-path.js';
 import { etagOf } from './dav-props.js';
+import { inShared, SHARED_COLLECTION, sharedEntries, type SharedEntry } from './dav-shared.js';
 
 /** What the WebDAV handlers work through: the same services as the REST API. */
 export interface DavDeps {
@@ -29,16 +30,54 @@ export interface Resource {
   /** The path as locks record it. */
   key: string;
   item: ItemRow | undefined;
-  /** The live folder the last segment is in; undefined when a segment before it is missing or a file. */
+  /**
+   * The live folder the last segment is in; undefined when a segment before it is missing or a file,
+   * and for what sits in Shared with me (its folder is its owner's).
+   */
   parent: ItemRow | undefined;
   /** The deepest item that exists on the way: what a password lock is checked on. */
   deepest: ItemRow;
+  /** The Shared with me collection itself, which is no item. */
+  shared?: SharedEntry[];
 }
 
 export async function resolve(deps: DavDeps, user: UserRow, segments: string[]): Promise<Resource> {
   const key = pathKey(segments);
-  let current = await deps.items.get(user, user.root_folder_id);
-  for (let i = 0; i < segments.length; i++) {
+  const root = await deps.items.get(user, user.root_folder_id);
+  // With nothing shared with the user, the name is an ordinary one of their root.
+  const entries = inShared(segments) ? await sharedEntries(deps.repos, user) : [];
+  if (entries.length > 0) return resolveShared(deps, segments, key, root, entries);
+  return walk(deps, segments, key, root, 0);
+}
+
+/** /Shared with me/, and below it: the items shared with the user, then whatever is inside them. */
+async function resolveShared(
+  deps: DavDeps,
+  segments: string[],
+  key: string,
+  root: ItemRow,
+  entries: SharedEntry[],
+): Promise<Resource> {
+  if (segments.length === 1) {
+    return { segments, key, item: undefined, parent: undefined, deepest: root, shared: entries };
+  }
+  const entry = entries.find((e) => nameKey(e.name) === nameKey(segments[1]!));
+  if (!entry) return { segments, key, item: undefined, parent: undefined, deepest: root };
+  if (segments.length === 2)
+    return { segments, key, item: entry.item, parent: undefined, deepest: entry.item };
+  return walk(deps, segments, key, entry.item, 2);
+}
+
+/** From `start` (what the segments before `from` name) down the rest of the segments. */
+async function walk(
+  deps: DavDeps,
+  segments: string[],
+  key: string,
+  start: ItemRow,
+  from: number,
+): Promise<Resource> {
+  let current = start;
+  for (let i = from; i < segments.length; i++) {
     const child =
       current.type === 'folder'
         ? await deps.repos.items.findLiveChild(current.id, nameKey(segments[i]!))
@@ -52,6 +91,12 @@ export async function resolve(deps: DavDeps, user: UserRow, segments: string[]):
     current = child;
   }
   return { segments, key, item: current, parent: undefined, deepest: current };
+}
+
+/** Refuses to change the Shared with me collection itself: it is a list, not a folder. */
+export function refuseShared(res: Resource): void {
+  if (res.shared)
+    throw forbidden(`"${SHARED_COLLECTION}" lists what others share with you; it cannot be changed`);
 }
 
 /**

@@ -9,13 +9,30 @@ import { resolveMimeType } from '../lib/mime.js';
 import { hasBody, type DavCall } from './dav-call.js';
 import { parseDestination } from './dav-path.js';
 import { etagOf } from './dav-props.js';
-import { checkWrite, gate, resolve, versionOf, type DavDeps, type Resource } from './dav-resources.js';
+import {
+  checkWrite,
+  gate,
+  refuseShared,
+  resolve,
+  versionOf,
+  type DavDeps,
+  type Resource,
+} from './dav-resources.js';
+import { inShared, SHARED_COLLECTION } from './dav-shared.js';
 
 const precondition = (message: string) => new AppError(412, 'precondition_failed', message);
 const notAllowed = (message: string) => new AppError(405, 'method_not_allowed', message);
 
-/** The name a new item at this URL gets: 409 without a parent folder, 400 for a name the drive refuses. */
+/**
+ * The name a new item at this URL gets: 409 without a parent folder, 400 for a name the drive
+ * refuses; 403 right in Shared with me, where only what others share appears.
+ */
 function newName(res: Resource): string {
+  if (res.shared || (inShared(res.segments) && res.segments.length === 2)) {
+    throw forbidden(
+      `Nothing can be put in "${SHARED_COLLECTION}" itself; it lists what others share with you`,
+    );
+  }
   if (!res.parent) throw conflict('The parent collection does not exist');
   const check = checkName(res.segments[res.segments.length - 1]!);
   if (!check.ok) throw badRequest(check.reason);
@@ -56,7 +73,7 @@ export async function put(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
   if (call.path.segments.length === 0) throw notAllowed('The root is a collection');
   const res = await resolve(deps, user, call.path.segments);
   await gate(deps, auth, res, 'contents');
-  if (res.item?.type === 'folder') throw notAllowed('PUT cannot replace a collection');
+  if (res.shared || res.item?.type === 'folder') throw notAllowed('PUT cannot replace a collection');
   const name = res.item ? res.item.name : newName(res);
   if (res.item) requirePermission(user, 'delete');
   await checkWrite(deps, request, user, [{ res, below: false }]);
@@ -68,17 +85,22 @@ export async function put(call: DavCall, deps: DavDeps): Promise<FastifyReply> {
   if (ifNoneMatch && res.item && matchesEtag(ifNoneMatch, etagOf(res.item, current))) {
     throw precondition('If-None-Match failed');
   }
-  const file = await deps.files.upload(
-    user,
-    {
-      parentId: res.parent!.id,
-      name,
-      conflict: 'replace',
-      mimeType: resolveMimeType(name, request.headers['content-type']),
-    },
-    request.raw,
-    { declaredSize: expectedSize(request), checksums: true, ...ocChecksum(request) },
-  );
+  const checks = { declaredSize: expectedSize(request), checksums: true, ...ocChecksum(request) };
+  // A file shared with the user on its own is in its owner's folder: it takes new content in place.
+  const file =
+    res.item && !res.parent
+      ? await deps.files.replaceContent(user, res.item.id, request.raw, checks)
+      : await deps.files.upload(
+          user,
+          {
+            parentId: res.parent!.id,
+            name,
+            conflict: 'replace',
+            mimeType: resolveMimeType(name, request.headers['content-type']),
+          },
+          request.raw,
+          checks,
+        );
   const updated = await applyMtime(call, deps, file);
   const version = await versionOf(deps, updated);
   return reply
@@ -105,6 +127,7 @@ export async function remove(call: DavCall, deps: DavDeps): Promise<FastifyReply
   const { request, reply, user, auth } = call;
   const res = await resolve(deps, user, call.path.segments);
   await gate(deps, auth, res, 'item');
+  refuseShared(res);
   if (!res.item) throw notFound('Resource');
   if (res.item.parent_id === null) throw forbidden('The root cannot be deleted');
   await checkWrite(deps, request, user, [{ res, below: true }]);
@@ -127,6 +150,7 @@ export async function copyOrMove(call: DavCall, deps: DavDeps, move: boolean): P
   const dest = parseDestination(request.headers.destination as string | undefined, request.host);
   const src = await resolve(deps, user, call.path.segments);
   await gate(deps, auth, src, move ? 'item' : 'contents');
+  refuseShared(src);
   if (!src.item) throw notFound('Resource');
   if (src.item.parent_id === null) throw forbidden('The root cannot be copied or moved');
   const target = await resolve(deps, user, dest.segments);

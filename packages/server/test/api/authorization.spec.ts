@@ -9,12 +9,14 @@ import {
   ownerIdFor,
   pathVariants,
   rawRequest,
+  saveOver,
   setUpLockedFolder,
   setUpOwner,
   type LockedFixture,
   type OwnerFixture,
 } from '../helpers/route-walk.js';
 import { basic } from '../helpers/dav-client.js';
+import { callWrite, itemWriteRoutes } from '../helpers/sharing.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
 import { describeEachDb } from '../helpers/test-db.js';
 
@@ -28,6 +30,8 @@ describeEachDb('authorisation on every route', (dialect) => {
   let owner: OwnerFixture;
   let locked: LockedFixture;
   let stranger: string;
+  /** A folder of the owner's shared with an editor and a viewer, with a file that has an earlier version. */
+  let team: { folderId: string; fileId: string; versionId: string; editor: string; viewer: string };
   let apiRoutes: RouteInfo[];
   let base: string;
   /** The owner's download, in flight while the walk runs: nobody else's cancel may end it. */
@@ -38,6 +42,7 @@ describeEachDb('authorisation on every route', (dialect) => {
     owner = await setUpOwner(t);
     locked = await setUpLockedFolder(t, owner);
     stranger = (await t.createUser(['upload', 'delete', 'share'])).token;
+    team = await setUpTeam();
     apiRoutes = t.drive.routes.filter((r) => r.url.startsWith('/api/v1/'));
     base = await t.drive.app.listen({ host: '127.0.0.1', port: 0 });
     inFlight = await startHeldDownload(`${base}/api/v1`, owner);
@@ -75,7 +80,41 @@ describeEachDb('authorisation on every route', (dialect) => {
     });
   }
 
-  const VALID_BODY = { name: 'x', password: 'long-enough-1', newPassword: 'long-enough-2' };
+  /** The owner's `team` folder, shared with a new editor and a new viewer. */
+  async function setUpTeam() {
+    const auth = bearer(owner.token);
+    const inject = (method: 'POST' | 'PUT', url: string, payload: object | Buffer) =>
+      t.drive.app.inject({ method, url: `/api/v1${url}`, headers: auth, payload });
+    const folder = (await inject('POST', '/folders', { parentId: owner.rootId, name: 'team' })).json<Item>();
+    const file = (
+      await inject('PUT', `/folders/${folder.id}/files/notes.txt`, Buffer.from('v1'))
+    ).json<Item>();
+    const versionId = await saveOver(t, auth, file.id, 'v2');
+    const [editor, viewer] = [await t.createUser(), await t.createUser()];
+    for (const [who, role] of [
+      [editor, 'editor'],
+      [viewer, 'viewer'],
+    ] as const) {
+      const res = await inject('PUT', `/items/${folder.id}/access`, { userId: who.user.id, role });
+      expect(res.statusCode, res.body).toBe(200);
+    }
+    return { folderId: folder.id, fileId: file.id, versionId, editor: editor.token, viewer: viewer.token };
+  }
+
+  /** The shared folder's or file's id for the :id of an item route. */
+  function teamUrl(route: RouteInfo): string {
+    const id = route.url.startsWith('/api/v1/folders/') ? team.folderId : team.fileId;
+    return concreteUrl(route, id, team.versionId);
+  }
+  const itemRoute = (r: RouteInfo) => /^\/api\/v1\/(folders|files|items)\/:id/.test(r.url);
+
+  const VALID_BODY = {
+    name: 'x',
+    password: 'long-enough-1',
+    newPassword: 'long-enough-2',
+    userId: '00000000-0000-4000-8000-000000000000',
+    role: 'viewer',
+  };
 
   function concrete(route: RouteInfo): string {
     return route.url.includes(':')
@@ -178,6 +217,17 @@ describeEachDb('authorisation on every route', (dialect) => {
   it("answers 404 when a user names another user's item, upload or session in the path", async () => {
     const withId = apiRoutes.filter((r) => r.url.includes(':id') && !r.public && r.permission !== 'admin');
     expect(withId.length).toBeGreaterThan(8);
+    // Whoever something else is shared with is as much a stranger to the rest of the owner's drive.
+    for (const [who, token] of [
+      ['stranger', stranger],
+      ['editor elsewhere', team.editor],
+      ['viewer elsewhere', team.viewer],
+    ] as const) {
+      await refusedWithIds(withId, token, who);
+    }
+  });
+
+  async function refusedWithIds(withId: RouteInfo[], token: string, who: string) {
     for (const route of withId) {
       const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
       const type = route.url.startsWith('/api/v1/uploads/')
@@ -187,7 +237,7 @@ describeEachDb('authorisation on every route', (dialect) => {
         method: route.method as 'GET',
         url: concrete(route),
         headers: {
-          ...bearer(stranger),
+          ...bearer(token),
           'tus-resumable': '1.0.0',
           'upload-offset': '0',
           ...(hasBody ? { 'content-type': type } : {}),
@@ -195,8 +245,86 @@ describeEachDb('authorisation on every route', (dialect) => {
         // A body valid for every route's schema, so each reaches its ownership check.
         ...(hasBody ? { payload: JSON.stringify(VALID_BODY) } : {}),
       });
-      expect([404], `${route.method} ${route.url}: ${res.body}`).toContain(res.statusCode);
+      expect([404], `${who}: ${route.method} ${route.url}: ${res.body}`).toContain(res.statusCode);
     }
+  }
+
+  it('roles: an editor and a viewer read a shared item exactly as its owner does, a stranger not at all', async () => {
+    // Who has access is the owner's to see; everything else a grantee reads as the owner does.
+    const ownersOnly = '/api/v1/items/:id/access';
+    const reads = apiRoutes.filter(
+      (r) => itemRoute(r) && ['GET', 'HEAD'].includes(r.method) && r.url !== ownersOnly,
+    );
+    expect(reads.length).toBeGreaterThan(10);
+    const failures: string[] = [];
+    for (const token of [team.editor, team.viewer]) {
+      const res = await t.drive.app.inject({
+        method: 'GET',
+        url: `/api/v1/items/${team.folderId}/access`,
+        headers: bearer(token),
+      });
+      if (res.statusCode !== 403) failures.push(`GET ${ownersOnly} by a grantee → ${res.statusCode}`);
+    }
+    for (const route of reads) {
+      const as = async (token: string) =>
+        (
+          await t.drive.app.inject({
+            method: route.method as 'GET',
+            url: teamUrl(route),
+            headers: bearer(token),
+          })
+        ).statusCode;
+      const [own, edit, view, none] = [
+        await as(owner.token),
+        await as(team.editor),
+        await as(team.viewer),
+        await as(stranger),
+      ];
+      if (edit !== own || view !== own || none !== 404) {
+        failures.push(
+          `${route.method} ${route.url}: owner ${own}, editor ${edit}, viewer ${view}, stranger ${none}`,
+        );
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('roles: a viewer is refused every write on a shared item, an editor what only the owner may', async () => {
+    const writes = itemWriteRoutes(apiRoutes);
+    expect(writes.length).toBeGreaterThan(15);
+    const targets = {
+      folderId: team.folderId,
+      fileId: team.fileId,
+      parentId: team.folderId,
+      userId: owner.userId,
+    };
+    const ownerOnly = new Set([
+      'POST /api/v1/folders/:id/lock',
+      'PATCH /api/v1/folders/:id/lock',
+      'DELETE /api/v1/folders/:id/lock',
+      'PUT /api/v1/items/:id/access',
+      'DELETE /api/v1/items/:id/access',
+      'POST /api/v1/shares',
+      'POST /api/v1/trash/restore',
+      'POST /api/v1/trash/delete',
+      'DELETE /api/v1/files/:id/versions/:versionId',
+    ]);
+    const failures: string[] = [];
+    for (const route of writes) {
+      const name = `${route.method} ${route.url}`;
+      const viewer = await callWrite(t, team.viewer, route, targets);
+      if (![403, 404].includes(viewer.statusCode)) failures.push(`viewer: ${name} → ${viewer.statusCode}`);
+      if (!ownerOnly.has(name)) continue;
+      const editor = await callWrite(t, team.editor, route, targets);
+      if (editor.statusCode !== 403) failures.push(`editor: ${name} → ${editor.statusCode} ${editor.body}`);
+    }
+    expect(failures).toEqual([]);
+    const content = await t.drive.app.inject({
+      method: 'GET',
+      url: `/api/v1/files/${team.fileId}/content`,
+      headers: bearer(owner.token),
+    });
+    expect(content.body).toBe('v2');
   });
 
   it("answers 404 when a user names another user's ids in a body", async () => {
@@ -247,7 +375,9 @@ describeEachDb('authorisation on every route', (dialect) => {
 
   it("quotas: only an admin reads or changes the drive settings or anyone's quota; /usage is the caller's own", async () => {
     const adminOnly = apiRoutes
+      // The lookup of whom to share with is for users who may share (its own walk covers it).
       .filter((r) => r.url === '/api/v1/admin/settings' || r.url.startsWith('/api/v1/users'))
+      .filter((r) => r.url !== '/api/v1/users/lookup')
       .map((r) => `${r.method} ${r.url} ${r.permission}`);
     expect(adminOnly).toContain('GET /api/v1/admin/settings admin');
     expect(adminOnly).toContain('PATCH /api/v1/admin/settings admin');
@@ -289,15 +419,16 @@ describeEachDb('authorisation on every route', (dialect) => {
   });
 
   /** Every spelling of every non-public route, sent over a real socket as written. */
+  /** Every spelling of every non-public route (at `concrete` when given), sent over a real socket as written. */
   async function walkVariants(
-    routes: RouteInfo[],
+    routes: (RouteInfo & { concrete?: string })[],
     headers: Record<string, string>,
     refused: (status: number) => boolean,
   ): Promise<string[]> {
     const failures: string[] = [];
     for (const route of routes) {
       const hasBody = !['GET', 'HEAD', 'OPTIONS'].includes(route.method);
-      for (const path of pathVariants(concrete(route))) {
+      for (const path of pathVariants(route.concrete ?? concrete(route))) {
         const res = await rawRequest(
           base,
           route.method,
@@ -329,6 +460,18 @@ describeEachDb('authorisation on every route', (dialect) => {
       headers: bearer(t.adminToken),
     });
     expect(users.json<{ users: { username: string }[] }>().users.map((u) => u.username)).not.toContain('eve');
+  });
+
+  it('roles: refuses every encoded, doubled and dotted spelling of a write on a shared item to its viewer, and of a read to a stranger', async () => {
+    const withTeamIds = (routes: RouteInfo[]) => routes.map((r) => ({ ...r, concrete: teamUrl(r) }));
+    const writes = withTeamIds(apiRoutes.filter((r) => itemRoute(r) && !['GET', 'HEAD'].includes(r.method)));
+    const reads = withTeamIds(apiRoutes.filter((r) => itemRoute(r) && ['GET', 'HEAD'].includes(r.method)));
+    expect(writes.length).toBeGreaterThan(10);
+    const failures = [
+      ...(await walkVariants(writes, bearer(team.viewer), refusedStatus)),
+      ...(await walkVariants(reads, bearer(stranger), refusedStatus)),
+    ];
+    expect(failures).toEqual([]);
   });
 
   it('finding 1: refuses every spelling of an admin route to a user without the permission', async () => {

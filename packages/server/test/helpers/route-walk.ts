@@ -75,7 +75,7 @@ export async function setUpOwner(t: TestApp): Promise<OwnerFixture> {
 }
 
 /** Saves new text over a file and returns the id of the version it held before. */
-async function saveOver(
+export async function saveOver(
   t: TestApp,
   auth: { authorization: string },
   fileId: string,

@@ -3,6 +3,7 @@ import { errorCodes } from '../errors.js';
 import { id, timestamp } from './common.js';
 import { downloadId, downloadKinds, downloadStates } from './downloads.js';
 import { item } from './items.js';
+import { shareRole } from './people.js';
 import { storageStatus } from './storage.js';
 
 /**
@@ -88,6 +89,19 @@ export const itemStarredEvent = z.object({
   starred: z.boolean(),
 });
 
+/**
+ * An item was shared with a user, their role on it changed, or their access ended (`role` null).
+ * Sent to the owner's sockets and to that user's, so a list of who has access, and the other user's
+ * Shared with me, follow at once; a socket stops hearing of the item the moment access ends.
+ */
+export const accessChangedEvent = z.object({
+  type: z.literal('access.changed'),
+  ...envelope,
+  itemId: id,
+  userId: id,
+  role: shareRole.nullable(),
+});
+
 /** A resumable upload is receiving bytes; a few of these a second at most, then `item.created`. */
 export const uploadProgressEvent = z.object({
   type: z.literal('upload.progress'),
@@ -168,6 +182,7 @@ export type ItemEvent = z.infer<typeof itemEvent>;
 export const driveEvent = z.discriminatedUnion('type', [
   ...itemEvent.options,
   itemStarredEvent,
+  accessChangedEvent,
   uploadProgressEvent,
   downloadProgressEvent,
   storageHealthEvent,

@@ -3,6 +3,7 @@ import { LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX } from '../limits.js';
 import { errorEnvelope } from '../errors.js';
 import { id, itemName, timestamp } from './common.js';
 import { mediaInfo } from './media.js';
+import { sharedMark } from './people.js';
 import { tagSummary } from './tags.js';
 
 export const itemType = z.enum(['folder', 'file']);
@@ -29,15 +30,21 @@ export const item = z.object({
 });
 export type Item = z.infer<typeof item>;
 
-/** An item as the signed-in user sees it, with their own star. */
-export const userItem = item.extend({ starred: z.boolean() });
+/**
+ * An item as the signed-in user sees it, with their own star, and with `shared` when it is another
+ * user's that was shared with them (directly or through a folder above it).
+ */
+export const userItem = item.extend({ starred: z.boolean(), shared: sharedMark.optional() });
 export type UserItem = z.infer<typeof userItem>;
 
 export const pathEntry = z.object({ id, name: z.string() });
 export type PathEntry = z.infer<typeof pathEntry>;
 
 export const itemDetails = userItem.extend({
-  /** From the root down to the item itself. */
+  /**
+   * From the root down to the item itself; for an item shared with the user, from the folder (or
+   * file) shared with them down, since nothing above it is theirs to see.
+   */
   path: z.array(pathEntry),
   /** SHA-256 (hex) of a file's content; null for folders. */
   sha256: z.string().nullable(),

@@ -82,7 +82,10 @@ export const searchQuery = z
 export type SearchQuery = z.infer<typeof searchQuery>;
 
 export const searchResult = userItem.extend({
-  /** From the root down to the folder the item is in, for "open the containing folder". */
+  /**
+   * From the root down to the folder the item is in, for "open the containing folder"; for an item
+   * shared with the user, from the shared item down (empty for the shared item itself).
+   */
   parentPath: z.array(pathEntry),
   tags: z.array(tagSummary),
 });

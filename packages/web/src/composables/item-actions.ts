@@ -1,5 +1,5 @@
 import type { Item } from '@idrive/shared';
-import { inject, provide, shallowRef, type InjectionKey } from 'vue';
+import { computed, inject, provide, shallowRef, type InjectionKey } from 'vue';
 import { useI18n } from 'vue-i18n';
 import { useRoute, useRouter } from 'vue-router';
 import { createEmptyFile, createFolder } from '../api/folders';
@@ -12,6 +12,7 @@ import { useDialogsStore, type LockMode } from '../stores/dialogs';
 import { useDownloadsStore } from '../stores/downloads';
 import { useFolderStore } from '../stores/folder';
 import { useSelectionStore } from '../stores/selection';
+import { roleOver, type AccessRole } from '../utils/item-access';
 import { locationOf } from '../utils/item-location';
 import { folderPath } from '../utils/location';
 
@@ -81,7 +82,7 @@ export function createItemActions(options: ItemActionsOptions = {}) {
       void router.push(folderPath(item.id));
       return;
     }
-    const home = options.openFilesInFolder ? locationOf(item, '') : null;
+    const home = options.openFilesInFolder ? locationOf(item, { home: '', sharedWithMe: '' }) : null;
     // The preview overlay renders itself from the query, so Back closes it.
     void router.push(
       home ? { path: home.to, query: { preview: item.id } } : { query: { ...route.query, preview: item.id } },
@@ -141,7 +142,8 @@ export function createItemActions(options: ItemActionsOptions = {}) {
     target.remove(ids);
     notice.value = {
       text: t('browser.notices.trashed', { n: ids.length }, ids.length),
-      undo: () => void restore(ids),
+      // What is trashed in a folder shared with the user goes to its owner's trash, not theirs.
+      ...(roleOver(items, role.value) === 'owner' ? { undo: () => void restore(ids) } : {}),
     };
   }
 
@@ -179,6 +181,10 @@ export function createItemActions(options: ItemActionsOptions = {}) {
     await dialogs.open({ kind: 'lock', folder: item, mode });
   }
 
+  function people(item: Item): void {
+    void dialogs.open({ kind: 'people', item });
+  }
+
   function share(item: Item): void {
     void dialogs.open({ kind: 'share', item });
   }
@@ -199,9 +205,19 @@ export function createItemActions(options: ItemActionsOptions = {}) {
     open(created);
   }
 
+  /**
+   * What the user is to the open folder and what is in it: its owner, or what a share makes them
+   * (a grantee's own shares on what is inside are not told apart here; the server decides). Results
+   * are from anywhere, so there each item's own mark says (see `roleOver`).
+   */
+  const role = computed<AccessRole>(() =>
+    options.target ? 'owner' : (folder.folder?.shared?.role ?? 'owner'),
+  );
+
   return {
     dialog,
     notice,
+    role,
     open,
     download,
     rename,
@@ -211,6 +227,7 @@ export function createItemActions(options: ItemActionsOptions = {}) {
     toggleStar,
     lock,
     share,
+    people,
     newFolder,
     newTextFile,
   };

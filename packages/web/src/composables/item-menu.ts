@@ -1,6 +1,7 @@
 import type { Item } from '@idrive/shared';
 import { useI18n } from 'vue-i18n';
 import { useDetailsStore } from '../stores/details';
+import { isSharedTop, roleOver } from '../utils/item-access';
 import type { ItemActions } from './item-actions';
 
 export interface MenuEntry {
@@ -10,7 +11,11 @@ export interface MenuEntry {
   danger?: boolean;
 }
 
-/** What can be done to these items, in menu order; the context menu and the selection bar list it. */
+/**
+ * What can be done to these items, in menu order; the context menu and the selection bar list it.
+ * On what is shared with the user, what their role does not allow is not offered (sharing and
+ * locks are the owner's; a viewer changes nothing).
+ */
 export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[] {
   const { t } = useI18n();
   const details = useDetailsStore();
@@ -19,31 +24,42 @@ export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[
     const [first] = items;
     if (!first) return [];
     const single = items.length === 1 ? first : null;
+    const role = roleOver(items, actions.role.value);
+    const own = role === 'owner';
+    const write = role !== 'viewer';
+    // What is shared with the user itself has its entry in its owner's folder.
+    const entry = write && !items.some(isSharedTop);
     const show = (kind: 'move' | 'copy' | 'tags') => () => (actions.dialog.value = { kind, items });
     const entries: (MenuEntry | false)[] = [
       !!single && { id: 'open', label: t('browser.actions.open'), run: () => actions.open(single) },
       { id: 'download', label: t('browser.actions.download'), run: () => actions.download(items) },
-      !!single && {
-        id: 'rename',
-        label: t('browser.actions.rename'),
-        run: () => (actions.dialog.value = { kind: 'rename', item: single }),
-      },
-      { id: 'move', label: t('browser.actions.moveTo'), run: show('move') },
+      !!single &&
+        entry && {
+          id: 'rename',
+          label: t('browser.actions.rename'),
+          run: () => (actions.dialog.value = { kind: 'rename', item: single }),
+        },
+      entry && { id: 'move', label: t('browser.actions.moveTo'), run: show('move') },
       { id: 'copy', label: t('browser.actions.copyTo'), run: show('copy') },
-      !!single && { id: 'share', label: t('browser.actions.share'), run: () => actions.share(single) },
-      single?.type === 'folder' &&
+      !!single &&
+        own && { id: 'people', label: t('browser.actions.people'), run: () => actions.people(single) },
+      !!single && own && { id: 'share', label: t('browser.actions.share'), run: () => actions.share(single) },
+      own &&
+        single?.type === 'folder' &&
         !single.locked && {
           id: 'lock',
           label: t('browser.actions.lock'),
           run: () => void actions.lock(single),
         },
-      single?.type === 'folder' &&
+      own &&
+        single?.type === 'folder' &&
         !!single.locked && {
           id: 'change-lock',
           label: t('browser.actions.changeLock'),
           run: () => void actions.lock(single, 'change'),
         },
-      single?.type === 'folder' &&
+      own &&
+        single?.type === 'folder' &&
         !!single.locked && {
           id: 'remove-lock',
           label: t('browser.actions.removeLock'),
@@ -61,7 +77,12 @@ export function useItemMenu(actions: ItemActions): (items: Item[]) => MenuEntry[
         run: () => (actions.dialog.value = { kind: 'versions', item: single }),
       },
       !!single && { id: 'details', label: t('browser.actions.details'), run: () => details.show(single) },
-      { id: 'trash', label: t('browser.actions.trash'), run: () => void actions.trash(items), danger: true },
+      entry && {
+        id: 'trash',
+        label: t('browser.actions.trash'),
+        run: () => void actions.trash(items),
+        danger: true,
+      },
     ];
     return entries.filter((entry): entry is MenuEntry => entry !== false);
   };

@@ -11,6 +11,8 @@ export type LockMode = 'lock' | 'change' | 'remove';
 
 export type DialogRequest =
   | { kind: 'share'; item: Item }
+  /** Who has access to one of the user's items (other users it is shared with). */
+  | { kind: 'people'; item: Item }
   /** Lock an open folder; for a locked one, `change` its password (the default) or `remove` the lock. */
   | { kind: 'lock'; folder: Item; mode?: LockMode }
   | { kind: 'unlock'; folderId: string; name: string };

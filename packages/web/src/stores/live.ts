@@ -4,6 +4,7 @@ import { shallowRef } from 'vue';
 import { API_BASE } from '../api/http';
 import { useDetailsStore } from './details';
 import { useFolderStore } from './folder';
+import { session } from './session';
 
 export type LiveListener = (event: DriveEvent) => void;
 
@@ -52,6 +53,16 @@ export const useLiveStore = defineStore('live', () => {
         break;
       case 'item.starred':
         folder.setStarred(event.itemIds, event.starred);
+        break;
+      case 'access.changed':
+        // Shown a folder inside what is no longer (or differently) shared with this user: ask again,
+        // which shows it gone, or with the new role.
+        if (
+          folder.folder &&
+          event.userId === session.user?.id &&
+          folder.folder.path.some((p) => p.id === event.itemId)
+        )
+          folder.reload().catch(() => undefined);
         break;
       case 'resync':
         if (folder.folder) folder.reload().catch(() => undefined);

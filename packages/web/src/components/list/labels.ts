@@ -1,5 +1,7 @@
+import type { ShareRole } from '@idrive/shared';
 import { computed, inject, provide, type ComputedRef, type InjectionKey } from 'vue';
 import { useI18n } from 'vue-i18n';
+import type { PlaceNames } from '../../utils/item-location';
 import { ITEM_KINDS, type ItemKind } from '../../utils/item-kind';
 
 /** The words every row needs, looked up once per language rather than once per row and frame. */
@@ -10,7 +12,9 @@ export interface ListLabels {
   more(name: string): string;
   menu: string;
   loading: string;
-  home: string;
+  places: PlaceNames;
+  /** Whose a shared entry is and as what. */
+  sharedBy(owner: string, role: ShareRole): string;
 }
 
 const key: InjectionKey<ComputedRef<ListLabels>> = Symbol('list-labels');
@@ -37,7 +41,8 @@ export function provideListLabels(): ComputedRef<ListLabels> {
     more: withName((name) => t('browser.actions.more', { name })),
     menu: t('browser.actions.menu'),
     loading: t('list.loading'),
-    home: t('common.home'),
+    places: { home: t('common.home'), sharedWithMe: t('sharedWithMe.title') },
+    sharedBy: (name, role) => t('sharedWithMe.by', { name, role: t(`sharedWithMe.role.${role}`) }),
   }));
   provide(key, labels);
   return labels;
