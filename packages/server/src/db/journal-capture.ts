@@ -11,8 +11,10 @@ export interface JournaledTable {
 /**
  * What a drive is rebuilt from, in an order where every row's foreign keys point at rows of tables
  * before it (items point at their parents too: those go parents first). Sessions, unlock grants,
- * pairings, jobs, staged upload tails, share visits and recent files are not kept: a restored drive
- * signs everyone in again, and the rest is either passing or a log.
+ * pairings, jobs, staged upload tails, share visits, recent files and quota reservations are not
+ * kept: a restored drive signs everyone in again, and the rest is either passing or a log. Nor is
+ * the one-row settings table, which a new database makes for itself (the default quota of new
+ * accounts is set again after a restore).
  */
 export const JOURNALED_TABLES: readonly JournaledTable[] = [
   { name: 'drive', key: ['id'] },
@@ -22,7 +24,9 @@ export const JOURNALED_TABLES: readonly JournaledTable[] = [
   { name: 'file_versions', key: ['id'] },
   { name: 'packs', key: ['id'] },
   { name: 'chunks', key: ['version_id', 'idx'] },
+  { name: 'chunk_copies', key: ['store', 'locator', 'copy_locator'] },
   { name: 'items', key: ['id'] },
+  { name: 'user_shares', key: ['item_id', 'grantee_id'] },
   { name: 'uploads', key: ['id'] },
   { name: 'folder_locks', key: ['folder_id'] },
   { name: 'shares', key: ['id'] },
