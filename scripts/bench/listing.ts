@@ -1,8 +1,9 @@
 // Pages of a 50,000-entry folder over the API: the first, the last and by size, and the whole folder
-// in pages of 10,000, each the median of seven rounds.
+// in pages of 10,000, each the median of seven rounds; then Shared with me (shared-listing.ts).
 import type { Listing, User } from '@idrive/shared';
 import { fillFolder } from '../../packages/web/test/e2e/drive.js';
 import { startDrive } from './drive.js';
+import { sharedWithMeRows } from './shared-listing.js';
 import { median, rows } from './rows.js';
 
 const ENTRIES = 50_000;
@@ -59,6 +60,7 @@ export async function listingRows(): Promise<void> {
       unit: 'ms',
       target: '-',
     });
+    await sharedWithMeRows(drive, me.user);
   } finally {
     await drive.stop();
   }

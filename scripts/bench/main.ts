@@ -52,7 +52,11 @@ const GROUPS: Group[] = [
     about: `WebDAV and the idrive CLI: upload and download of the same ${FILE_LABEL} file, beside rclone crypt`,
     run: async (c) => gatewayRows(await c.bigFile()),
   },
-  { name: 'listing', about: '50,000-entry folder pages over the API', run: listingRows },
+  {
+    name: 'listing',
+    about: '50,000-entry folder pages over the API, and Shared with me with 10,000 items',
+    run: listingRows,
+  },
   {
     name: 'discord',
     about: 'emulated Discord: limits off, and the limits with 4 channels (one instance, and three)',
