@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { Item, PublicShare, Share, Tag } from '@idrive/shared';
+import type { Item, PublicShare, Share, SharedWithMeListing, Tag } from '@idrive/shared';
 import { restore, type RestoreReport } from '../../src/restore/restore.js';
 import { driveClient, type DriveClient } from '../helpers/drive-client.js';
 import { snapshotOf, type DriveSnapshot } from '../helpers/drive-snapshot.js';
@@ -32,6 +32,8 @@ interface Made {
   big: Pattern;
   shares: { open: Share; guarded: Share; limited: Share };
   lockedId: string;
+  /** A folder of alice's shared with bob, who may only read it. */
+  sharedWithBob: string;
 }
 
 /**
@@ -147,6 +149,10 @@ async function makeDrive(t: TestApp): Promise<Made> {
   });
   expect(once.statusCode).toBe(200);
 
+  const bobId = (await bob.request('GET', '/auth/me')).json<{ user: { id: string } }>().user.id;
+  const granted = await alice.request('PUT', `/items/${docs.id}/access`, { userId: bobId, role: 'viewer' });
+  expect(granted.statusCode).toBe(200);
+
   const adminRoot = await admin.rootId();
   for (let i = 0; i < 4; i++)
     await put('admin', admin, adminRoot, `admin-${i}.bin`, randomBytes(5_000 * (i + 1)));
@@ -155,7 +161,7 @@ async function makeDrive(t: TestApp): Promise<Made> {
   for (let i = 0; i < 3; i++) await put('bob', bob, bobs.id, `mine/b-${i}.txt`, randomBytes(700 + i));
 
   files.set('alice:video.bin', { sha256: big.sha256(), size: big.size });
-  return { files, big, shares, lockedId: locked.id };
+  return { files, big, shares, lockedId: locked.id, sharedWithBob: docs.id };
 }
 
 /**
@@ -281,6 +287,15 @@ describeEachDb('a drive rebuilt from its control channel on Discord', (dialect) 
     const bob = await signIn(restored, 'bob');
     const refused = await bob.request('POST', '/shares', { itemId: await bob.rootId() });
     expect(refused.statusCode).toBe(403);
+  });
+
+  it('keeps what alice shared with bob: he sees it in Shared with me, reads it, and may not change it', async () => {
+    const bob = await signIn(restored, 'bob');
+    const shared = await bob.request('GET', '/shared-with-me');
+    expect(shared.json<SharedWithMeListing>().items.map((i) => i.id)).toEqual([made.sharedWithBob]);
+    expect((await bob.list(made.sharedWithBob)).items.length).toBeGreaterThan(0);
+    const rename = await bob.request('PATCH', `/items/${made.sharedWithBob}`, { name: 'mine now' });
+    expect(rename.statusCode).toBe(403);
   });
 
   it('keeps the locked folder closed until its password opens it', async () => {
