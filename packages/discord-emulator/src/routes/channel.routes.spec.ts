@@ -202,6 +202,35 @@ describe('channels and webhooks', () => {
     expect(hooks.json()).toHaveLength(1);
   });
 
+  it('deletes a channel with its messages and webhooks, answering the channel', async () => {
+    const s = seeded(noRateLimits);
+    const channel = s.emu.state.channels.get(s.channelId)!;
+    const webhook = [...channel.webhookIds][0]!;
+    await s.emu.app.inject({
+      method: 'POST',
+      url: `/api/v10/channels/${s.channelId}/messages`,
+      headers: s.botAuth,
+      payload: { content: 'gone with it' },
+    });
+    const deleted = await s.emu.app.inject({
+      method: 'DELETE',
+      url: `/api/v10/channels/${s.channelId}`,
+      headers: s.botAuth,
+    });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toMatchObject({ id: s.channelId });
+    expect(s.emu.state.messages.size).toBe(0);
+    expect(s.emu.state.webhooks.has(webhook)).toBe(false);
+    const again = await s.emu.app.inject({
+      method: 'POST',
+      url: `/api/v10/channels/${s.channelId}/messages`,
+      headers: s.botAuth,
+      payload: { content: 'too late' },
+    });
+    expect(again.statusCode).toBe(404);
+    expect(again.json()).toMatchObject({ code: 10003 });
+  });
+
   it('keeps a channel topic of up to 1024 characters, and refuses a longer one with 50035', async () => {
     const s = seeded(noRateLimits);
     const create = (topic: string) =>

@@ -275,3 +275,34 @@ describeEachDb('the metadata journal across restarts and instances', (dialect) =
     }
   });
 });
+
+describeEachDb('a control channel someone deleted', (dialect) => {
+  it('is made again, starting with a checkpoint, so the drive stays restorable', async () => {
+    const guild = await emulatedGuild({ timeScale: 20 });
+    const t = await startJournaledDrive(guild, { dialect });
+    try {
+      await t.drive.journal!.flush();
+      const gone = (await t.drive.journal!.progress()).state.control_channel_id!;
+      const deleted = await guild.emulator.app.inject({
+        method: 'DELETE',
+        url: `/api/v10/channels/${gone}`,
+        headers: { authorization: `Bot ${guild.seeded.bots[0]!.token}` },
+      });
+      expect(deleted.statusCode).toBe(200);
+      const admin = driveClient(t, t.adminToken);
+      await admin.mkdir(await admin.rootId(), 'after the channel went');
+      await t.drive.journal!.flush();
+      const { state, head } = await t.drive.journal!.progress();
+      expect(state.control_channel_id).not.toBe(gone);
+      const channel = guild.emulator.state.channels.get(state.control_channel_id!)!;
+      expect(channel.name).toBe('idrive-control');
+      expect(state.checkpoint_through).toBe(head);
+      expect([...channel.messages.values()].some((m) => m.content.startsWith('I Drive superblock: '))).toBe(
+        true,
+      );
+    } finally {
+      await t.close();
+      await guild.close();
+    }
+  });
+});
