@@ -171,6 +171,17 @@ export class EmulatorState {
     if (guild) guild.webhookCount -= 1;
   }
 
+  /** A channel goes with its messages and webhooks, as on Discord. */
+  deleteChannel(channel: Channel): void {
+    for (const message of [...channel.messages.values()]) this.deleteMessage(message);
+    for (const id of [...channel.webhookIds]) {
+      const webhook = this.webhooks.get(id);
+      if (webhook) this.deleteWebhook(webhook);
+    }
+    this.channels.delete(channel.id);
+    this.guilds.get(channel.guildId)?.channelIds.delete(channel.id);
+  }
+
   addMessage(channel: Channel, message: Message): void {
     channel.messages.set(message.id, message);
     channel.lastMessageId = message.id;

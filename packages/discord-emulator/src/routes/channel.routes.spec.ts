@@ -202,6 +202,55 @@ describe('channels and webhooks', () => {
     expect(hooks.json()).toHaveLength(1);
   });
 
+  it('deletes a channel with its messages and webhooks, answering the channel', async () => {
+    const s = seeded(noRateLimits);
+    const channel = s.emu.state.channels.get(s.channelId)!;
+    const webhook = [...channel.webhookIds][0]!;
+    await s.emu.app.inject({
+      method: 'POST',
+      url: `/api/v10/channels/${s.channelId}/messages`,
+      headers: s.botAuth,
+      payload: { content: 'gone with it' },
+    });
+    const deleted = await s.emu.app.inject({
+      method: 'DELETE',
+      url: `/api/v10/channels/${s.channelId}`,
+      headers: s.botAuth,
+    });
+    expect(deleted.statusCode).toBe(200);
+    expect(deleted.json()).toMatchObject({ id: s.channelId });
+    expect(s.emu.state.messages.size).toBe(0);
+    expect(s.emu.state.webhooks.has(webhook)).toBe(false);
+    const again = await s.emu.app.inject({
+      method: 'POST',
+      url: `/api/v10/channels/${s.channelId}/messages`,
+      headers: s.botAuth,
+      payload: { content: 'too late' },
+    });
+    expect(again.statusCode).toBe(404);
+    expect(again.json()).toMatchObject({ code: 10003 });
+  });
+
+  it('keeps a channel topic of up to 1024 characters, and refuses a longer one with 50035', async () => {
+    const s = seeded(noRateLimits);
+    const create = (topic: string) =>
+      s.emu.app.inject({
+        method: 'POST',
+        url: `/api/v10/guilds/${s.guildId}/channels`,
+        headers: s.botAuth,
+        payload: { name: 'control', type: 0, topic },
+      });
+    const kept = await create('t'.repeat(1024));
+    expect(kept.statusCode).toBe(201);
+    expect(kept.json().topic).toHaveLength(1024);
+    const refused = await create('t'.repeat(1025));
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json()).toMatchObject({
+      code: 50035,
+      errors: { topic: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH' }] } },
+    });
+  });
+
   it('refuses a 16th webhook in a channel with 30007 and names with "discord"', async () => {
     const s = seeded(noRateLimits);
     const create = (name: string) =>

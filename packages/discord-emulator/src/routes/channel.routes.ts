@@ -45,6 +45,16 @@ export function channelRoutes(ctx: EmulatorContext) {
       return presentChannel(channel);
     });
 
+    app.delete<{ Params: ChannelParams }>('/channels/:channelId', async (request, reply) => {
+      const bot = requireBot(ctx, request);
+      takeBucket(ctx, request, reply, 'default', request.params.channelId);
+      const channel = requireChannel(ctx, bot, request.params.channelId);
+      requirePermission(bot, Permission.MANAGE_CHANNELS);
+      const gone = presentChannel(channel);
+      ctx.state.deleteChannel(channel);
+      return gone;
+    });
+
     app.get<{ Params: ChannelParams; Querystring: ListQuery }>(
       '/channels/:channelId/messages',
       async (request, reply) => {

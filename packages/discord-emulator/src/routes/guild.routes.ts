@@ -47,6 +47,10 @@ export function guildRoutes(ctx: EmulatorContext) {
       if (typeof name !== 'string' || name.length < 1 || name.length > 100) {
         throw invalidFormBody('name', 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
       }
+      // A text channel's topic is at most 1024 characters [doc] (a forum's 4096, not emulated).
+      if (topic !== undefined && topic !== null && (typeof topic !== 'string' || topic.length > 1024)) {
+        throw invalidFormBody('topic', 'BASE_TYPE_BAD_LENGTH', 'Must be between 0 and 1024 in length.');
+      }
       const type = payload.type === undefined || payload.type === null ? 0 : Number(payload.type);
       if (!CREATABLE_TYPES.has(type)) {
         throw invalidFormBody('type', 'BASE_TYPE_CHOICES', `Value must be one of {0, 4, 5, 15}.`);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { DbHandle } from '../db/database.js';
 import { renewHold, type RenewedHold } from '../lib/renewed-hold.js';
+import { DiscordRequestError } from '../storage/discord/discord-http.js';
 import type { JournalState } from '../repositories/journal.repository.js';
 import type { Repositories } from '../repositories/repositories.js';
 import type { DiscordService } from '../services/discord.service.js';
@@ -10,6 +11,9 @@ import { writeCheckpoint } from './checkpoint-writer.js';
 import { ControlChannel } from './control-channel.js';
 import { reconcile, writeSegments, type JournalContext } from './segment-writer.js';
 import { newMetadataKey, openMetadataKey, sealMetadataKey } from './superblock.js';
+
+/** Discord's JSON code for "Unknown Channel". */
+const UNKNOWN_CHANNEL = 10003;
 
 export interface JournalWriterOptions {
   /** A checkpoint follows this many records since the last one, or this long with any change. */
@@ -143,8 +147,27 @@ export class JournalWriter {
       .catch(() => undefined);
   }
 
-  /** One turn of work; says whether there is more to do at once. */
+  /**
+   * One turn of work; says whether there is more to do at once. A control channel someone deleted
+   * is made again, starting with a checkpoint: what it held is gone, and the drive must stay
+   * restorable.
+   */
   private async tick(): Promise<boolean> {
+    try {
+      return await this.work();
+    } catch (err) {
+      if (!(err instanceof DiscordRequestError && err.body?.code === UNKNOWN_CHANNEL)) throw err;
+      this.log.error('the control channel is gone; making a new one, starting with a checkpoint');
+      await this.repos.journal.update(this.token, {
+        control_channel_id: null,
+        checkpoint_through: null,
+        superblock_message_id: null,
+      });
+      return true;
+    }
+  }
+
+  private async work(): Promise<boolean> {
     const link = this.discord.link();
     if (!link && (await this.repos.discordCredentials.list()).length > 0) {
       // Discord is connected, through another instance: that one writes.

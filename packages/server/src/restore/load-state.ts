@@ -87,9 +87,22 @@ function checked(
   return out;
 }
 
+/** The columns of every journaled table in the target database (its current schema only, on PostgreSQL). */
 async function tableColumns(handle: DbHandle): Promise<Map<string, string[]>> {
-  const tables = await handle.db.introspection.getTables();
-  return new Map(tables.map((t) => [t.name, t.columns.map((c) => c.name)]));
+  const out = new Map<string, string[]>();
+  for (const { name } of JOURNALED_TABLES) {
+    const { rows } =
+      handle.dialect === 'sqlite'
+        ? await sql<{ name: string }>`select name from pragma_table_info(${name})`.execute(handle.db)
+        : await sql<{ name: string }>`
+            select column_name as name from information_schema.columns
+            where table_schema = current_schema() and table_name = ${name}`.execute(handle.db);
+    out.set(
+      name,
+      rows.map((r) => r.name),
+    );
+  }
+  return out;
 }
 
 /** The single-column foreign keys of every journaled table, from the target database itself. */

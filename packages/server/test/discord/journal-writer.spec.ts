@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { JournalStatus, StorageStatus } from '@idrive/shared';
@@ -6,8 +7,11 @@ import type { OutboxRecord } from '../../src/repositories/journal.repository.js'
 import { driveClient, type DriveClient } from '../helpers/drive-client.js';
 import {
   emulatedGuild,
+  newDriveHome,
   postedSegments,
   startJournaledDrive,
+  startRestored,
+  type DriveHome,
   type EmulatedGuild,
 } from '../helpers/journaled-drive.js';
 import { bearer, startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -192,6 +196,110 @@ describeEachDb('the metadata journal of a bot invited without Send Messages', (d
         })
       ).json<StorageStatus>();
       expect(storage.discord!.credentials.every((c) => c.quarantined === null)).toBe(true);
+    } finally {
+      await t.close();
+      await guild.close();
+    }
+  });
+});
+
+describeEachDb('the metadata journal across restarts and instances', (dialect) => {
+  let guild: EmulatedGuild;
+  let home: DriveHome;
+  beforeEach(async () => {
+    guild = await emulatedGuild({ timeScale: 20 });
+    home = await newDriveHome(guild, dialect);
+  });
+  afterEach(async () => {
+    await home.drop();
+    await rm(home.dataDir, { recursive: true, force: true });
+    await guild.close();
+  });
+
+  const wholeJournal = async (t: TestApp) => {
+    const { state, head } = await t.drive.journal!.progress();
+    const seqs = postedSegments(guild, state, await t.drive.repos.drive.id()).flatMap((s) =>
+      s.records.map((r) => r.seq),
+    );
+    // Each number once, in order, none missing, up to the last change.
+    expect(seqs.length).toBeGreaterThan(0);
+    expect(seqs).toEqual(Array.from({ length: head - seqs[0]! + 1 }, (_, i) => seqs[0]! + i));
+    expect(state.written_through).toBe(head);
+  };
+
+  it('carries on after a restart from what the outbox kept while Discord refused it', async () => {
+    const first = await startJournaledDrive(guild, { home });
+    await first.drive.journal!.flush();
+    const control = (await first.drive.journal!.progress()).state.control_channel_id!;
+    guild.emulator.control.injectFault({
+      kind: 'status500',
+      path: `/api/v10/channels/${control}/messages`,
+      method: 'POST',
+      count: 1_000_000,
+    });
+    const admin = driveClient(first, first.adminToken);
+    for (let i = 0; i < 3; i++) await admin.mkdir(await admin.rootId(), `while refused ${i}`);
+    await expect(first.drive.journal!.flush(2_000)).rejects.toThrow();
+    await first.close();
+    guild.emulator.control.clearFaults();
+
+    const second = await startRestored(guild, home);
+    try {
+      await second.drive.journal!.flush();
+      await wholeJournal(second);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('is written by one instance at a time, whichever the changes were made on', async () => {
+    const a = await startJournaledDrive(guild, { home, overrides: { journal: true } });
+    const b = await startRestored(guild, home, {});
+    try {
+      b.drive.journal!.start();
+      const clients = [driveClient(a, a.adminToken), driveClient(b, b.adminToken)];
+      for (let i = 0; i < 6; i++) {
+        const c = clients[i % 2]!;
+        await c.upload(await c.rootId(), `from instance ${i % 2} ${i}.bin`, randomBytes(3_000));
+      }
+      for (const deadline = Date.now() + 60_000; ;) {
+        const { state, head } = await a.drive.journal!.progress();
+        if (state.checkpoint_through !== null && state.written_through === head) break;
+        if (Date.now() > deadline) throw new Error('the journal did not catch up');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await wholeJournal(a);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
+describeEachDb('a control channel someone deleted', (dialect) => {
+  it('is made again, starting with a checkpoint, so the drive stays restorable', async () => {
+    const guild = await emulatedGuild({ timeScale: 20 });
+    const t = await startJournaledDrive(guild, { dialect });
+    try {
+      await t.drive.journal!.flush();
+      const gone = (await t.drive.journal!.progress()).state.control_channel_id!;
+      const deleted = await guild.emulator.app.inject({
+        method: 'DELETE',
+        url: `/api/v10/channels/${gone}`,
+        headers: { authorization: `Bot ${guild.seeded.bots[0]!.token}` },
+      });
+      expect(deleted.statusCode).toBe(200);
+      const admin = driveClient(t, t.adminToken);
+      await admin.mkdir(await admin.rootId(), 'after the channel went');
+      await t.drive.journal!.flush();
+      const { state, head } = await t.drive.journal!.progress();
+      expect(state.control_channel_id).not.toBe(gone);
+      const channel = guild.emulator.state.channels.get(state.control_channel_id!)!;
+      expect(channel.name).toBe('idrive-control');
+      expect(state.checkpoint_through).toBe(head);
+      expect([...channel.messages.values()].some((m) => m.content.startsWith('I Drive superblock: '))).toBe(
+        true,
+      );
     } finally {
       await t.close();
       await guild.close();
