@@ -28,6 +28,8 @@ const NOT_JOURNALED: Record<string, string> = {
   staged_tails: 'a resumed upload sends its tail again',
   share_visits: 'a log, not state',
   recent_items: 'a log, not state',
+  quota_reservations: "an upload's, gone with it",
+  settings: 'a new database makes its own row; the default quota is set again',
   journal_outbox: 'the journal itself',
   journal_head: 'the journal itself',
   journal_state: 'the journal itself (a restore sets it)',
